@@ -1,0 +1,24 @@
+"""The append-only audit trail, chained by hashes so that tampering shows."""
+
+from django.db import models
+
+
+class AuditRecord(models.Model):
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=60)  # e.g. person.read, import.persons
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    # The person the record concerns, so the person can see who looked at their record.
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
+                               db_constraint=False, related_name="+")
+    purpose = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["person", "at"], name="audit_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

@@ -1,0 +1,44 @@
+"""The `muster` command line: one entry point for everything an operator scripts.
+
+Django is set up lazily, the first time a command needs the database, so
+`muster --help` and `muster policy check` stay fast and need no database.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import click
+
+from muster import __version__
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+    import django
+
+    django.setup()
+
+
+def actor() -> str:
+    """Who is acting, for the audit trail: MUSTER_ACTOR or the operating-system user."""
+    return os.environ.get("MUSTER_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="muster")
+def cli() -> None:
+    """Muster: military-service registration and call-up notices, with due process built in."""
+
+
+def main() -> None:
+    from muster.cli import packs, registry, server
+
+    for module in (packs, registry, server):
+        module.register(cli)
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Read Muster's configuration from the environment, once, with safe defaults.
+
+Production (MUSTER_ENV=production) refuses unsafe settings instead of
+silently running with them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DEV_SECRET = "muster-dev-insecure-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing, malformed or unsafe; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    environment: str
+    debug: bool
+    secret_key: str
+    database: dict
+    allowed_hosts: list[str]
+    default_pack: str
+    packs_dirs: list[Path]
+    time_zone: str
+
+
+def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
+    """sqlite:///relative.sqlite3, sqlite:////absolute/path, or postgresql://user@host:port/db."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            path = path[1:] if not path.startswith("//") else path[1:]
+        if not path:
+            raise ConfigError(f"{name}: a sqlite URL needs a file path, e.g. sqlite:///muster.sqlite3")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+            "TEST": {"NAME": None},
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise ConfigError(f"{name}: a postgresql URL needs a database name")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": dbname,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "OPTIONS": {},
+        }
+    raise ConfigError(f"{name}: unsupported scheme {parts.scheme!r}; use sqlite:/// or postgresql://")
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def load(env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    environment = env.get("MUSTER_ENV", "development")
+    if environment not in ("development", "test", "production"):
+        raise ConfigError(f"MUSTER_ENV: expected development, test or production, got {environment!r}")
+    production = environment == "production"
+    debug = _bool(env, "MUSTER_DEBUG", False)
+    secret = env.get("MUSTER_SECRET_KEY") or DEV_SECRET
+    hosts = [h.strip() for h in env.get("MUSTER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+    db_url = env.get("MUSTER_DATABASE_URL") or "sqlite:///muster.sqlite3"
+    database = parse_database_url(db_url)
+    if production:
+        problems = []
+        if secret == DEV_SECRET or len(secret) < 40:
+            problems.append("MUSTER_SECRET_KEY must be set to a random value of 40+ characters")
+        if debug:
+            problems.append("MUSTER_DEBUG must be off")
+        if "*" in hosts:
+            problems.append("MUSTER_ALLOWED_HOSTS must list the real host names, not '*'")
+        if database["ENGINE"].endswith("sqlite3") and not _bool(env, "MUSTER_ALLOW_SQLITE", False):
+            problems.append("MUSTER_DATABASE_URL should be PostgreSQL (set MUSTER_ALLOW_SQLITE=true to insist)")
+        if problems:
+            raise ConfigError("refusing unsafe production settings: " + "; ".join(problems))
+    builtin = Path(__file__).resolve().parent / "packs"
+    extra = [Path(p) for p in env.get("MUSTER_PACKS_DIRS", "").split(os.pathsep) if p]
+    return Config(
+        environment=environment,
+        debug=debug,
+        secret_key=secret,
+        database=database,
+        allowed_hosts=hosts,
+        default_pack=env.get("MUSTER_PACK", "ru"),
+        packs_dirs=[builtin, *extra],
+        time_zone=env.get("MUSTER_TIME_ZONE", "Europe/Moscow"),
+    )

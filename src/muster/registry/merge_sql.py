@@ -1,0 +1,80 @@
+"""Set-based merge of the staging table into the registry.
+
+Implements muster.rules.merge: within the file the last non-empty value
+wins; against the registry the newer observation wins field by field, an
+empty value never erases, and an equal value changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+
+from muster.registry.staging import STAGING
+from muster.rules.person_record import OBSERVED_FIELDS, PERSON_COLUMNS
+
+PERSON = "registry_person"
+OBSERVATION = "registry_observation"
+
+
+def collapse_duplicates() -> int:
+    """Fold repeated national ids in the staging table into one row each. Returns rows folded."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) - COUNT(DISTINCT national_id) FROM {STAGING}")
+        extra = cur.fetchone()[0]
+        if not extra:
+            return 0
+        cur.execute("DROP TABLE IF EXISTS muster_import_dups")
+        cur.execute(f"CREATE TEMP TABLE muster_import_dups AS SELECT national_id, MAX(seq) AS last_seq "
+                    f"FROM {STAGING} GROUP BY national_id HAVING COUNT(*) > 1")
+        cur.execute(f"CREATE INDEX muster_import_staging_nid ON {STAGING} (national_id, seq)")
+        sets = ", ".join(
+            f"{f} = COALESCE((SELECT s2.{f} FROM {STAGING} s2 WHERE s2.national_id = {STAGING}.national_id "
+            f"AND s2.{f} IS NOT NULL ORDER BY s2.seq DESC LIMIT 1), {f})"
+            for f in OBSERVED_FIELDS)
+        cur.execute(f"UPDATE {STAGING} SET {sets} WHERE seq IN (SELECT last_seq FROM muster_import_dups)")
+        cur.execute(f"DELETE FROM {STAGING} WHERE national_id IN (SELECT national_id FROM muster_import_dups) "
+                    f"AND seq NOT IN (SELECT last_seq FROM muster_import_dups)")
+        cur.execute("DROP TABLE muster_import_dups")
+        cur.execute("DROP INDEX muster_import_staging_nid")
+        return extra
+
+
+def _wins(f: str) -> str:
+    """SQL for muster.rules.merge.field_wins on field f (p = registry row, s = staged row)."""
+    return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR p.{f}_obs IS NULL OR "
+            f"(p.{f} <> s.{f} AND p.{f}_obs IN (SELECT id FROM {OBSERVATION} WHERE observed_at <= %(t)s))))")
+
+
+def update_existing(observation_id: int, observed_at: datetime) -> int:
+    sets = []
+    for f in OBSERVED_FIELDS:
+        wins = _wins(f)
+        sets.append(f"{f} = CASE WHEN {wins} THEN s.{f} ELSE p.{f} END")
+        sets.append(f"{f}_obs = CASE WHEN {wins} THEN %(obs)s ELSE p.{f}_obs END")
+    any_wins = " OR ".join(_wins(f) for f in OBSERVED_FIELDS)
+    sql = (f"UPDATE {PERSON} AS p SET {', '.join(sets)} FROM {STAGING} AS s "
+           f"WHERE p.national_id = s.national_id AND ({any_wins})")
+    with connection.cursor() as cur:
+        cur.execute(sql, {"obs": observation_id, "t": observed_at})
+        return cur.rowcount
+
+
+def insert_new(observation_id: int) -> int:
+    obs_cols = [f"{f}_obs" for f in OBSERVED_FIELDS]
+    obs_vals = [f"CASE WHEN s.{f} IS NULL THEN NULL ELSE %(obs)s END" for f in OBSERVED_FIELDS]
+    cols = ", ".join([*PERSON_COLUMNS, *obs_cols])
+    vals = ", ".join([*(f"s.{c}" for c in PERSON_COLUMNS), *obs_vals])
+    sql = (f"INSERT INTO {PERSON} ({cols}) SELECT {vals} FROM {STAGING} AS s "
+           f"WHERE NOT EXISTS (SELECT 1 FROM {PERSON} p WHERE p.national_id = s.national_id) "
+           f"ORDER BY s.seq")
+    with connection.cursor() as cur:
+        cur.execute(sql, {"obs": observation_id})
+        return cur.rowcount
+
+
+def staged_count() -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {STAGING}")
+        return cur.fetchone()[0]

@@ -1,0 +1,69 @@
+"""Read one person's record: values, provenance and liability. Every read is audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from muster.audit import trail
+from muster.registry.models import Observation, Person, PersonStatus
+from muster.rules.liability import PersonFacts, StatusPeriod, liability_on
+from muster.rules.national_id import InvalidNationalId
+from muster.rules.person_record import OBSERVED_FIELDS
+from muster.rules.policy import Pack
+
+
+class PersonNotFound(LookupError):
+    pass
+
+
+def facts_of(person: Person) -> PersonFacts:
+    statuses = tuple(StatusPeriod(s.kind, s.valid_from, s.valid_until)
+                     for s in PersonStatus.objects.filter(person=person))
+    return PersonFacts(sex=person.sex or "", birth_date=person.birth_date,
+                       citizenship=person.citizenship or "", death_date=person.death_date,
+                       statuses=statuses)
+
+
+def find(national_id: str, pack: Pack) -> Person:
+    """Normalise by the pack's id scheme and look up; InvalidNationalId or PersonNotFound."""
+    normalised = pack.id_scheme.normalise(national_id)
+    person = Person.objects.filter(national_id=normalised).first()
+    if person is None:
+        raise PersonNotFound(f"no person with national id {pack.id_scheme.display(normalised)} in the registry")
+    return person
+
+
+def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) -> dict[str, object]:
+    """The record as a plain dict, after logging the read for the person to see."""
+    person = find(national_id, pack)
+    with transaction.atomic():
+        trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose=purpose)
+    obs_ids = {getattr(person, f"{f}_obs") for f in OBSERVED_FIELDS} - {None}
+    observations = {o.pk: o for o in Observation.objects.filter(pk__in=obs_ids).select_related("source")}
+    fields: dict[str, object] = {}
+    provenance: dict[str, object] = {}
+    for f in OBSERVED_FIELDS:
+        value = getattr(person, f)
+        fields[f] = value.isoformat() if isinstance(value, date) else value
+        obs = observations.get(getattr(person, f"{f}_obs"))
+        provenance[f] = None if obs is None else {
+            "source": obs.source.name, "observed_at": obs.observed_at.isoformat(),
+            "kind": obs.kind, "reference": obs.reference}
+    liability = liability_on(facts_of(person), pack, on)
+    return {
+        "national_id": person.national_id,
+        "national_id_display": pack.id_scheme.display(person.national_id),
+        "fields": fields,
+        "provenance": provenance,
+        "statuses": [{"kind": s.kind, "valid_from": s.valid_from.isoformat(),
+                      "valid_until": s.valid_until.isoformat() if s.valid_until else None}
+                     for s in PersonStatus.objects.filter(person=person).order_by("valid_from")],
+        "liability": liability.as_dict(),
+        "on": on.isoformat(),
+        "pack": pack.code,
+    }
+
+
+__all__ = ["InvalidNationalId", "PersonNotFound", "find", "show", "facts_of"]

@@ -1,0 +1,185 @@
+"""Validate and normalise one incoming person record (an import row or a submission).
+
+A record is a mapping of column name to text (or typed values from Parquet);
+empty means "not observed", so it never erases what the registry knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from muster.rules.countries import ISO_3166_ALPHA2
+from muster.rules.national_id import IdScheme, InvalidNationalId
+
+PERSON_COLUMNS = (
+    "national_id", "family_name", "given_name", "patronymic", "sex", "birth_date",
+    "death_date", "citizenship", "district", "address", "postcode", "email", "phone",
+    "electronic_account",
+)
+# Fields that carry provenance: every column except the key.
+OBSERVED_FIELDS = PERSON_COLUMNS[1:]
+REQUIRED_FOR_NEW = ("national_id", "family_name", "given_name", "sex", "birth_date",
+                    "citizenship", "district")
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_PHONE = re.compile(r"^\+\d{7,15}$")
+_POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,9}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
+_SEXES = {"m": "M", "male": "M", "f": "F", "female": "F"}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    scheme: IdScheme
+    districts: frozenset[str]
+    today: date
+    required: tuple[str, ...] = REQUIRED_FOR_NEW
+
+
+@dataclass(frozen=True)
+class FieldError:
+    column: str
+    reason: str
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _name(text: str) -> str:
+    if _CONTROL.search(text):
+        raise _Invalid("contains control characters")
+    if len(text) > 100:
+        raise _Invalid(f"is too long ({len(text)} characters, at most 100)")
+    if any(ch.isdigit() for ch in text):
+        raise _Invalid("must not contain digits")
+    return text
+
+
+def _date(text: str) -> date:
+    if not _ISO_DATE.match(text):
+        raise _Invalid(f"must be a date YYYY-MM-DD; got {text!r}")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid(f"is not a real calendar date: {text}") from None
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise _Invalid("must be true or false")
+
+
+def _free_text(text: str, limit: int) -> str:
+    if _CONTROL.sub("", text.replace("\n", " ")) != text.replace("\n", " "):
+        raise _Invalid("contains control characters")
+    if len(text) > limit:
+        raise _Invalid(f"is too long ({len(text)} characters, at most {limit})")
+    return text
+
+
+def validate_record(raw: Mapping[str, object], ctx: RecordContext
+                    ) -> tuple[tuple[object, ...] | None, list[FieldError]]:
+    """Return the normalised values in PERSON_COLUMNS order, or the errors.
+
+    Dates come back as ISO text and electronic_account as a bool; a column
+    that is absent or empty comes back as None.
+    """
+    errors: list[FieldError] = []
+    out: dict[str, object] = {}
+    for column in PERSON_COLUMNS:
+        value = raw.get(column)
+        text = _text(value)
+        if text is not None and _SURROGATE.search(text):
+            errors.append(FieldError(column, "is not valid UTF-8 (the file has bytes of another encoding)"))
+            continue
+        if text is None:
+            if column in ctx.required:
+                errors.append(FieldError(column, "is required"))
+            out[column] = None
+            continue
+        try:
+            out[column] = _normalise(column, value, text, ctx)
+        except _Invalid as exc:
+            errors.append(FieldError(column, str(exc)))
+        except InvalidNationalId as exc:
+            errors.append(FieldError(column, f"invalid national id: {exc}"))
+    if not errors:
+        birth, death = out.get("birth_date"), out.get("death_date")
+        if isinstance(birth, str) and isinstance(death, str) and death < birth:
+            errors.append(FieldError("death_date", f"is before birth_date ({birth})"))
+    if errors:
+        return None, errors
+    return tuple(out[c] for c in PERSON_COLUMNS), []
+
+
+def _normalise(column: str, value: object, text: str, ctx: RecordContext) -> object:
+    if column == "national_id":
+        return ctx.scheme.normalise(text)
+    if column in ("family_name", "given_name", "patronymic"):
+        return _name(text)
+    if column == "sex":
+        sex = _SEXES.get(text.lower())
+        if sex is None:
+            raise _Invalid(f"must be M or F; got {text!r}")
+        return sex
+    if column in ("birth_date", "death_date"):
+        day = _date(text)
+        if day > ctx.today:
+            raise _Invalid(f"is in the future ({day}, today is {ctx.today})")
+        if column == "birth_date" and day < EARLIEST_BIRTH:
+            raise _Invalid(f"is before {EARLIEST_BIRTH}")
+        return day.isoformat()
+    if column == "citizenship":
+        code = text.upper()
+        if code not in ISO_3166_ALPHA2:
+            raise _Invalid(f"must be an ISO 3166-1 alpha-2 country code; got {text!r}")
+        return code
+    if column == "district":
+        code = text.upper()
+        if code not in ctx.districts:
+            raise _Invalid(f"unknown district {text!r}")
+        return code
+    if column == "address":
+        return _free_text(text, 500)
+    if column == "postcode":
+        if not _POSTCODE.match(text):
+            raise _Invalid("must be 2 to 10 letters, digits, spaces or hyphens")
+        return text.upper()
+    if column == "email":
+        if len(text) > 254 or not _EMAIL.match(text):
+            raise _Invalid("is not a valid email address")
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if column == "phone":
+        phone = _PHONE_SEPARATORS.sub("", text)
+        if not _PHONE.match(phone):
+            raise _Invalid("must be in international format: + and 7 to 15 digits")
+        return phone
+    if column == "electronic_account":
+        return _bool(value)
+    raise AssertionError(column)

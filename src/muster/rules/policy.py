@@ -1,0 +1,144 @@
+"""Jurisdiction packs and effective-dated policy versions, as plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from muster.rules.dates import LeapDayRule
+from muster.rules.national_id import IdScheme
+
+MEASURE_TRIGGERS = ("placement", "served", "missed")
+MEASURE_LIFTS = ("appeared", "excused", "cancelled", "appeal_accepted")
+PERSON_STATUSES = ("exempt", "deferred", "serving", "unfit")
+CHANNELS = ("register", "portal", "email", "sms", "post", "in_person")
+CAMPAIGN_PURPOSES = ("medical_examination", "call_up", "data_check", "alternative_service")
+SELECTION_KEYS = ("oldest_first", "youngest_first", "national_id")
+
+
+@dataclass(frozen=True)
+class District:
+    code: str
+    name: str
+    office: str
+    office_address: str
+    daily_capacity: int
+
+
+@dataclass(frozen=True)
+class TransitionalRule:
+    """People who reached `reached_age` before `before` stay not liable."""
+
+    code: str
+    reached_age: int
+    before: date
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    sexes: tuple[str, ...]
+    citizenships: tuple[str, ...]  # empty: any citizenship
+    min_age: int  # liable from this birthday ...
+    max_age: int  # ... until (not including) this birthday
+    excluded_statuses: tuple[str, ...]
+    transitional: tuple[TransitionalRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class SummonsRules:
+    channels: tuple[str, ...]
+    notify_channels: tuple[str, ...]
+    channel_order: tuple[str, ...]
+    served_by: tuple[tuple[str, tuple[str, ...]], ...]  # channel -> delivery events that serve
+    deemed_served_after_days: int | None
+    grace_days: int
+
+
+@dataclass(frozen=True)
+class MeasureRule:
+    kind: str
+    trigger: str
+    legal_basis: str
+    lifted_by: tuple[str, ...]
+    officer_signoff: bool
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A deferment, exemption or valid-excuse kind."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Appeals:
+    deadline_days: int
+    suspends: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignLimits:
+    purposes: tuple[str, ...]
+    selection_order: tuple[str, ...]
+    call_up_all_year: bool
+    call_up_seasons: tuple[tuple[str, str], ...]  # ("MM-DD", "MM-DD") inclusive
+    max_days_after_placement: int | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    register_within_days: int
+    acknowledgement_letter: bool
+    status_letter: bool
+    online_verification: bool
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    code: str
+    effective_from: date
+    effective_until: date | None  # last day in force, if the file sets one
+    legal_basis: str
+    summary: str
+    eligibility: Eligibility
+    summons: SummonsRules | None
+    measures: tuple[MeasureRule, ...]
+    deferments: tuple[Kind, ...]
+    exemptions: tuple[Kind, ...]
+    excuses: tuple[Kind, ...]
+    alternative_service: bool
+    appeals: Appeals | None
+    campaigns: CampaignLimits | None
+    registration: Registration | None
+    source: str = ""  # the file it came from, for explanations
+
+
+@dataclass(frozen=True)
+class Pack:
+    code: str
+    name: str
+    country: str
+    time_zone: str
+    languages: tuple[str, ...]
+    leap_day_rule: LeapDayRule
+    id_scheme: IdScheme
+    districts: tuple[District, ...]
+    versions: tuple[PolicyVersion, ...] = field(default=())
+
+    def district_codes(self) -> frozenset[str]:
+        return frozenset(d.code for d in self.districts)
+
+
+def version_in_force(versions: tuple[PolicyVersion, ...], on: date) -> PolicyVersion | None:
+    """The version whose effective period holds `on`; versions are in date order."""
+    current = None
+    for version in versions:
+        if version.effective_from <= on:
+            current = version
+        else:
+            break
+    if current is not None and current.effective_until is not None and on > current.effective_until:
+        return None
+    return current
