@@ -32,12 +32,23 @@ def cli() -> None:
     """Muster: military-service registration and call-up notices, with due process built in."""
 
 
-def main() -> None:
-    from muster.cli import packs, registry, server
+_built = False
 
-    for module in (packs, registry, server):
-        module.register(cli)
-    cli()
+
+def build() -> click.Group:
+    """Attach every command group to `cli` (once) and return it."""
+    global _built
+    if not _built:
+        from muster.cli import packs, registry, server
+
+        for module in (packs, registry, server):
+            module.register(cli)
+        _built = True
+    return cli
+
+
+def main() -> None:
+    build()()
 
 
 if __name__ == "__main__":
