@@ -28,6 +28,7 @@ class Config:
     default_pack: str
     packs_dirs: list[Path]
     time_zone: str
+    static_root: str | None
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -35,8 +36,8 @@ def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
-        if path.startswith("/"):
-            path = path[1:] if not path.startswith("//") else path[1:]
+        # sqlite:///relative.sqlite3 -> "relative.sqlite3"; sqlite:////abs/x -> "/abs/x"
+        path = path[1:] if path.startswith("/") else path
         if not path:
             raise ConfigError(f"{name}: a sqlite URL needs a file path, e.g. sqlite:///muster.sqlite3")
         return {
@@ -112,4 +113,5 @@ def load(env: dict[str, str] | None = None) -> Config:
         default_pack=env.get("MUSTER_PACK", "ru"),
         packs_dirs=[builtin, *extra],
         time_zone=env.get("MUSTER_TIME_ZONE", "Europe/Moscow"),
+        static_root=env.get("MUSTER_STATIC_ROOT") or None,
     )

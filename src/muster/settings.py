@@ -65,7 +65,7 @@ USE_TZ = True
 TIME_ZONE = CONFIG.time_zone
 
 STATIC_URL = "/static/"
-STATIC_ROOT = str(__import__("pathlib").Path.cwd() / ".muster-static")
+STATIC_ROOT = CONFIG.static_root  # None: WhiteNoise serves straight from the apps (no collectstatic)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,10 +24,12 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
-date_type = {"callback": _date, "metavar": "DATE"}
+def date_option(*names: str, **kwargs: Any) -> Any:
+    """A --DATE option parsed as YYYY-MM-DD, with a clear error for a bad date."""
+    return click.option(*names, callback=_date, metavar="DATE", **kwargs)
 
 
-def initialise(as_json: bool = False, quiet: bool = False) -> dict[str, object]:
+def initialise() -> dict[str, Any]:
     """Migrate the database and install every pack found; safe to run again."""
     setup_django()
     from django.core.management import call_command
@@ -95,7 +98,7 @@ def register(cli: click.Group) -> None:
 
     @policy_group.command("show")
     @click.argument("pack_code", metavar="PACK")
-    @click.option("--on", "on", **date_type, help="The date (default: today in the pack's time zone).")
+    @date_option("--on", "on", help="The date (default: today in the pack's time zone).")
     @json_option
     def policy_show(pack_code: str, on: date | None, as_json: bool) -> None:
         """Show the policy version of PACK in force on a date."""

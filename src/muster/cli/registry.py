@@ -17,7 +17,7 @@ from muster.cli.output import (
     progress,
     table,
 )
-from muster.cli.packs import date_type, json_option
+from muster.cli.packs import date_option, json_option
 
 
 def _pack_option(f):  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ def register(cli: click.Group) -> None:
     @person_group.command("show")
     @click.argument("national_id")
     @_pack_option
-    @click.option("--on", "on", **date_type, help="Liability on this date (default: today).")
+    @date_option("--on", "on", help="Liability on this date (default: today).")
     @click.option("--purpose", default="operator lookup", show_default=True, help="Why you are reading it (logged).")
     @json_option
     def person_show(national_id: str, pack_code: str | None, on: date | None, purpose: str,
@@ -130,7 +130,7 @@ def register(cli: click.Group) -> None:
 
     @cli.command("liable")
     @_pack_option
-    @click.option("--on", "on", required=True, **date_type)
+    @date_option("--on", "on", required=True)
     @click.option("--district", metavar="CODE", help="Only this district.")
     @click.option("--list", "as_list", is_flag=True, help="Stream the national ids of those liable.")
     @json_option
@@ -149,11 +149,12 @@ def register(cli: click.Group) -> None:
                 click.echo(national_id)
             return
         counts = liability_sql.count_by_reason(pack, on, district)
-        data = {"count": counts.pop("liable", 0), "not_liable": dict(sorted(counts.items()))}
+        liable_count = counts.pop("liable", 0)
+        not_liable = dict(sorted(counts.items()))
         if as_json:
-            emit_json(data)
+            emit_json({"count": liable_count, "not_liable": not_liable})
         else:
-            table([("liable", data["count"]), *((f"not liable: {k}", v) for k, v in data["not_liable"].items())],
+            table([("liable", liable_count), *((f"not liable: {k}", v) for k, v in not_liable.items())],
                   title=f"{pack.code} on {on}" + (f", {district}" if district else ""))
 
     @cli.group("generate")
@@ -166,7 +167,7 @@ def register(cli: click.Group) -> None:
     @click.option("--out", type=click.Path(path_type=Path), required=True, help="A .csv or .parquet file.")
     @click.option("--bad-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
                   help="Share of rows made deliberately invalid.")
-    @click.option("--as-of", "as_of", **date_type, help="Ages are computed as of this date (default 2026-01-01).")
+    @date_option("--as-of", "as_of", help="Ages are computed as of this date (default 2026-01-01).")
     @click.option("--pack", "pack_code", default="ru", show_default=True)
     @json_option
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,

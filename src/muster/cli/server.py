@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -78,6 +80,8 @@ def register(cli: click.Group) -> None:
         today = today_in(pack)
         counts = liability_sql.count_by_reason(pack, today)
         password = _ensure_demo_admin()
+        imported = {k: v for k, v in result.as_dict().items()
+                    if k in ("read", "imported", "updated", "unchanged", "rejected")}
         summary = {"import": {k: v for k, v in result.as_dict().items()
                               if k in ("read", "imported", "updated", "unchanged", "rejected")},
                    "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
@@ -85,7 +89,7 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json(summary)
         else:
-            rows = [(f"import {k}", v) for k, v in summary["import"].items()]
+            rows = [(f"import {k}", v) for k, v in imported.items()]
             rows.append((f"liable on {today}", summary["liable_today"]))
             rows += [(f"not liable: {k}", v) for k, v in sorted(counts.items())]
             table(rows, title="Muster demo (pack ru)")
@@ -110,9 +114,11 @@ def register(cli: click.Group) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.password_validation import ValidationError, validate_password
 
-        password = (click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin
-                    else click.prompt("password", hide_input=True, confirmation_prompt=True))
-        User = get_user_model()
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+        User: Any = get_user_model()
         if User.objects.filter(username=username).exists():
             fail(f"user {username!r} exists already", as_json=as_json, code=EXIT_INVALID)
         try:

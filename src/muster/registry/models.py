@@ -101,3 +101,6 @@ class PersonStatus(models.Model):
     class Meta:
         indexes = [models.Index(fields=["person", "kind"], name="person_status_person")]
         verbose_name_plural = "person statuses"
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.valid_from}"

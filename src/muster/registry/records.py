@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -35,7 +36,7 @@ def find(national_id: str, pack: Pack) -> Person:
     return person
 
 
-def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) -> dict[str, object]:
+def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) -> dict[str, Any]:
     """The record as a plain dict, after logging the read for the person to see."""
     person = find(national_id, pack)
     with transaction.atomic():

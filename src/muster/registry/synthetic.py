@@ -22,26 +22,14 @@ AGE_BANDS = [(16, 19, 52), (20, 24, 46), (25, 29, 48), (30, 34, 66), (35, 39, 81
              (45, 49, 67), (50, 54, 62), (55, 59, 65), (60, 64, 73), (65, 69, 66), (70, 74, 49),
              (75, 79, 28)]
 
-MALE_SURNAMES = ("Ivanov Smirnov Kuznetsov Popov Vasilyev Petrov Sokolov Mikhailov Novikov Fedorov "
-                 "Morozov Volkov Alekseev Lebedev Semenov Egorov Pavlov Kozlov Stepanov Nikolaev "
-                 "Orlov Andreev Makarov Nikitin Zakharov Zaitsev Soloviev Borisov Yakovlev Grigoriev "
-                 "Romanov Vorobiev Sergeev Kuzmin Frolov Alexandrov Dmitriev Korolev Gusev Kiselev").split()
-SURNAMES_RU = ("Иванов Смирнов Кузнецов Попов Васильев Петров Соколов Михайлов Новиков Федоров "
-               "Морозов Волков Алексеев Лебедев Семенов Егоров Павлов Козлов Степанов Николаев "
-               "Орлов Андреев Макаров Никитин Захаров Зайцев Соловьев Борисов Яковлев Григорьев "
-               "Романов Воробьев Сергеев Кузьмин Фролов Александров Дмитриев Королев Гусев Киселев").split()
-MALE_NAMES = ("Александр Алексей Андрей Артём Владимир Дмитрий Евгений Иван Илья Кирилл Максим "
-              "Михаил Никита Николай Павел Роман Сергей Тимофей Фёдор Ярослав Матвей Егор Даниил").split()
-MALE_LATIN = ("aleksandr aleksei andrei artem vladimir dmitrii evgenii ivan ilia kirill maksim "
-              "mikhail nikita nikolai pavel roman sergei timofei fedor iaroslav matvei egor daniil").split()
-FEMALE_NAMES = ("Анна Мария Елена Ольга Татьяна Наталья Ирина Екатерина Светлана Юлия Дарья "
-                "Анастасия Полина Виктория Ксения Софья Алиса Вера").split()
-FEMALE_LATIN = ("anna mariia elena olga tatiana natalia irina ekaterina svetlana iuliia daria "
-                "anastasiia polina viktoriia kseniia sofia alisa vera").split()
-FATHER_NAMES = ("Александр Алексей Андрей Владимир Дмитрий Евгений Иван Михаил Николай Павел "
-                "Сергей Юрий Виктор Олег Игорь Геннадий Анатолий").split()
-STREETS = ("Ленина Мира Советская Школьная Садовая Молодёжная Лесная Центральная Набережная "
-           "Гагарина Пушкина Победы Заводская Новая Полевая").split()
+MALE_SURNAMES = ["Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasilyev", "Petrov", "Sokolov", "Mikhailov", "Novikov", "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev", "Semenov", "Egorov", "Pavlov", "Kozlov", "Stepanov", "Nikolaev", "Orlov", "Andreev", "Makarov", "Nikitin", "Zakharov", "Zaitsev", "Soloviev", "Borisov", "Yakovlev", "Grigoriev", "Romanov", "Vorobiev", "Sergeev", "Kuzmin", "Frolov", "Alexandrov", "Dmitriev", "Korolev", "Gusev", "Kiselev"]
+SURNAMES_RU = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Федоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семенов", "Егоров", "Павлов", "Козлов", "Степанов", "Николаев", "Орлов", "Андреев", "Макаров", "Никитин", "Захаров", "Зайцев", "Соловьев", "Борисов", "Яковлев", "Григорьев", "Романов", "Воробьев", "Сергеев", "Кузьмин", "Фролов", "Александров", "Дмитриев", "Королев", "Гусев", "Киселев"]
+MALE_NAMES = ["Александр", "Алексей", "Андрей", "Артём", "Владимир", "Дмитрий", "Евгений", "Иван", "Илья", "Кирилл", "Максим", "Михаил", "Никита", "Николай", "Павел", "Роман", "Сергей", "Тимофей", "Фёдор", "Ярослав", "Матвей", "Егор", "Даниил"]
+MALE_LATIN = ["aleksandr", "aleksei", "andrei", "artem", "vladimir", "dmitrii", "evgenii", "ivan", "ilia", "kirill", "maksim", "mikhail", "nikita", "nikolai", "pavel", "roman", "sergei", "timofei", "fedor", "iaroslav", "matvei", "egor", "daniil"]
+FEMALE_NAMES = ["Анна", "Мария", "Елена", "Ольга", "Татьяна", "Наталья", "Ирина", "Екатерина", "Светлана", "Юлия", "Дарья", "Анастасия", "Полина", "Виктория", "Ксения", "Софья", "Алиса", "Вера"]
+FEMALE_LATIN = ["anna", "mariia", "elena", "olga", "tatiana", "natalia", "irina", "ekaterina", "svetlana", "iuliia", "daria", "anastasiia", "polina", "viktoriia", "kseniia", "sofia", "alisa", "vera"]
+FATHER_NAMES = ["Александр", "Алексей", "Андрей", "Владимир", "Дмитрий", "Евгений", "Иван", "Михаил", "Николай", "Павел", "Сергей", "Юрий", "Виктор", "Олег", "Игорь", "Геннадий", "Анатолий"]
+STREETS = ["Ленина", "Мира", "Советская", "Школьная", "Садовая", "Молодёжная", "Лесная", "Центральная", "Набережная", "Гагарина", "Пушкина", "Победы", "Заводская", "Новая", "Полевая"]
 MAIL_DOMAINS = ("mail.ru", "yandex.ru", "gmail.com", "rambler.ru", "bk.ru")
 
 _SNILS_LO, _SNILS_HI = 1_002_000, 999_999_999
