@@ -98,7 +98,8 @@ def scratch_database_url(tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def muster_process(args: list[str], database_url: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MUSTER_DATABASE_URL": database_url}
+def muster_process(args: list[str], database_url: str, cwd: Path, env_extra: dict[str, str] | None = None,
+                   **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MUSTER_DATABASE_URL": database_url, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "muster.cli.main", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, **kw)

@@ -190,22 +190,22 @@ def test_failed_import_leaves_the_registry_as_it_was(tmp_path, ru, monkeypatch):
     _import(write_csv(tmp_path / "a.csv", [person_row(snils(1))]), ru)
     before = list(Person.objects.values())
     calls = {"n": 0}
-    real_append = staging.append
+    real_add = staging.Stager.add
 
-    def crashing_append(rows):
+    def crashing_add(self, rows):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("killed mid-import")
-        real_append(rows)
+        real_add(self, rows)
 
     monkeypatch.setattr(importer, "BATCH_ROWS", 2)
-    monkeypatch.setattr(staging, "append", crashing_append)
+    monkeypatch.setattr(staging.Stager, "add", crashing_add)
     rows = [person_row(snils(i)) for i in range(2, 8)] + [person_row(snils(1), address="Другой")]
     path = write_csv(tmp_path / "b.csv", rows)
     with pytest.raises(RuntimeError):
         _import(path, ru)
     assert list(Person.objects.values()) == before
-    monkeypatch.setattr(staging, "append", real_append)
+    monkeypatch.setattr(staging.Stager, "add", real_add)
     result = _import(path, ru)
     assert (result.imported, result.updated) == (6, 1)
 

@@ -77,3 +77,16 @@ def test_console_script_is_installed():
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "muster.cli.main"]
     out = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "import" in out.stdout
+
+
+def test_demo_without_serving(tmp_path, scratch_database_url):
+    result = muster_process(["demo", "--count", "3000", "--no-serve", "--json"], scratch_database_url, tmp_path,
+                            env_extra={"MUSTER_DEMO_PASSWORD": "demo-password-for-tests"})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["import"]["imported"] == 3000
+    assert data["liable_today"] > 0 and data["not_liable"]["sex"] > 0
+    assert data["admin"] == {"username": "demo", "password_set": True}
+    again = json.loads(muster_process(["demo", "--count", "3000", "--no-serve", "--json"], scratch_database_url,
+                                      tmp_path).stdout)
+    assert again["import"]["unchanged"] == 3000 and again["admin"]["password_set"] is False

@@ -81,3 +81,61 @@ def test_typed_values_from_parquet():
 def test_never_raises_and_always_returns_values_or_errors(raw):
     values, errors = validate_record(raw, CTX)
     assert (values is None) == bool(errors)
+
+
+# --- the fast path agrees with the reference rule ---------------------------------
+
+from muster.rules.person_record import fast_validator  # noqa: E402
+
+FAST = fast_validator(CTX)
+TRICKY = ["", " ", "M", "F", "m", "male", "RU", "ru", "RU-MOW", "ru-mow", "true", "false", "TRUE", "1",
+          "2000-01-01", "2000-02-30", "2026-11-30", "1899-12-31", "2004-02-29", " 2000-01-01",
+          "11223344595", "112-233-445 95", "11223344596", "00100199800", "Иван", "Иван ", "Ив2ан",
+          "Анна-Мария", "O'Neil", "Ab²", "a@example.ru", "a@Example.ru", "a@example.ru\n", "a\udce9@x.ru",
+          "+79161234567", "+7 916 123 45 67", "+٧٩١٦١٢٣٤٥٦٧", "101000", "ab-12", "AB-", "ул. Мира, 1",
+          "ул.\tМира", "x" * 101, "é\udce9", "1990-05-05"]
+
+
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(TRICKY) | st.text(max_size=12), min_size=14, max_size=14))
+def test_fast_path_accepts_only_what_the_reference_accepts_with_the_same_values(row):
+    fast = FAST(row)
+    if fast is not None:
+        values, errors = validate_record(dict(zip(PERSON_COLUMNS, row, strict=True)), CTX)
+        assert errors == [] and fast == values
+
+
+@settings(max_examples=500)
+@given(st.fixed_dictionaries({c: st.sampled_from(TRICKY) for c in PERSON_COLUMNS}))
+def test_fast_path_on_plausible_rows(raw):
+    row = [raw[c] for c in PERSON_COLUMNS]
+    fast = FAST(row)
+    if fast is not None:
+        assert validate_record(raw, CTX) == (fast, [])
+
+
+def test_fast_path_takes_clean_generated_rows():
+    from muster.registry.synthetic import Generator
+
+    gen = Generator(RU, seed=1, as_of=date(2026, 1, 1))
+    rows = list(gen.rows(2000))
+    accepted = [FAST(r) for r in rows]
+    assert all(a is not None for a in accepted)
+    for row, fast in zip(rows[:200], accepted, strict=False):
+        assert validate_record(dict(zip(PERSON_COLUMNS, row, strict=True)), CTX) == (fast, [])
+
+
+@settings(max_examples=1500)
+@given(st.lists(st.tuples(st.sampled_from(PERSON_COLUMNS), st.sampled_from(TRICKY) | st.text(max_size=8)),
+                max_size=2))
+def test_fast_path_on_a_valid_row_with_one_or_two_cells_changed(changes):
+    raw = {**GOOD, "national_id": "11223344595", "citizenship": "RU", "email": "Ivan@example.ru",
+           "phone": "+79161234567"}
+    for column, value in changes:
+        raw[column] = value
+    row = [raw[c] for c in PERSON_COLUMNS]
+    fast = FAST(row)
+    if not changes:
+        assert fast is not None
+    if fast is not None:
+        assert validate_record(raw, CTX) == (fast, [])

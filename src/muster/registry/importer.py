@@ -23,7 +23,13 @@ from muster.audit import trail
 from muster.registry import merge_sql, staging
 from muster.registry.models import Observation, Source
 from muster.registry.readers import read_rows
-from muster.rules.person_record import FieldError, RecordContext, validate_record
+from muster.rules.person_record import (
+    PERSON_COLUMNS,
+    FieldError,
+    RecordContext,
+    fast_validator,
+    validate_record,
+)
 from muster.rules.policy import Pack
 
 BATCH_ROWS = 20000
@@ -91,8 +97,8 @@ def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_pat
             src, _ = Source.objects.get_or_create(name=source)
             observation = Observation.objects.create(source=src, observed_at=observed_at, kind="import",
                                                      reference=path.name)
-            staging.create()
-            _stage(path, ctx, result, errors, progress)
+            with staging.Stager() as stager:
+                _stage(path, ctx, result, errors, stager, progress)
             if strict and result.rejected:
                 raise _StrictAbort
             result.duplicates_folded = merge_sql.collapse_duplicates()
@@ -120,22 +126,25 @@ def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_pat
 
 
 def _stage(path: Path, ctx: RecordContext, result: ImportResult, errors: ErrorFile,
-           progress: Callable[[int], None] | None) -> None:
+           stager: staging.Stager, progress: Callable[[int], None] | None) -> None:
+    """Validate every row (fast path first, the reference rule for the rest) and stage the valid ones."""
+    fast = fast_validator(ctx)
     batch: list[tuple[object, ...]] = []
-    for line, raw in read_rows(path, progress):
+    for line, fields, shape_problem in read_rows(path, progress):
         result.read += 1
-        if "__width__" in raw:
+        if fields is None:
             result.rejected += 1
-            errors.add(line, [FieldError("*", str(raw["__width__"]))])
+            errors.add(line, [FieldError("*", str(shape_problem))])
             continue
-        values, problems = validate_record(raw, ctx)
-        if problems:
-            result.rejected += 1
-            errors.add(line, problems)
-            continue
-        assert values is not None
-        batch.append((line, *values))
+        values = fast(fields) if all(type(v) is str for v in fields) else None
+        if values is None:
+            values, problems = validate_record(dict(zip(PERSON_COLUMNS, fields, strict=True)), ctx)
+            if problems:
+                result.rejected += 1
+                errors.add(line, problems)
+                continue
+        batch.append((line, *values))  # type: ignore[misc]
         if len(batch) >= BATCH_ROWS:
-            staging.append(batch)
+            stager.add(batch)
             batch = []
-    staging.append(batch)
+    stager.add(batch)

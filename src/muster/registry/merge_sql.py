@@ -67,8 +67,7 @@ def insert_new(observation_id: int) -> int:
     cols = ", ".join([*PERSON_COLUMNS, *obs_cols])
     vals = ", ".join([*(f"s.{c}" for c in PERSON_COLUMNS), *obs_vals])
     sql = (f"INSERT INTO {PERSON} ({cols}) SELECT {vals} FROM {STAGING} AS s "
-           f"WHERE NOT EXISTS (SELECT 1 FROM {PERSON} p WHERE p.national_id = s.national_id) "
-           f"ORDER BY s.seq")
+           f"WHERE NOT EXISTS (SELECT 1 FROM {PERSON} p WHERE p.national_id = s.national_id)")
     with connection.cursor() as cur:
         cur.execute(sql, {"obs": observation_id})
         return cur.rowcount

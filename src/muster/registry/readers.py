@@ -16,7 +16,8 @@ from pathlib import Path
 
 from muster.rules.person_record import PERSON_COLUMNS
 
-Row = tuple[int, dict[str, object]]
+# (line, values in PERSON_COLUMNS order or None, problem with the row's shape or None)
+Row = tuple[int, list[object] | None, str | None]
 
 
 class FileProblem(ValueError):
@@ -56,15 +57,17 @@ def read_csv(path: Path, progress: Callable[[int], None] | None = None) -> Itera
                 raise FileProblem(f"{path}:1: the header is not valid UTF-8")
             _check_header(path, header, "1")
             width = len(header)
+            in_order = tuple(header) == PERSON_COLUMNS
+            positions = [header.index(c) for c in PERSON_COLUMNS]
             count = 0
             for fields in reader:
                 if not fields or fields == [""]:
                     continue  # blank line
                 line = reader.line_num
                 if len(fields) != width:
-                    yield line, {"__width__": f"has {len(fields)} fields, the header has {width}"}
+                    yield line, None, f"has {len(fields)} fields, the header has {width}"
                     continue
-                yield line, dict(zip(header, fields, strict=True))
+                yield line, fields if in_order else [fields[i] for i in positions], None
                 count += 1
                 if progress is not None and count % 10000 == 0:
                     progress(raw.tell())
@@ -114,7 +117,7 @@ def read_parquet(path: Path, progress: Callable[[int], None] | None = None,
         columns = batch.to_pydict()
         for values in zip(*(columns[c] for c in PERSON_COLUMNS), strict=True):
             row_number += 1
-            yield row_number, dict(zip(PERSON_COLUMNS, values, strict=True))
+            yield row_number, ["" if v is None else v for v in values], None
         if progress is not None:
             progress(row_number)
 

@@ -24,10 +24,11 @@ OBSERVED_FIELDS = PERSON_COLUMNS[1:]
 REQUIRED_FOR_NEW = ("national_id", "family_name", "given_name", "sex", "birth_date",
                     "citizenship", "district")
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DIGIT = re.compile(r"\d")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s.\x00-\x1f\x7f]+")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+\d{7,15}$")
+_PHONE = re.compile(r"\+[0-9]{7,15}")
 _POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]{1,9}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
@@ -69,13 +70,13 @@ def _name(text: str) -> str:
         raise _Invalid("contains control characters")
     if len(text) > 100:
         raise _Invalid(f"is too long ({len(text)} characters, at most 100)")
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text):
         raise _Invalid("must not contain digits")
     return text
 
 
 def _date(text: str) -> date:
-    if not _ISO_DATE.match(text):
+    if not _ISO_DATE.fullmatch(text):
         raise _Invalid(f"must be a date YYYY-MM-DD; got {text!r}")
     try:
         return date.fromisoformat(text)
@@ -171,15 +172,113 @@ def _normalise(column: str, value: object, text: str, ctx: RecordContext) -> obj
             raise _Invalid("must be 2 to 10 letters, digits, spaces or hyphens")
         return text.upper()
     if column == "email":
-        if len(text) > 254 or not _EMAIL.match(text):
+        if len(text) > 254 or not _EMAIL.fullmatch(text):
             raise _Invalid("is not a valid email address")
         local, _, domain = text.rpartition("@")
         return f"{local}@{domain.lower()}"
     if column == "phone":
         phone = _PHONE_SEPARATORS.sub("", text)
-        if not _PHONE.match(phone):
+        if not _PHONE.fullmatch(phone):
             raise _Invalid("must be in international format: + and 7 to 15 digits")
         return phone
     if column == "electronic_account":
         return _bool(value)
     raise AssertionError(column)
+
+
+# --- The fast path -------------------------------------------------------------
+# Bulk imports run every row through `fast_validator` first. It accepts only rows
+# already in canonical form, returning exactly what validate_record would; any
+# other row gets None and is decided by validate_record (a property test holds
+# the two together). On clean data it is several times faster.
+
+_FAST_NAME = re.compile(r"[^\W\d_]+(?:[ '\-.][^\W\d_]+)*")
+_FAST_TEXT = re.compile(r"[^\x00-\x1f\x7f\udc80-\udcff\s](?:[^\x00-\x1f\x7f\udc80-\udcff]*[^\x00-\x1f\x7f\udc80-\udcff\s])?")
+_FAST_POSTCODE = re.compile(r"[A-Z0-9][A-Z0-9 \-]{0,8}[A-Z0-9]")
+_FAST_PHONE = re.compile(r"\+[0-9]{7,15}")
+_FAST_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FAST_BOOL = {"true": True, "false": False}
+_FAST_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f\udc80-\udcff]+@[^@\s\x00-\x1f\x7f\udc80-\udcff]+\.[^@\s.\x00-\x1f\x7f\udc80-\udcff]+")
+
+
+def fast_validator(ctx: RecordContext):  # type: ignore[no-untyped-def]
+    """A function from a row (PERSON_COLUMNS order, text) to the values, or None."""
+    from muster.rules.national_id import SnilsScheme
+
+    snils = isinstance(ctx.scheme, SnilsScheme)
+    normalise_id = ctx.scheme.normalise
+    districts, countries = ctx.districts, ISO_3166_ALPHA2
+    today, earliest = ctx.today.isoformat(), EARLIEST_BIRTH.isoformat()
+    required = set(ctx.required)
+    optional_names = "patronymic" not in required
+    name_match, text_match, date_match = _FAST_NAME.fullmatch, _FAST_TEXT.fullmatch, _FAST_DATE.fullmatch
+    postcode_match, phone_match, email_match = _FAST_POSTCODE.fullmatch, _FAST_PHONE.fullmatch, _FAST_EMAIL.fullmatch
+    fromisoformat = date.fromisoformat
+    if required - {"national_id", "family_name", "given_name", "sex", "birth_date", "citizenship", "district"}:
+        return lambda row: None  # an unusual context: always take the reference path
+
+    def valid_date(text: str) -> bool:
+        if not date_match(text) or not earliest <= text <= today:
+            return False
+        try:
+            fromisoformat(text)
+        except ValueError:
+            return False
+        return True
+
+    def check(row):  # type: ignore[no-untyped-def]
+        (nid, family, given, patronymic, sex, birth, death, citizenship, district, address,
+         postcode, email, phone, account) = row
+        if snils:
+            if len(nid) != 11 or not nid.isascii() or not nid.isdigit():
+                return None
+            o = ord
+            total = (9 * o(nid[0]) + 8 * o(nid[1]) + 7 * o(nid[2]) + 6 * o(nid[3]) + 5 * o(nid[4])
+                     + 4 * o(nid[5]) + 3 * o(nid[6]) + 2 * o(nid[7]) + o(nid[8]) - 45 * 48)
+            if int(nid[:9]) > 1_001_998:
+                check_digits = total if total < 100 else (0 if total < 102 else total % 101 % 100)
+                if check_digits != int(nid[9:]):
+                    return None
+        else:
+            try:
+                if normalise_id(nid) != nid:
+                    return None
+            except ValueError:
+                return None
+        if not (len(family) <= 100 and name_match(family) and len(given) <= 100 and name_match(given)):
+            return None
+        if patronymic:
+            if len(patronymic) > 100 or not name_match(patronymic):
+                return None
+        elif not optional_names:
+            return None
+        if sex != "M" and sex != "F":
+            return None
+        if not valid_date(birth):
+            return None
+        if death and (not valid_date(death) or death < birth):
+            return None
+        if citizenship not in countries or district not in districts:
+            return None
+        if address and (len(address) > 500 or not text_match(address)):
+            return None
+        if postcode and not postcode_match(postcode):
+            return None
+        if email:
+            if len(email) > 254 or not email_match(email):
+                return None
+            domain = email.rpartition("@")[2]
+            if domain != domain.lower():
+                return None
+        if phone and not phone_match(phone):
+            return None
+        if account:
+            flag = _FAST_BOOL.get(account)
+            if flag is None:
+                return None
+        else:
+            flag = None
+        return (nid, family, given, patronymic or None, sex, birth, death or None, citizenship,
+                district, address or None, postcode or None, email or None, phone or None, flag)
+
+    return check
