@@ -42,7 +42,11 @@ from muster.registry.importer import import_persons
 pack = loader.get_pack("ru")
 t = time.perf_counter()
 r = import_persons(Path(sys.argv[1]), pack, source="bench")
-print(json.dumps({"seconds": time.perf_counter() - t, "imported": r.imported, "rejected": r.rejected}))
+seconds = time.perf_counter() - t
+t = time.perf_counter()
+again = import_persons(Path(sys.argv[1]), pack, source="bench")
+print(json.dumps({"seconds": seconds, "imported": r.imported, "rejected": r.rejected,
+                  "reimport_seconds": time.perf_counter() - t, "reimport_unchanged": again.unchanged}))
 """
 
 SQLITE_BASELINE_CHILD = """
@@ -147,8 +151,9 @@ def bench_one(engine: str, path: Path, pg: Postgres, work: Path) -> dict:
             baseline, _ = run_child(PG_BASELINE_CHILD, [str(path), base_url, COLUMNS], env)
         finally:
             pg.drop(base_url)
+    assert result["imported"] == result["reimport_unchanged"] == int(path.stem.split("-")[1])
     return {"import_s": result["seconds"], "baseline_s": baseline["seconds"], "rss_kib": rss,
-            "imported": result["imported"]}
+            "reimport_s": result["reimport_seconds"], "imported": result["imported"]}
 
 
 def main() -> None:
@@ -170,7 +175,8 @@ def main() -> None:
             runs = []
             for i in range(args.runs):
                 r = bench_one(engine, path, pg, work)
-                print(f"{engine} {rows} run {i + 1}: import {r['import_s']:.2f}s, baseline "
+                print(f"{engine} {rows} run {i + 1}: import {r['import_s']:.2f}s, re-import "
+                      f"{r['reimport_s']:.2f}s, baseline "
                       f"{r['baseline_s']:.2f}s, peak RSS {r['rss_kib'] / 1024:.0f} MiB", file=sys.stderr)
                 runs.append(r)
                 for f in work.glob("*.sqlite3*"):
@@ -179,18 +185,20 @@ def main() -> None:
             base = statistics.median(r["baseline_s"] for r in runs)
             results.append({"engine": engine, "rows": rows, "runs": len(runs),
                             "import_s": imp, "baseline_s": base,
+                            "reimport_s": statistics.median(r["reimport_s"] for r in runs),
                             "import_rows_per_s": rows / imp, "baseline_rows_per_s": rows / base,
                             "ratio": base / imp,
                             "peak_rss_mib": statistics.median(r["rss_kib"] for r in runs) / 1024,
                             "all_runs": runs})
     (OUT / "import.json").write_text(json.dumps({"when": time.strftime("%Y-%m-%d %H:%M"), "results": results},
                                                 indent=2))
-    print("| database | rows | import (median s) | rows/s | baseline (median s) | baseline rows/s | ratio | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| database | rows | import (median s) | rows/s | baseline (median s) | baseline rows/s | ratio "
+          "| peak RSS | re-import, all unchanged (median s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['engine']} | {r['rows']:,} | {r['import_s']:.2f} | {r['import_rows_per_s']:,.0f} | "
               f"{r['baseline_s']:.2f} | {r['baseline_rows_per_s']:,.0f} | {r['ratio']:.0%} | "
-              f"{r['peak_rss_mib']:.0f} MiB |")
+              f"{r['peak_rss_mib']:.0f} MiB | {r['reimport_s']:.2f} |")
 
 
 if __name__ == "__main__":

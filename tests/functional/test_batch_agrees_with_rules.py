@@ -112,6 +112,7 @@ def test_set_based_merge_agrees_with_the_pure_merge(tmp_path_factory, ru, files)
                 if field_wins(stored.get(f), merged[f], observed_at):
                     stored[f] = Stored(merged[f], observed_at)
         import_persons(path, ru, observed_at=observed_at)
+    observed = dict(Observation.objects.values_list("id", "observed_at"))
     actual = {}
     for person in Person.objects.all():
         fields = {}
@@ -119,7 +120,8 @@ def test_set_based_merge_agrees_with_the_pure_merge(tmp_path_factory, ru, files)
             value = getattr(person, f)
             if isinstance(value, date):
                 value = value.isoformat()
-            fields[f] = value
+            fields[f] = (value, observed.get(person.observation_id_of(f)))
         actual[person.national_id] = fields
-    expected = {nid: {f: (s[f].value if f in s else None) for f in OBSERVED_FIELDS} for nid, s in model.items()}
-    assert actual == expected
+    expected = {nid: {f: (s[f].value, s[f].observed_at) if f in s else (None, None) for f in OBSERVED_FIELDS}
+                for nid, s in model.items()}
+    assert actual == expected  # values and the provenance of each

@@ -37,9 +37,9 @@ def test_values_are_normalised_and_provenance_kept(tmp_path, ru):
     _import(path, ru, source="fns")
     p = Person.objects.get()
     assert p.national_id == "11223344595" and p.citizenship == "RU" and p.patronymic is None
-    obs = Observation.objects.get(pk=p.family_name_obs)
+    obs = Observation.objects.get(pk=p.observation_id_of("family_name"))
     assert obs.source.name == "fns" and obs.reference == "p.csv"
-    assert p.patronymic_obs is None  # not observed, so no provenance
+    assert p.observation_id_of("patronymic") is None  # not observed, so no provenance
 
 
 def test_newer_observation_wins_field_by_field(tmp_path, ru):
@@ -56,8 +56,8 @@ def test_newer_observation_wins_field_by_field(tmp_path, ru):
     assert p.address == "Новый адрес"  # the newer observation keeps the field
     assert p.email == "old@example.ru"
     assert p.phone == "+79161234567"  # older observation loses
-    assert Observation.objects.get(pk=p.address_obs).source.name == "mvd"
-    assert Observation.objects.get(pk=p.email_obs).source.name == "fns"
+    assert Observation.objects.get(pk=p.observation_id_of("address")).source.name == "mvd"
+    assert Observation.objects.get(pk=p.observation_id_of("email")).source.name == "fns"
 
 
 def test_duplicates_within_a_file_merge_later_row_wins(tmp_path, ru):
@@ -190,22 +190,22 @@ def test_failed_import_leaves_the_registry_as_it_was(tmp_path, ru, monkeypatch):
     _import(write_csv(tmp_path / "a.csv", [person_row(snils(1))]), ru)
     before = list(Person.objects.values())
     calls = {"n": 0}
-    real_add = staging.Stager.add
+    real_add = staging.Loader._split
 
     def crashing_add(self, rows):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("killed mid-import")
-        real_add(self, rows)
+        return real_add(self, rows)
 
     monkeypatch.setattr(importer, "BATCH_ROWS", 2)
-    monkeypatch.setattr(staging.Stager, "add", crashing_add)
+    monkeypatch.setattr(staging.Loader, "_split", crashing_add)
     rows = [person_row(snils(i)) for i in range(2, 8)] + [person_row(snils(1), address="Другой")]
     path = write_csv(tmp_path / "b.csv", rows)
     with pytest.raises(RuntimeError):
         _import(path, ru)
     assert list(Person.objects.values()) == before
-    monkeypatch.setattr(staging.Stager, "add", real_add)
+    monkeypatch.setattr(staging.Loader, "_split", real_add)
     result = _import(path, ru)
     assert (result.imported, result.updated) == (6, 1)
 

@@ -60,12 +60,12 @@ def register(cli: click.Group) -> None:
     @json_option
     def demo(count: int, seed: int, then_serve: bool, host: str, port: int, as_json: bool) -> None:
         """Set up, generate and import a synthetic population, print a summary, and serve."""
+        init = initialise()
         from muster.policy import loader
         from muster.policy.clock import today_in
         from muster.registry import liability_sql, synthetic
         from muster.registry.importer import import_persons
 
-        init = initialise()
         if init["refused"]:
             fail("a pack was refused: " + "; ".join(p for r in init["refused"] for p in r["problems"]),
                  as_json=as_json, code=EXIT_INVALID)

@@ -32,7 +32,7 @@ from muster.rules.person_record import (
 )
 from muster.rules.policy import Pack
 
-BATCH_ROWS = 20000
+BATCH_ROWS = 10000
 
 
 @dataclass
@@ -97,15 +97,16 @@ def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_pat
             src, _ = Source.objects.get_or_create(name=source)
             observation = Observation.objects.create(source=src, observed_at=observed_at, kind="import",
                                                      reference=path.name)
-            with staging.Stager() as stager:
-                _stage(path, ctx, result, errors, stager, progress)
+            with staging.Loader(observation.pk) as loader:
+                valid = _stage(path, ctx, result, errors, loader, progress)
             if strict and result.rejected:
                 raise _StrictAbort
-            result.duplicates_folded = merge_sql.collapse_duplicates()
-            distinct = merge_sql.staged_count()
-            result.updated = merge_sql.update_existing(observation.pk, observed_at)
-            result.imported = merge_sql.insert_new(observation.pk)
-            result.unchanged = distinct - result.updated - result.imported
+            merge_sql.collapse_duplicates()
+            merge_sql.update_existing(observation.pk, observed_at)
+            result.imported = loader.direct + merge_sql.insert_new(observation.pk)
+            existing, result.updated = merge_sql.count_staged_existing(observation.pk)
+            result.unchanged = existing - result.updated
+            result.duplicates_folded = valid - result.imported - existing
             staging.drop()
             if result.imported or result.updated:
                 result.observation_id = observation.pk
@@ -126,8 +127,10 @@ def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_pat
 
 
 def _stage(path: Path, ctx: RecordContext, result: ImportResult, errors: ErrorFile,
-           stager: staging.Stager, progress: Callable[[int], None] | None) -> None:
-    """Validate every row (fast path first, the reference rule for the rest) and stage the valid ones."""
+           loader: staging.Loader, progress: Callable[[int], None] | None) -> int:
+    """Validate every row (fast path first, the reference rule for the rest) and load the valid
+    ones. Returns how many rows were valid."""
+    valid = 0
     fast = fast_validator(ctx)
     batch: list[tuple[object, ...]] = []
     for line, fields, shape_problem in read_rows(path, progress):
@@ -144,7 +147,9 @@ def _stage(path: Path, ctx: RecordContext, result: ImportResult, errors: ErrorFi
                 errors.add(line, problems)
                 continue
         batch.append((line, *values))  # type: ignore[misc]
+        valid += 1
         if len(batch) >= BATCH_ROWS:
-            stager.add(batch)
+            loader.add(batch)
             batch = []
-    stager.add(batch)
+    loader.add(batch)
+    return valid

@@ -43,8 +43,9 @@ def collapse_duplicates() -> int:
 
 def _wins(f: str) -> str:
     """SQL for muster.rules.merge.field_wins on field f (p = registry row, s = staged row)."""
-    return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR p.{f}_obs IS NULL OR "
-            f"(p.{f} <> s.{f} AND p.{f}_obs IN (SELECT id FROM {OBSERVATION} WHERE observed_at <= %(t)s))))")
+    stored_obs = f"COALESCE(p.{f}_obs, p.first_observation)"
+    return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR (p.{f} <> s.{f} AND ({stored_obs} IS NULL OR "
+            f"{stored_obs} IN (SELECT id FROM {OBSERVATION} WHERE observed_at <= %(t)s)))))")
 
 
 def update_existing(observation_id: int, observed_at: datetime) -> int:
@@ -62,10 +63,8 @@ def update_existing(observation_id: int, observed_at: datetime) -> int:
 
 
 def insert_new(observation_id: int) -> int:
-    obs_cols = [f"{f}_obs" for f in OBSERVED_FIELDS]
-    obs_vals = [f"CASE WHEN s.{f} IS NULL THEN NULL ELSE %(obs)s END" for f in OBSERVED_FIELDS]
-    cols = ", ".join([*PERSON_COLUMNS, *obs_cols])
-    vals = ", ".join([*(f"s.{c}" for c in PERSON_COLUMNS), *obs_vals])
+    cols = ", ".join([*PERSON_COLUMNS, "first_observation"])
+    vals = ", ".join([*(f"s.{c}" for c in PERSON_COLUMNS), "%(obs)s"])
     sql = (f"INSERT INTO {PERSON} ({cols}) SELECT {vals} FROM {STAGING} AS s "
            f"WHERE NOT EXISTS (SELECT 1 FROM {PERSON} p WHERE p.national_id = s.national_id)")
     with connection.cursor() as cur:
@@ -73,7 +72,14 @@ def insert_new(observation_id: int) -> int:
         return cur.rowcount
 
 
-def staged_count() -> int:
+def count_staged_existing(observation_id: int) -> tuple[int, int]:
+    """(persons in the staging table who were in the registry before this import,
+    how many of them this import changed). Call after the merge."""
+    touched = " OR ".join(f"p.{f}_obs = %(obs)s" for f in OBSERVED_FIELDS)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT COUNT(*) FROM {STAGING}")
-        return cur.fetchone()[0]
+        cur.execute(f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {touched} THEN 1 ELSE 0 END), 0) "
+                    f"FROM {STAGING} s JOIN {PERSON} p ON p.national_id = s.national_id "
+                    f"WHERE p.first_observation IS NULL OR p.first_observation <> %(obs)s",
+                    {"obs": observation_id})
+        existing, changed = cur.fetchone()
+        return int(existing), int(changed)

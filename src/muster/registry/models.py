@@ -1,9 +1,12 @@
 """The registry: people, where each value came from, districts and sources.
 
-Every field of a person keeps the observation it came from (`<field>_obs`),
-which names the source and when it was observed. Those columns are plain
-integers without an index or constraint so bulk merges stay fast; an
-observation is never deleted.
+Every field of a person keeps the observation it came from, which names the
+source and when it was observed: `<field>_obs`, or, where that is empty and
+the field has a value, `first_observation` (the one that brought the person
+in). Most people are only ever observed once, so their rows carry one
+observation id instead of thirteen. The columns are plain integers without
+an index or constraint so bulk loads stay fast; an observation is never
+deleted.
 """
 
 from django.db import models
@@ -80,12 +83,20 @@ class Person(models.Model):
     email_obs = _obs()
     phone_obs = _obs()
     electronic_account_obs = _obs()
+    # The observation that first brought the person into the registry.
+    first_observation = _obs()
 
     class Meta:
         indexes = [models.Index(fields=["district", "birth_date"], name="person_district_birth")]
 
     def __str__(self) -> str:
         return f"person #{self.pk}"
+
+    def observation_id_of(self, field: str) -> int | None:
+        """The observation the current value of `field` came from (None if it has no value)."""
+        if getattr(self, field) is None:
+            return None
+        return getattr(self, f"{field}_obs") or self.first_observation
 
 
 class PersonStatus(models.Model):

@@ -41,14 +41,14 @@ def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) ->
     person = find(national_id, pack)
     with transaction.atomic():
         trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose=purpose)
-    obs_ids = {getattr(person, f"{f}_obs") for f in OBSERVED_FIELDS} - {None}
+    obs_ids = {person.observation_id_of(f) for f in OBSERVED_FIELDS} - {None}
     observations = {o.pk: o for o in Observation.objects.filter(pk__in=obs_ids).select_related("source")}
     fields: dict[str, object] = {}
     provenance: dict[str, object] = {}
     for f in OBSERVED_FIELDS:
         value = getattr(person, f)
         fields[f] = value.isoformat() if isinstance(value, date) else value
-        obs = observations.get(getattr(person, f"{f}_obs"))
+        obs = observations.get(person.observation_id_of(f))
         provenance[f] = None if obs is None else {
             "source": obs.source.name, "observed_at": obs.observed_at.isoformat(),
             "kind": obs.kind, "reference": obs.reference}
