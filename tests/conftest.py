@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,27 @@ def muster_process(args: list[str], database_url: str, cwd: Path, env_extra: dic
     env = {**os.environ, "MUSTER_DATABASE_URL": database_url, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "muster.cli.main", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, **kw)
+
+
+# --- campaigns ------------------------------------------------------------------
+
+MSK = __import__("zoneinfo").ZoneInfo("Europe/Moscow")
+
+
+def at(day: str, hour: int = 9) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00").replace(tzinfo=MSK)
+
+
+@pytest.fixture
+def people(tmp_path, ru):
+    """Import `count` liable men in a district; half with an electronic account."""
+    from muster.registry.importer import import_persons
+
+    def make(count: int, district: str = "RU-RYA", start: int = 0, **overrides: str) -> list[str]:
+        rows = [person_row(snils(start + i), birth_date=f"{1997 + i % 8}-0{1 + i % 9}-1{i % 10}",
+                           district=district, electronic_account="true" if i % 2 == 0 else "false",
+                           **overrides) for i in range(count)]
+        import_persons(write_csv(tmp_path / f"people-{district}-{start}.csv", rows), ru)
+        return [snils(start + i) for i in range(count)]
+
+    return make

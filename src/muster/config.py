@@ -29,6 +29,14 @@ class Config:
     packs_dirs: list[Path]
     time_zone: str
     static_root: str | None
+    public_url: str
+    email_url: str
+    sms_url: str
+    outbox_dir: Path
+    verify_key: bytes
+    letter_font: Path
+    delivery_max_attempts: int
+    verify_rate_per_minute: int
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -79,6 +87,19 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
 def load(env: dict[str, str] | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     environment = env.get("MUSTER_ENV", "development")
@@ -102,6 +123,18 @@ def load(env: dict[str, str] | None = None) -> Config:
             problems.append("MUSTER_DATABASE_URL should be PostgreSQL (set MUSTER_ALLOW_SQLITE=true to insist)")
         if problems:
             raise ConfigError("refusing unsafe production settings: " + "; ".join(problems))
+    outbox = Path(env.get("MUSTER_OUTBOX_DIR", "muster-outbox"))
+    email_url = env.get("MUSTER_EMAIL_URL") or f"file://{outbox.resolve() / 'email'}"
+    sms_url = env.get("MUSTER_SMS_URL") or f"file://{outbox.resolve() / 'sms'}"
+    for name, url in (("MUSTER_EMAIL_URL", email_url), ("MUSTER_SMS_URL", sms_url)):
+        scheme = urlsplit(url).scheme
+        allowed = ("smtp", "file") if name == "MUSTER_EMAIL_URL" else ("http", "https", "file")
+        if scheme not in allowed:
+            raise ConfigError(f"{name}: expected one of {', '.join(s + '://' for s in allowed)}, got {url!r}")
+    if production and (email_url.startswith("file:") or sms_url.startswith("file:")) \
+            and not _bool(env, "MUSTER_ALLOW_FILE_OUTBOX", False):
+        raise ConfigError("refusing unsafe production settings: MUSTER_EMAIL_URL and MUSTER_SMS_URL must name "
+                          "real gateways (set MUSTER_ALLOW_FILE_OUTBOX=true to insist)")
     builtin = Path(__file__).resolve().parent / "packs"
     extra = [Path(p) for p in env.get("MUSTER_PACKS_DIRS", "").split(os.pathsep) if p]
     return Config(
@@ -114,4 +147,12 @@ def load(env: dict[str, str] | None = None) -> Config:
         packs_dirs=[builtin, *extra],
         time_zone=env.get("MUSTER_TIME_ZONE", "Europe/Moscow"),
         static_root=env.get("MUSTER_STATIC_ROOT") or None,
+        public_url=env.get("MUSTER_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        email_url=email_url,
+        sms_url=sms_url,
+        outbox_dir=outbox,
+        verify_key=(env.get("MUSTER_VERIFY_KEY") or f"verify:{secret}").encode(),
+        letter_font=Path(env.get("MUSTER_LETTER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
+        delivery_max_attempts=_int(env, "MUSTER_DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
+        verify_rate_per_minute=_int(env, "MUSTER_VERIFY_RATE_PER_MINUTE", 20, minimum=1),
     )

@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     "muster.policy",
     "muster.registry",
     "muster.audit",
+    "muster.events",
+    "muster.notices",
+    "muster.measures",
     "muster.web",
 ]
 
@@ -97,3 +100,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+MUSTER_PUBLIC_URL = CONFIG.public_url
+MUSTER_EMAIL_URL = CONFIG.email_url
+MUSTER_SMS_URL = CONFIG.sms_url
+MUSTER_VERIFY_KEY = CONFIG.verify_key
+MUSTER_LETTER_FONT = CONFIG.letter_font
+MUSTER_DELIVERY_MAX_ATTEMPTS = CONFIG.delivery_max_attempts
+MUSTER_VERIFY_RATE_PER_MINUTE = CONFIG.verify_rate_per_minute
+MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
+DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
+# In the database, so that limits (the /verify/ rate limit) hold across server workers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "muster_cache"}}

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import path
 
+from muster.notices import views as notice_views
 from muster.web import views
 
 urlpatterns = [
     path("", views.status, name="status"),
     path("healthz", views.healthz, name="healthz"),
+    path("verify/", notice_views.verify, name="verify"),
     path("admin/", admin.site.urls),
 ]

@@ -38,6 +38,7 @@ def initialise() -> dict[str, Any]:
     from muster.rules.toml_reader import PolicyError
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
     installed, refused = [], []
     for directory in loader.pack_dirs():
         try:

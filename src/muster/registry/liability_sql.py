@@ -17,7 +17,7 @@ from muster.rules.liability import REASON_ORDER
 from muster.rules.policy import Pack, version_in_force
 
 
-def _reason_case(pack: Pack, on: date) -> tuple[str, list[object]]:
+def reason_case(pack: Pack, on: date) -> tuple[str, list[object]]:
     """A SQL CASE giving each person's primary reason code, or 'liable'."""
     version = version_in_force(pack.versions, on)
     if version is None:
@@ -58,7 +58,7 @@ def _where(district: str | None) -> tuple[str, list[object]]:
 
 
 def count_by_reason(pack: Pack, on: date, district: str | None = None) -> dict[str, int]:
-    case, params = _reason_case(pack, on)
+    case, params = reason_case(pack, on)
     where, wparams = _where(district)
     sql = f"SELECT code, COUNT(*) FROM (SELECT {case} AS code FROM registry_person p {where}) t GROUP BY code"
     with connection.cursor() as cur:
@@ -68,7 +68,7 @@ def count_by_reason(pack: Pack, on: date, district: str | None = None) -> dict[s
 
 def codes_by_person(pack: Pack, on: date, district: str | None = None) -> Iterator[tuple[str, str]]:
     """(national_id, code) for everyone, in national-id order, streamed."""
-    case, params = _reason_case(pack, on)
+    case, params = reason_case(pack, on)
     where, wparams = _where(district)
     sql = f"SELECT p.national_id, {case} AS code FROM registry_person p {where} ORDER BY p.national_id"
     with connection.cursor() as cur:

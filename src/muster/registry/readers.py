@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 from muster.rules.person_record import PERSON_COLUMNS
 
@@ -67,7 +68,7 @@ def read_csv(path: Path, progress: Callable[[int], None] | None = None) -> Itera
                 if len(fields) != width:
                     yield line, None, f"has {len(fields)} fields, the header has {width}"
                     continue
-                yield line, fields if in_order else [fields[i] for i in positions], None
+                yield line, cast(list[object], fields if in_order else [fields[i] for i in positions]), None
                 count += 1
                 if progress is not None and count % 10000 == 0:
                     progress(raw.tell())

@@ -1,0 +1,22 @@
+"""The append-only event ledger: a person's timeline and partners' feeds are views of it."""
+
+from django.db import models
+
+
+class Event(models.Model):
+    # The id is the ledger's sequence number.
+    type = models.CharField(max_length=40)  # summons.placed, summons.served, measure.applied, ...
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
+                               related_name="+")
+    summons_id = models.BigIntegerField(null=True, blank=True)
+    measure_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["person", "id"], name="event_person_seq"),
+                   models.Index(fields=["type", "id"], name="event_type_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.type}"

@@ -1,0 +1,87 @@
+"""Record what came of a summons, and lift the measures that rest on it the same day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from muster.audit import trail
+from muster.events.models import Event
+from muster.measures.models import Measure
+from muster.notices.models import Summons
+from muster.policy import loader
+from muster.policy.clock import today_in
+from muster.rules.notice_numbers import InvalidNumber, format_summons_number, parse_summons_number
+
+OUTCOMES = ("appeared", "excused", "cancelled")
+# An appearance after the grace days still closes the summons.
+CLOSABLE = ("placed", "served", "missed")
+LIFT_BY = {"appeared": "appeared", "excused": "excused", "cancelled": "cancelled"}
+
+
+class OutcomeError(ValueError):
+    pass
+
+
+@dataclass
+class Outcome:
+    number: str
+    status: str
+    lifted: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "status": self.status, "measures_lifted": self.lifted}
+
+
+def find(number_text: str) -> Summons:
+    """The summons for a printed number; InvalidNumber for a wrong check digit, LookupError if none."""
+    number = parse_summons_number(number_text)
+    summons = Summons.objects.select_related("campaign").filter(number=number).first()
+    if summons is None:
+        raise LookupError(f"no summons {format_summons_number(number)}")
+    return summons
+
+
+def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: str = "") -> Outcome:
+    if outcome not in OUTCOMES:
+        raise OutcomeError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    with transaction.atomic():
+        summons = find(number_text)
+        summons = Summons.objects.select_for_update().select_related("campaign").get(pk=summons.pk)
+        shown = format_summons_number(summons.number)
+        if summons.status not in CLOSABLE:
+            raise OutcomeError(f"summons {shown} is already {summons.status}"
+                               + (f" ({summons.closed_reason})" if summons.closed_reason else ""))
+        if at < summons.placed_at:
+            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed ({summons.placed_at.isoformat()})")
+        pack = loader.get_pack(summons.campaign.pack_code)
+        day = today_in(pack, at)
+        version = next(v for v in pack.versions if v.code == summons.policy_version)
+        summons.status = outcome
+        summons.closed_at = at
+        summons.closed_reason = f"{outcome} on {day}" + (f": {reason}" if reason else "")
+        summons.save(update_fields=["status", "closed_at", "closed_reason"])
+        Event.objects.create(type=f"summons.{outcome}", person_id=summons.person_id, summons_id=summons.pk,
+                             payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
+        lifting_kinds = [m.kind for m in version.measures if LIFT_BY[outcome] in m.lifted_by]
+        lifted = []
+        for measure in Measure.objects.select_for_update().filter(
+                summons=summons, kind__in=lifting_kinds, status__in=("pending", "active", "suspended")):
+            measure.status = "lifted"
+            measure.lifted_on = day
+            measure.lift_reason = f"summons {outcome} on {day}"
+            measure.save(update_fields=["status", "lifted_on", "lift_reason"])
+            Event.objects.create(type="measure.lifted", person_id=summons.person_id, summons_id=summons.pk,
+                                 measure_id=measure.pk, occurred_at=at,
+                                 payload={"kind": measure.kind, "lifted_on": day.isoformat(),
+                                          "reason": measure.lift_reason, "summons_number": summons.number})
+            lifted.append(measure.kind)
+        trail.record(actor, f"summons.{outcome}", "summons", str(summons.number), person_id=summons.person_id,
+                     purpose=reason or outcome)
+    return Outcome(shown, outcome, lifted)
+
+
+__all__ = ["InvalidNumber", "OutcomeError", "find", "record"]

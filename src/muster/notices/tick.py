@@ -1,0 +1,168 @@
+"""The time engine: every transition due at `now`, set-based, and nothing twice.
+
+In order: summonses posted to electronic accounts, service (by delivery or
+deemed), measures that start on service, summonses missed after the grace
+days and the measures that start then, their events, and finally the email
+and SMS notices that are due. A second tick at the same `now` finds nothing
+to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from muster import sql
+from muster.audit import trail
+from muster.notices import dispatch
+from muster.notices.issuing import measure_events
+from muster.notices.models import Run
+from muster.policy import loader
+from muster.policy.clock import today_in
+from muster.rules.delivery import _PREFERENCE
+from muster.rules.policy import PolicyVersion
+
+TICK_LOCK = 0x4D544943  # "MTIC"
+
+COUNT_KEYS = ("portal_posted", "served", "missed", "measures_applied", "events",
+              "email_sent", "email_retried", "email_failed", "sms_sent", "sms_retried", "sms_failed")
+
+
+class TickError(ValueError):
+    pass
+
+
+def last_tick() -> datetime | None:
+    return Run.objects.filter(kind="tick").order_by("-now").values_list("now", flat=True).first()
+
+
+def tick(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
+    counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
+        last = last_tick()
+        if last is not None and now < last:
+            raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
+                            f"the clock does not go backwards")
+        run = Run.objects.create(kind="tick", now=now, actor=actor)
+        with connection.cursor() as cur:
+            for pack_code, version_code in _open_versions(cur):
+                pack = loader.get_pack(pack_code)
+                version = next(v for v in pack.versions if v.code == version_code)
+                today = today_in(pack, now)
+                counts.update(_advance(cur, version, pack_code, today, now, run.pk))
+            counts["events"] += measure_events(cur, run.pk, now)
+        run.counts = dict(counts)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["counts", "finished_at"])
+        if any(counts.values()):
+            trail.record(actor, "tick", "run", str(run.pk), purpose=f"tick at {now.isoformat()}")
+    if send:
+        counts.update(dispatch.send_due(now))
+    return dict(counts)
+
+
+def _open_versions(cur: Any) -> list[tuple[str, str]]:
+    cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_summons s "
+                "JOIN notices_campaign c ON c.id = s.campaign_id WHERE s.status IN ('placed', 'served') "
+                "ORDER BY 1, 2")
+    versions = list(cur.fetchall())
+    cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_delivery d "
+                "JOIN notices_summons s ON s.id = d.summons_id JOIN notices_campaign c ON c.id = s.campaign_id "
+                "WHERE d.channel = 'portal' AND d.state = 'queued'")
+    return sorted(set(versions) | set(cur.fetchall()))
+
+
+def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: datetime,
+             run_id: int) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    rules = version.summons
+    assert rules is not None
+    v = version.code
+    scope = ("s.policy_version = %s AND s.campaign_id IN "
+             "(SELECT id FROM notices_campaign WHERE pack_code = %s)")
+
+    # 1. Posting to the electronic account delivers it there.
+    cur.execute(f"INSERT INTO notices_deliveryevent (delivery_id, summons_id, person_id, channel, event, "
+                f"happened_on, at, evidence) SELECT d.id, d.summons_id, d.person_id, 'portal', 'posted', %s, %s, "
+                f"'posted to the electronic account' FROM notices_delivery d "
+                f"JOIN notices_summons s ON s.id = d.summons_id "
+                f"WHERE d.channel = 'portal' AND d.state = 'queued' AND s.placed_at <= %s AND {scope}",
+                [today, now, now, v, pack_code])
+    counts["portal_posted"] = cur.rowcount
+    cur.execute(f"UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
+                f"WHERE channel = 'portal' AND state = 'queued' AND id IN (SELECT delivery_id FROM "
+                f"notices_deliveryevent WHERE channel = 'portal' AND event = 'posted')")
+
+    # 2. Service: the earliest route that serves (muster.rules.delivery.service).
+    parts, params = [], []
+    serving = [(c, e) for c, events in rules.served_by for e in events]
+    if serving:
+        pairs = " OR ".join("(e.channel = %s AND e.event = %s)" for _ in serving)
+        pref = "CASE e.channel " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(_PREFERENCE)) + " END"
+        parts.append(f"SELECT e.summons_id AS summons_id, e.happened_on AS served_on, {pref} AS pref, "
+                     f"e.channel || ':' || e.event AS how, 'served: ' || e.channel || ' ' || e.event || ' on ' "
+                     f"|| {sql.date_text('e.happened_on')} AS evidence FROM notices_deliveryevent e "
+                     f"JOIN notices_summons s ON s.id = e.summons_id WHERE s.status = 'placed' AND {scope} "
+                     f"AND e.happened_on <= %s AND ({pairs})")
+        params += [v, pack_code, today, *(x for pair in serving for x in pair)]
+    if rules.deemed_served_after_days is not None:
+        n = rules.deemed_served_after_days
+        deemed = sql.add_days("s.placed_on", str(n))
+        parts.append(f"SELECT s.id, {deemed}, {len(_PREFERENCE)}, 'deemed', "
+                     f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')} "
+                     f"FROM notices_summons s WHERE s.status = 'placed' AND {scope} AND {deemed} <= %s")
+        params += [v, pack_code, today]
+    if parts:
+        cur.execute(f"WITH cand AS ({' UNION ALL '.join(parts)}), best AS (SELECT summons_id, served_on, how, "
+                    f"evidence, ROW_NUMBER() OVER (PARTITION BY summons_id ORDER BY served_on, pref) AS rn "
+                    f"FROM cand) UPDATE notices_summons SET status = 'served', served_on = best.served_on, "
+                    f"served_how = best.how, served_evidence = best.evidence, changed_run = %s FROM best "
+                    f"WHERE best.summons_id = notices_summons.id AND best.rn = 1", [*params, run_id])
+        counts["served"] = cur.rowcount
+    counts["measures_applied"] += _apply(cur, version, "served", "s.served_on", run_id)
+    counts["events"] += _status_events(cur, "served", run_id, now)
+
+    # 3. Missed: not appeared by the end of the grace days.
+    grace = rules.grace_days
+    cur.execute(f"UPDATE notices_summons SET status = 'missed', "
+                f"missed_on = {sql.add_days('appearance_date', str(grace + 1))}, changed_run = %s "
+                f"WHERE status = 'served' AND {scope.replace('s.', '')} "
+                f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
+    counts["missed"] = cur.rowcount
+    counts["measures_applied"] += _apply(cur, version, "missed", "s.missed_on", run_id)
+    counts["events"] += _status_events(cur, "missed", run_id, now)
+    return counts
+
+
+def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int) -> int:
+    total = 0
+    for rule in version.measures:
+        if rule.trigger != trigger:
+            continue
+        cur.execute(
+            f"INSERT INTO measures_measure (person_id, summons_id, kind, status, legal_basis, effective_from, "
+            f"lift_reason, policy_version, created_run) SELECT s.person_id, s.id, %s, %s, %s, {start}, '', "
+            f"s.policy_version, %s FROM notices_summons s WHERE s.changed_run = %s AND s.status = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM measures_measure m WHERE m.summons_id = s.id AND m.kind = %s)",
+            [rule.kind, "pending" if rule.officer_signoff else "active", rule.legal_basis, run_id, run_id,
+             trigger, rule.kind])
+        total += cur.rowcount
+    return total
+
+
+def _status_events(cur: Any, status: str, run_id: int, now: datetime) -> int:
+    day = "served_on" if status == "served" else "missed_on"
+    payload = sql.json_object({"number": "s.number", status + "_on": sql.date_text(f"s.{day}"),
+                               "how": "s.served_how"})
+    cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
+                f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "
+                f"WHERE s.changed_run = %s AND s.status = %s ORDER BY s.id",
+                [f"summons.{status}", now, run_id, status])
+    return cur.rowcount

@@ -1,0 +1,109 @@
+"""Delivery attempts as a state machine, and when a summons counts as served.
+
+Both are data tables and pure functions: from the policy's service rules and
+the delivery events, to the served date, how it was served, and the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from muster.rules.policy import SummonsRules
+
+STATES = ("queued", "sent", "delivered", "opened", "signed", "failed", "returned", "refused")
+FINAL_STATES = frozenset({"opened", "signed", "failed", "returned", "refused"})
+
+# (state, event) -> next state. An event not listed for a state is refused.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("queued", "sent"): "sent",
+    ("queued", "posted"): "delivered",  # the electronic account: placing it is delivering it
+    ("queued", "signed"): "signed",  # in person
+    ("queued", "refused"): "refused",  # in person
+    ("queued", "failed"): "failed",
+    ("sent", "delivered"): "delivered",
+    ("sent", "opened"): "opened",
+    ("sent", "refused"): "refused",
+    ("sent", "returned"): "returned",
+    ("sent", "failed"): "failed",
+    ("delivered", "opened"): "opened",
+    ("delivered", "signed"): "signed",
+}
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+def next_state(state: str, event: str) -> str:
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        allowed = sorted(e for (s, e) in TRANSITIONS if s == state)
+        raise InvalidTransition(
+            f"a delivery that is {state} cannot be {event}"
+            + (f" (it can be: {', '.join(allowed)})" if allowed else " (it is final)")) from None
+
+
+@dataclass(frozen=True)
+class DeliveryEvent:
+    channel: str
+    event: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Service:
+    served_on: date
+    how: str  # e.g. "post:delivered", "portal:posted", "deemed"
+    evidence: str
+
+
+# When two routes serve on the same day, the most direct evidence is recorded.
+_PREFERENCE = ("in_person", "post", "portal", "register", "email", "sms")
+
+
+def service(rules: SummonsRules, placed_on: date, events: list[DeliveryEvent], today: date) -> Service | None:
+    """When the summons counts as served, if it does by `today`; None if not yet."""
+    serving = dict(rules.served_by)
+    candidates: list[tuple[date, int, Service]] = []
+    for e in events:
+        if e.event in serving.get(e.channel, ()) and e.on <= today:
+            candidates.append((e.on, _PREFERENCE.index(e.channel), Service(
+                e.on, f"{e.channel}:{e.event}", f"served: {e.channel} {e.event} on {e.on}")))
+    if rules.deemed_served_after_days is not None:
+        deemed = placed_on + timedelta(days=rules.deemed_served_after_days)
+        if deemed <= today:
+            candidates.append((deemed, len(_PREFERENCE), Service(
+                deemed, "deemed",
+                f"served: {rules.deemed_served_after_days} days after placement on {placed_on}")))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[0], c[1]))[2]
+
+
+def last_day_to_appear(appearance_date: date, grace_days: int) -> date:
+    """The person may still appear up to and including this day (SPEC 4)."""
+    return appearance_date + timedelta(days=grace_days)
+
+
+def missed_from(appearance_date: date, grace_days: int) -> date:
+    """The day a summons not answered counts as missed, and missed-measures take effect."""
+    return appearance_date + timedelta(days=grace_days + 1)
+
+
+def measure_starts(trigger: str, placed_on: date, served_on: date | None, appearance_date: date,
+                   grace_days: int) -> date | None:
+    """The day a measure with this trigger takes effect (None while its trigger has not happened)."""
+    if trigger == "placement":
+        return placed_on
+    if trigger == "served":
+        return served_on
+    if trigger == "missed":
+        return missed_from(appearance_date, grace_days)
+    raise ValueError(f"unknown trigger {trigger!r}")
+
+
+def retry_delay(attempts: int, base_seconds: int = 60, cap_seconds: int = 6 * 3600) -> int:
+    """Exponential backoff before the next attempt after `attempts` failures."""
+    return min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))

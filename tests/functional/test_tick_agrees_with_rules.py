@@ -1,0 +1,63 @@
+"""Property: the tick's set-based service agrees with the pure rule on random delivery histories."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from muster.events.models import Event
+from muster.measures.models import Measure
+from muster.notices import campaigns, issuing, tick
+from muster.notices.models import Delivery, DeliveryEvent, Run, Summons
+from muster.rules.delivery import DeliveryEvent as PureEvent
+from muster.rules.delivery import missed_from, service
+from tests.conftest import at
+
+pytestmark = pytest.mark.django_db
+NOW = at("2026-03-02")
+EVENTS = [("post", "delivered"), ("post", "refused"), ("post", "returned"), ("portal", "posted"),
+          ("in_person", "signed"), ("in_person", "refused"), ("email", "sent"), ("sms", "sent")]
+
+histories = st.lists(st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(min_value=0, max_value=12)),
+                              max_size=3), min_size=1, max_size=6)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(history=histories, days_later=st.integers(min_value=0, max_value=40))
+def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, days_later):
+    for model in (Event, Measure, DeliveryEvent, Delivery, Summons, Run):
+        model.objects.all().delete()
+    campaigns.Campaign.objects.all().delete()
+    if not hasattr(test_tick_service_and_missed_agree_with_the_pure_rules, "_people"):
+        people(6)
+        test_tick_service_and_missed_agree_with_the_pure_rules._people = True
+    campaigns.create(ru, campaigns.CampaignRequest(code="P", purpose="call_up", districts={"RU-RYA": len(history)},
+                                                   appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
+                                                   place="x"), actor="t", today=NOW.date())
+    issuing.issue(campaigns.get("P"), NOW, actor="t")
+    Delivery.objects.update(state="failed")  # only the random history below counts
+    summonses = list(Summons.objects.order_by("id"))
+    rules = ru.versions[-1].summons
+    today = NOW.date() + timedelta(days=days_later)
+    expected = {}
+    for s, events in zip(summonses, history, strict=False):
+        pure_events = []
+        for (channel, event), offset in events:
+            d = Delivery.objects.create(summons=s, person_id=s.person_id, channel=channel, state="failed")
+            day = s.placed_on + timedelta(days=offset)
+            DeliveryEvent.objects.create(delivery=d, summons=s, person_id=s.person_id, channel=channel, event=event,
+                                         happened_on=day, at=NOW, evidence="test")
+            pure_events.append(PureEvent(channel, event, day))
+        served = service(rules, s.placed_on, pure_events, today)
+        status = "placed" if served is None else "served"
+        if served is not None and today >= missed_from(s.appearance_date, rules.grace_days):
+            status = "missed"
+        expected[s.pk] = (status, served and served.served_on, served and served.how, served and served.evidence)
+    tick.tick(at(today.isoformat(), 12), actor="t", send=False)
+    actual = {s.pk: (s.status, s.served_on, s.served_how or None, s.served_evidence or None)
+              for s in Summons.objects.filter(pk__in=expected)}
+    assert actual == expected

@@ -1,0 +1,98 @@
+"""Delivery state machine and service rules, as tables of cases (SPEC 4 day counting)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from muster.policy.files import find_builtin_pack
+from muster.rules.delivery import (
+    TRANSITIONS,
+    DeliveryEvent,
+    InvalidTransition,
+    last_day_to_appear,
+    measure_starts,
+    missed_from,
+    next_state,
+    retry_delay,
+    service,
+)
+
+RU = find_builtin_pack("ru")
+RULES = RU.versions[-1].summons
+P = date(2026, 3, 2)  # placement date
+
+
+@pytest.mark.parametrize(
+    ("state", "event", "new"),
+    [("queued", "sent", "sent"), ("queued", "posted", "delivered"), ("queued", "signed", "signed"),
+     ("queued", "refused", "refused"), ("sent", "delivered", "delivered"), ("sent", "returned", "returned"),
+     ("sent", "refused", "refused"), ("sent", "failed", "failed"), ("delivered", "opened", "opened")],
+)
+def test_transitions(state, event, new):
+    assert next_state(state, event) == new
+
+
+@pytest.mark.parametrize(
+    ("state", "event"),
+    [("delivered", "returned"), ("returned", "delivered"), ("failed", "sent"), ("queued", "delivered"),
+     ("signed", "refused"), ("refused", "delivered")],
+)
+def test_refused_transitions(state, event):
+    with pytest.raises(InvalidTransition, match=f"a delivery that is {state} cannot be {event}"):
+        next_state(state, event)
+
+
+def test_final_states_have_no_way_out():
+    for state in ("signed", "failed", "returned", "refused", "opened"):
+        assert not [e for (s, e) in TRANSITIONS if s == state]
+
+
+def ev(channel, event, day):
+    return DeliveryEvent(channel, event, P + timedelta(days=day))
+
+
+@pytest.mark.parametrize(
+    ("events", "today", "expected"),
+    [
+        ([], P + timedelta(days=6), None),
+        ([], P + timedelta(days=7), (P + timedelta(days=7), "deemed", "served: 7 days after placement on 2026-03-02")),
+        ([ev("post", "delivered", 3)], P + timedelta(days=10),
+         (P + timedelta(days=3), "post:delivered", "served: post delivered on 2026-03-05")),
+        ([ev("post", "refused", 2)], P + timedelta(days=2),
+         (P + timedelta(days=2), "post:refused", "served: post refused on 2026-03-04")),
+        ([ev("post", "returned", 2)], P + timedelta(days=5), None),  # returned mail does not serve
+        ([ev("email", "sent", 0), ev("sms", "sent", 0)], P + timedelta(days=5), None),  # notices only
+        ([ev("portal", "posted", 0)], P, (P, "portal:posted", "served: portal posted on 2026-03-02")),
+        ([ev("in_person", "signed", 1), ev("post", "delivered", 1)], P + timedelta(days=1),
+         (P + timedelta(days=1), "in_person:signed", "served: in_person signed on 2026-03-03")),
+        ([ev("post", "delivered", 9)], P + timedelta(days=9),
+         (P + timedelta(days=7), "deemed", "served: 7 days after placement on 2026-03-02")),
+        ([ev("post", "delivered", 3)], P + timedelta(days=2), None),  # a receipt dated after today
+    ],
+)
+def test_service(events, today, expected):
+    result = service(RULES, P, events, today)
+    assert (None if result is None else (result.served_on, result.how, result.evidence)) == expected
+
+
+def test_grace_day_counting():
+    a = date(2026, 4, 1)
+    assert last_day_to_appear(a, 20) == date(2026, 4, 21)
+    assert missed_from(a, 20) == date(2026, 4, 22)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "expected"),
+    [("placement", P), ("served", P + timedelta(days=7)), ("missed", date(2026, 4, 22))],
+)
+def test_measure_starts(trigger, expected):
+    assert measure_starts(trigger, P, P + timedelta(days=7), date(2026, 4, 1), 20) == expected
+
+
+def test_measure_on_service_waits_for_service():
+    assert measure_starts("served", P, None, date(2026, 4, 1), 20) is None
+
+
+@pytest.mark.parametrize(("attempts", "delay"), [(1, 60), (2, 120), (3, 240), (20, 6 * 3600)])
+def test_backoff(attempts, delay):
+    assert retry_delay(attempts) == delay
