@@ -30,5 +30,10 @@ def json_object(pairs: dict[str, str]) -> str:
 
 
 def number_from_id(id_expr: str) -> str:
-    """muster.rules.notice_numbers.summons_number, in SQL."""
-    return f"({id_expr} * 100 + 98 - ({id_expr} * 100) % 97)"
+    """muster.rules.notice_numbers.summons_number, in SQL (for a statement with parameters)."""
+    return f"({id_expr} * 100 + 98 - ({id_expr} * 100) %% 97)"
+
+
+def dt(value: object) -> object:
+    """A datetime as the backend stores it (SQLite keeps naive UTC text), for raw SQL parameters."""
+    return connection.ops.adapt_datetimefield_value(value)

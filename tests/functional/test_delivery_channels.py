@@ -95,7 +95,7 @@ def test_emails_go_through_a_real_smtp_server_and_say_only_that_a_notice_exists(
     counts = tick.tick(NOW, actor="t")
     assert counts["email_sent"] == 4 and counts["sms_sent"] == 4
     assert len(received) == 4 and len(sms_gateway[1].received) == 4
-    body = received[0].get_payload()
+    body = received[0].get_payload(decode=True).decode("utf-8")
     assert "/portal/" in body and "Иван" not in body and "Иванов" not in body
     assert all(d.state == "sent" for d in Delivery.objects.filter(channel__in=("email", "sms")))
     assert DeliveryEvent.objects.filter(channel="email", event="sent").count() == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -35,7 +35,8 @@ def test_print_batch_pdf_manifest_font_and_qr(batch, settings):
     assert batch["letters"] == 3  # the three people without an electronic account
     pdf = pypdfium2.PdfDocument(batch["pdf"])
     assert len(pdf) == 3
-    raw = open(batch["pdf"], "rb").read()
+    with open(batch["pdf"], "rb") as f:
+        raw = f.read()
     assert b"/FontFile2" in raw  # the TrueType font (with Cyrillic) is embedded
     text = pdf[0].get_textpage().get_text_range()
     assert "ПОВЕСТКА" in text and "явиться" in text

@@ -10,7 +10,7 @@ import pytest
 from muster.events.models import Event
 from muster.measures.models import Measure
 from muster.notices import campaigns, issuing, outcomes, tick
-from muster.notices.models import Delivery, Summons
+from muster.notices.models import Summons
 from muster.rules.notice_numbers import format_summons_number, parse_summons_number
 from tests.conftest import at
 

@@ -52,8 +52,23 @@ def test_production_refuses_unsafe_settings(env, problem):
 
 def test_production_accepts_safe_settings():
     config = load({"MUSTER_ENV": "production", "MUSTER_SECRET_KEY": "k" * 50,
-                   "MUSTER_DATABASE_URL": "postgresql://u@db/muster", "MUSTER_ALLOWED_HOSTS": "muster.example"})
+                   "MUSTER_DATABASE_URL": "postgresql://u@db/muster", "MUSTER_ALLOWED_HOSTS": "muster.example",
+                   "MUSTER_EMAIL_URL": "smtp://mail.example:25", "MUSTER_SMS_URL": "https://sms.example/send"})
     assert config.environment == "production"
+
+
+def test_production_refuses_a_file_outbox():
+    with pytest.raises(ConfigError, match="MUSTER_EMAIL_URL and MUSTER_SMS_URL"):
+        load({"MUSTER_ENV": "production", "MUSTER_SECRET_KEY": "k" * 50,
+              "MUSTER_DATABASE_URL": "postgresql://u@db/muster", "MUSTER_ALLOWED_HOSTS": "muster.example"})
+
+
+@pytest.mark.parametrize(("name", "value"), [("MUSTER_EMAIL_URL", "http://x"), ("MUSTER_SMS_URL", "smtp://x"),
+                                             ("MUSTER_DELIVERY_MAX_ATTEMPTS", "0"),
+                                             ("MUSTER_VERIFY_RATE_PER_MINUTE", "many")])
+def test_bad_delivery_settings_name_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load({name: value})
 
 
 def test_bad_boolean_names_the_variable():

@@ -39,15 +39,15 @@ def send_due(now: datetime, limit: int = 10000, language: str = "ru") -> Counter
     counts: Counter[str] = Counter()
     due = (Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
            .select_related("summons__person").order_by("next_attempt_at", "id")[:limit])
-    ports = {"email": email_port(), "sms": sms_port()}
+    email, sms = email_port(), sms_port()
     subject, body = _text(language)
     for delivery in due:
         person = delivery.summons.person
         try:
             if delivery.channel == "email":
-                ref = ports["email"].send(person.email, subject, body)
+                ref = email.send(person.email, subject, body)
             else:
-                ref = ports["sms"].send(person.phone, body)
+                ref = sms.send(person.phone, body)
         except SendFailed as exc:
             counts[_failed(delivery, now, str(exc), exc.temporary)] += 1
             continue

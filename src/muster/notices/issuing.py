@@ -163,8 +163,6 @@ def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = Fals
             result.deliveries = _queue_deliveries(cur, version, now, run.pk)
             result.measures = _apply_placement_measures(cur, version, run.pk)
             result.events = _placement_events(cur, campaign, now, run.pk)
-        for p in result.districts:
-            p.already_issued += p.issue
         run.counts = {"issued": result.issued, "deliveries": result.deliveries, "measures": result.measures,
                       "events": result.events}
         run.finished_at = timezone.now()
@@ -189,9 +187,11 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
         f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
         f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
         f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s",
-        [campaign.pk, *cand_params, campaign.pk, now, placed_on, window.first, version.code, run_id,
+        [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
          campaign.pk, window.days])
-    return cur.rowcount
+    # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
+    cur.execute("SELECT COUNT(*) FROM notices_summons WHERE issue_run = %s", [run_id])
+    return int(cur.fetchone()[0])
 
 
 def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int) -> int:
@@ -210,7 +210,7 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
             f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
             f"provider_ref, last_error) SELECT s.id, s.person_id, %s, 'queued', 0, %s, '', '' "
             f"FROM notices_summons s JOIN registry_person p ON p.id = s.person_id "
-            f"WHERE s.issue_run = %s AND {conditions[channel]}", [channel, now, run_id])
+            f"WHERE s.issue_run = %s AND {conditions[channel]}", [channel, sql.dt(now), run_id])
         total += cur.rowcount
     return total
 
@@ -234,7 +234,7 @@ def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) 
                                "appearance_date": sql.date_text("s.appearance_date")})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT 'summons.placed', s.person_id, s.id, {payload}, %s FROM notices_summons s "
-                f"WHERE s.issue_run = %s ORDER BY s.id", [campaign.code, now, run_id])
+                f"WHERE s.issue_run = %s ORDER BY s.id", [campaign.code, sql.dt(now), run_id])
     total = cur.rowcount
     total += measure_events(cur, run_id, now)
     return total
@@ -247,5 +247,5 @@ def measure_events(cur: Any, run_id: int, now: datetime) -> int:
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, measure_id, payload, occurred_at) "
                 f"SELECT 'measure.applied', m.person_id, m.summons_id, m.id, {payload}, %s "
                 f"FROM measures_measure m JOIN notices_summons s ON s.id = m.summons_id "
-                f"WHERE m.created_run = %s AND m.status = 'active' ORDER BY m.id", [now, run_id])
+                f"WHERE m.created_run = %s AND m.status = 'active' ORDER BY m.id", [sql.dt(now), run_id])
     return cur.rowcount

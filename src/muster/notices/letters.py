@@ -89,8 +89,8 @@ def render(letters: list[Letter], pdf_path: Path) -> None:
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen.canvas import Canvas
     from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen.canvas import Canvas
 
     _register_font()
     width, height = A4

@@ -94,11 +94,11 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
                 f"'posted to the electronic account' FROM notices_delivery d "
                 f"JOIN notices_summons s ON s.id = d.summons_id "
                 f"WHERE d.channel = 'portal' AND d.state = 'queued' AND s.placed_at <= %s AND {scope}",
-                [today, now, now, v, pack_code])
+                [today, sql.dt(now), sql.dt(now), v, pack_code])
     counts["portal_posted"] = cur.rowcount
-    cur.execute(f"UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
-                f"WHERE channel = 'portal' AND state = 'queued' AND id IN (SELECT delivery_id FROM "
-                f"notices_deliveryevent WHERE channel = 'portal' AND event = 'posted')")
+    cur.execute("UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
+                "WHERE channel = 'portal' AND state = 'queued' AND id IN (SELECT delivery_id FROM "
+                "notices_deliveryevent WHERE channel = 'portal' AND event = 'posted')")
 
     # 2. Service: the earliest route that serves (muster.rules.delivery.service).
     parts, params = [], []
@@ -125,7 +125,10 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
                     f"FROM cand) UPDATE notices_summons SET status = 'served', served_on = best.served_on, "
                     f"served_how = best.how, served_evidence = best.evidence, changed_run = %s FROM best "
                     f"WHERE best.summons_id = notices_summons.id AND best.rn = 1", [*params, run_id])
-        counts["served"] = cur.rowcount
+        # (rowcount is not reported for a WITH ... UPDATE on every driver)
+        cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = 'served' "
+                    f"AND {scope}", [run_id, v, pack_code])
+        counts["served"] = int(cur.fetchone()[0])
     counts["measures_applied"] += _apply(cur, version, "served", "s.served_on", run_id)
     counts["events"] += _status_events(cur, "served", run_id, now)
 
@@ -164,5 +167,5 @@ def _status_events(cur: Any, status: str, run_id: int, now: datetime) -> int:
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "
                 f"WHERE s.changed_run = %s AND s.status = %s ORDER BY s.id",
-                [f"summons.{status}", now, run_id, status])
+                [f"summons.{status}", sql.dt(now), run_id, status])
     return cur.rowcount

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET
 
 from muster.notices.models import Summons
 from muster.policy import loader
-from muster.rules.notice_numbers import InvalidNumber, code_matches, format_summons_number, parse_summons_number
+from muster.rules.notice_numbers import (
+    InvalidNumber,
+    code_matches,
+    format_summons_number,
+    parse_summons_number,
+)
 
 
 def _over_limit(request: HttpRequest) -> bool:

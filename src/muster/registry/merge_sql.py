@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from muster import sql
 from muster.registry.staging import STAGING
 from muster.rules.person_record import OBSERVED_FIELDS, PERSON_COLUMNS
 
@@ -55,10 +56,10 @@ def update_existing(observation_id: int, observed_at: datetime) -> int:
         sets.append(f"{f} = CASE WHEN {wins} THEN s.{f} ELSE p.{f} END")
         sets.append(f"{f}_obs = CASE WHEN {wins} THEN %(obs)s ELSE p.{f}_obs END")
     any_wins = " OR ".join(_wins(f) for f in OBSERVED_FIELDS)
-    sql = (f"UPDATE {PERSON} AS p SET {', '.join(sets)} FROM {STAGING} AS s "
+    statement = (f"UPDATE {PERSON} AS p SET {', '.join(sets)} FROM {STAGING} AS s "
            f"WHERE p.national_id = s.national_id AND ({any_wins})")
     with connection.cursor() as cur:
-        cur.execute(sql, {"obs": observation_id, "t": observed_at})
+        cur.execute(statement, {"obs": observation_id, "t": sql.dt(observed_at)})
         return cur.rowcount
 
 

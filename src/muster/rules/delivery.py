@@ -106,4 +106,5 @@ def measure_starts(trigger: str, placed_on: date, served_on: date | None, appear
 
 def retry_delay(attempts: int, base_seconds: int = 60, cap_seconds: int = 6 * 3600) -> int:
     """Exponential backoff before the next attempt after `attempts` failures."""
-    return min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))
+    delay: int = base_seconds * 2 ** max(0, attempts - 1)
+    return min(cap_seconds, delay)

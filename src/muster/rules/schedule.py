@@ -36,10 +36,10 @@ def window_problems(version: PolicyVersion, purpose: str, appear_from: date, app
                 f"the window is {span + 1} days long, but under {version.code} the appearance date is at "
                 f"most {limits.max_days_after_placement} days after placement, so no summons placed on one "
                 f"day could use it all")
-    if purpose == "call_up" and not limits.call_up_all_year and limits.call_up_seasons:
-        if not any(_within_season(appear_from, appear_to, s) for s in limits.call_up_seasons):
-            seasons = ", ".join(f"{a} to {b}" for a, b in limits.call_up_seasons)
-            problems.append(f"under {version.code} call-up happens only in the seasons {seasons}")
+    if (purpose == "call_up" and not limits.call_up_all_year and limits.call_up_seasons
+            and not any(_within_season(appear_from, appear_to, s) for s in limits.call_up_seasons)):
+        seasons = ", ".join(f"{a} to {b}" for a, b in limits.call_up_seasons)
+        problems.append(f"under {version.code} call-up happens only in the seasons {seasons}")
     return problems
 
 
