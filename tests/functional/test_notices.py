@@ -142,7 +142,7 @@ def test_the_2023_policy_bans_exit_only_from_service(ru, people):
 
 
 def _numbers():
-    return [format_summons_number(n) for n in Summons.objects.order_by("id").values_list("number", flat=True)]
+    return [format_summons_number(s.number) for s in Summons.objects.order_by("id")]
 
 
 def test_tick_serves_misses_and_is_idempotent(ru, people, cli_run):
@@ -215,3 +215,27 @@ def test_summons_show_and_list_contracts(ru, people, cli_run):
 def test_summons_number_with_wrong_check_digit(cli_run):
     result = cli_run("summons", "show", "1234-5678-88", "--json")
     assert result.exit_code == 2 and "check digits" in result.stdout
+
+
+def test_in_person_signature_serves_at_the_next_tick(ru, people, cli_run):
+    people(2)
+    _campaign(ru, districts={"RU-RYA": 2})
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    number = _numbers()[1]  # no electronic account: not served on posting
+    result = cli_run("summons", "hand", number, "refused", "--at", at("2026-03-03").isoformat(), "--json")
+    assert result.exit_code == 0, result.output
+    again = cli_run("summons", "hand", number, "signed", "--json")
+    assert again.exit_code == 2 and "already handed over" in again.stdout
+    tick.tick(at("2026-03-04"), actor="t", send=False)
+    s = outcomes.find(number)
+    assert (s.status, s.served_on, s.served_how) == ("served", date(2026, 3, 3), "in_person:refused")
+
+
+def test_worker_runs_the_tick(ru, people, cli_run):
+    people(2)
+    _campaign(ru, districts={"RU-RYA": 2})
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    result = cli_run("worker", "--iterations", "1", "--interval", "0")
+    assert result.exit_code == 0
+    assert tick.last_tick() is not None
+    assert Summons.objects.filter(status__in=("served", "missed")).count() == 2  # the clock has moved on

@@ -240,6 +240,26 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             lifted = ", ".join(result.lifted) or "none"
             click.echo(f"summons {result.number}: {result.status}; measures lifted: {lifted}")
 
+    @summons_group.command("hand")
+    @click.argument("number")
+    @click.argument("event", type=click.Choice(["signed", "refused"]))
+    @now_option("--at", help="When it was handed over (default: now).")
+    @json_option
+    def summons_hand(number: str, event: str, now: datetime | None, as_json: bool) -> None:
+        """Record handing a summons over in person: signed for, or refused (service at the next tick)."""
+        setup_django()
+        from muster.notices import outcomes
+
+        try:
+            data = outcomes.hand_over(number, event, _clock(now), actor=actor())
+        except outcomes.InvalidNumber as exc:
+            fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
+        except outcomes.OutcomeError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(data) if as_json else click.echo(f"summons {data['number']}: {event} in person on {data['on']}")
+
     @cli.command("tick")
     @now_option("--now")
     @click.option("--no-send", is_flag=True, help="Apply transitions but send no email or SMS.")

@@ -169,15 +169,18 @@ def register(cli: click.Group) -> None:
                   help="Share of rows made deliberately invalid.")
     @date_option("--as-of", "as_of", help="Ages are computed as of this date (default 2026-01-01).")
     @click.option("--pack", "pack_code", default="ru", show_default=True)
+    @click.option("--cohort", type=click.Choice(["population", "conscripts"]), default="population",
+                  show_default=True, help="conscripts: only men of call-up age (for benchmarks).")
     @json_option
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
-                         pack_code: str, as_json: bool) -> None:
+                         pack_code: str, cohort: str, as_json: bool) -> None:
         """Write a deterministic synthetic population."""
         from muster.policy.files import find_builtin_pack
         from muster.registry import synthetic
 
         pack = find_builtin_pack(pack_code)
-        gen = synthetic.Generator(pack, seed=seed, as_of=as_of or date(2026, 1, 1), bad_share=bad_share)
+        gen = synthetic.Generator(pack, seed=seed, as_of=as_of or date(2026, 1, 1), bad_share=bad_share,
+                                  cohort=cohort)
         with progress(f"generating {out.name}", count, enabled=not as_json) as tick:
             synthetic.write(out, gen, count, tick)
         if as_json:

@@ -79,19 +79,27 @@ def register(cli: click.Group) -> None:
                 result = import_persons(path, pack, source="demo-generator", actor=actor(), progress=tick)
         today = today_in(pack)
         counts = liability_sql.count_by_reason(pack, today)
+        from django.conf import settings
+
+        from muster.notices import demo as demo_campaign
+
+        campaign = demo_campaign.run(pack, today, Path(settings.MUSTER_OUTBOX_DIR) / "letters", actor=actor())
         password = _ensure_demo_admin()
         imported = {k: v for k, v in result.as_dict().items()
                     if k in ("read", "imported", "updated", "unchanged", "rejected")}
         summary = {"import": {k: v for k, v in result.as_dict().items()
                               if k in ("read", "imported", "updated", "unchanged", "rejected")},
                    "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
-                   "admin": {"username": "demo", "password_set": password is not None}}
+                   "admin": {"username": "demo", "password_set": password is not None},
+                   "campaign": campaign}
         if as_json:
             emit_json(summary)
         else:
             rows = [(f"import {k}", v) for k, v in imported.items()]
             rows.append((f"liable on {today}", summary["liable_today"]))
             rows += [(f"not liable: {k}", v) for k, v in sorted(counts.items())]
+            rows += [(f"campaign {campaign['campaign']}: {k}", v) for k, v in sorted(campaign["summonses"].items())]
+            rows += [(f"measures {k}", v) for k, v in sorted(campaign["measures"].items())]
             table(rows, title="Muster demo (pack ru)")
             if password:
                 click.echo(f"admin login: demo / {password}  (shown once)")

@@ -158,8 +158,6 @@ def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = Fals
         run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
         with connection.cursor() as cur:
             result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
-            cur.execute(f"UPDATE notices_summons SET number = {sql.number_from_id('id')} WHERE issue_run = %s",
-                        [run.pk])
             result.deliveries = _queue_deliveries(cur, version, now, run.pk)
             result.measures = _apply_placement_measures(cur, version, run.pk)
             result.events = _placement_events(cur, campaign, now, run.pk)
@@ -230,7 +228,7 @@ def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int) -> 
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) -> int:
-    payload = sql.json_object({"number": "s.number", "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
+    payload = sql.json_object({"number": sql.number_from_id("s.id"), "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
                                "appearance_date": sql.date_text("s.appearance_date")})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT 'summons.placed', s.person_id, s.id, {payload}, %s FROM notices_summons s "
@@ -243,7 +241,7 @@ def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) 
 def measure_events(cur: Any, run_id: int, now: datetime) -> int:
     """measure.applied events for the measures a run made active."""
     payload = sql.json_object({"kind": "m.kind", "effective_from": sql.date_text("m.effective_from"),
-                               "summons_number": "s.number", "legal_basis": "m.legal_basis"})
+                               "summons_number": sql.number_from_id("s.id"), "legal_basis": "m.legal_basis"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, measure_id, payload, occurred_at) "
                 f"SELECT 'measure.applied', m.person_id, m.summons_id, m.id, {payload}, %s "
                 f"FROM measures_measure m JOIN notices_summons s ON s.id = m.summons_id "

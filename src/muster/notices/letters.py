@@ -84,14 +84,13 @@ def _register_font() -> None:
 
 def render(letters: list[Letter], pdf_path: Path) -> None:
     """Write the letters as one PDF, a page each."""
-    from reportlab.graphics import renderPDF
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+    from reportlab import rl_config
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.lib.utils import simpleSplit
     from reportlab.pdfgen.canvas import Canvas
 
+    rl_config.useA85 = 0  # binary (compressed) streams: smaller files, no ASCII85 pass
     _register_font()
     width, height = A4
     pdf = Canvas(str(pdf_path), pagesize=A4, pageCompression=1)
@@ -120,19 +119,42 @@ def render(letters: list[Letter], pdf_path: Path) -> None:
                 pdf.drawString(20 * mm, y, line)
                 y -= 6 * mm
             y -= 3 * mm
-        url = verification_url(letter.number)
-        qr = QrCodeWidget(url, barLevel="M")
-        x1, y1, x2, y2 = qr.getBounds()
-        size = 40 * mm
-        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-        drawing.add(qr)
-        renderPDF.draw(drawing, pdf, 20 * mm, 30 * mm)
+        _draw_qr(pdf, verification_url(letter.number), 20 * mm, 30 * mm, 40 * mm)
         pdf.setFont(FONT, 9)
         pdf.drawString(65 * mm, 55 * mm, text["verify"].format(url=f"{settings.MUSTER_PUBLIC_URL}/verify/",
                                                                number=number, code=code))
         pdf.drawString(65 * mm, 49 * mm, text["tracking"].format(tracking=letter.tracking))
         pdf.showPage()
     pdf.save()
+
+
+def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
+    """A QR code (error correction M, with its quiet zone) as filled rectangles, one per run of
+    dark modules in a row: far faster than drawing each module as a shape."""
+    import zxingcpp
+
+    image = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
+        scale=1, add_quiet_zones=True)
+    view = memoryview(image)  # type: ignore[arg-type]
+    rows, cols = view.shape  # type: ignore[misc]
+    pixels = view.tobytes()
+    module = size / cols
+    path = pdf.beginPath()
+    for r in range(rows):
+        row = pixels[r * cols:(r + 1) * cols]
+        c = 0
+        while c < cols:
+            if row[c] == 0:
+                start = c
+                while c < cols and row[c] == 0:
+                    c += 1
+                path.rect(x + start * module, y + (rows - 1 - r) * module, (c - start) * module, module)
+            else:
+                c += 1
+    pdf.saveState()
+    pdf.setFillGray(0)
+    pdf.drawPath(path, stroke=0, fill=1)
+    pdf.restoreState()
 
 
 def make_batch(now: datetime, out_dir: Path, *, actor: str) -> dict[str, Any]:
@@ -147,11 +169,13 @@ def make_batch(now: datetime, out_dir: Path, *, actor: str) -> dict[str, Any]:
             return {"letters": 0, "batch": None, "pdf": None, "manifest": None}
         batch = PrintBatch.objects.create(created_at=now, for_date=now.date(), letters=len(due), pdf_path="",
                                           manifest_path="")
-        offices = {}
+        offices: dict[str, str] = {}
+        packs: dict[str, Any] = {}
         letters = []
         for delivery in due:
             s, p = delivery.summons, delivery.summons.person
-            pack = loader.get_pack(s.campaign.pack_code)
+            code = s.campaign.pack_code
+            pack = packs[code] if code in packs else packs.setdefault(code, loader.get_pack(code))
             if s.district not in offices:
                 offices[s.district] = next((d.office for d in pack.districts if d.code == s.district), s.district)
             delivery.provider_ref = tracking_number(delivery.pk % 10**8, country=pack.country)

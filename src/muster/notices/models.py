@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from muster.rules.notice_numbers import summons_number
+
 SUMMONS_STATUSES = ("placed", "served", "appeared", "excused", "missed", "cancelled")
 OPEN_STATUSES = ("placed", "served", "missed")
 
@@ -52,7 +54,9 @@ class Run(models.Model):
 
 
 class Summons(models.Model):
-    number = models.BigIntegerField(unique=True, null=True)  # id with ISO 7064 check digits
+    """A summons. Its number is derived from its id (the id followed by two ISO 7064 check
+    digits), so it is never stored and never needs a second write."""
+
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="summonses")
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="summonses")
     district = models.CharField(max_length=20)
@@ -75,11 +79,16 @@ class Summons(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_summons_per_campaign")]
         indexes = [models.Index(fields=["status", "appearance_date"], name="summons_status_appearance"),
                    models.Index(fields=["issue_run"], name="summons_issue_run"),
-                   models.Index(fields=["changed_run"], name="summons_changed_run"),
+                   models.Index(fields=["changed_run"], name="summons_changed_run",
+                                condition=models.Q(changed_run__isnull=False)),
                    models.Index(fields=["person"], name="summons_person")]
 
     def __str__(self) -> str:
         return f"summons {self.number}"
+
+    @property
+    def number(self) -> int:
+        return summons_number(self.pk)
 
 
 class Delivery(models.Model):
@@ -95,8 +104,10 @@ class Delivery(models.Model):
     print_batch = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["channel", "state", "next_attempt_at"], name="delivery_due"),
-                   models.Index(fields=["provider_ref"], name="delivery_provider_ref"),
+        indexes = [models.Index(fields=["channel", "next_attempt_at"], name="delivery_due",
+                                condition=models.Q(state="queued")),
+                   models.Index(fields=["provider_ref"], name="delivery_provider_ref",
+                                condition=~models.Q(provider_ref="")),
                    models.Index(fields=["summons"], name="delivery_summons")]
 
     def __str__(self) -> str:

@@ -11,10 +11,16 @@ from django.db import transaction
 from muster.audit import trail
 from muster.events.models import Event
 from muster.measures.models import Measure
-from muster.notices.models import Summons
+from muster.notices.models import Delivery, DeliveryEvent, Summons
 from muster.policy import loader
 from muster.policy.clock import today_in
-from muster.rules.notice_numbers import InvalidNumber, format_summons_number, parse_summons_number
+from muster.rules.delivery import next_state
+from muster.rules.notice_numbers import (
+    InvalidNumber,
+    format_summons_number,
+    parse_summons_number,
+    sequence_of,
+)
 
 OUTCOMES = ("appeared", "excused", "cancelled")
 # An appearance after the grace days still closes the summons.
@@ -39,7 +45,7 @@ class Outcome:
 def find(number_text: str) -> Summons:
     """The summons for a printed number; InvalidNumber for a wrong check digit, LookupError if none."""
     number = parse_summons_number(number_text)
-    summons = Summons.objects.select_related("campaign").filter(number=number).first()
+    summons = Summons.objects.select_related("campaign").filter(pk=sequence_of(number)).first()
     if summons is None:
         raise LookupError(f"no summons {format_summons_number(number)}")
     return summons
@@ -84,4 +90,29 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
     return Outcome(shown, outcome, lifted)
 
 
-__all__ = ["InvalidNumber", "OutcomeError", "find", "record"]
+def hand_over(number_text: str, event: str, at: datetime, *, actor: str) -> dict[str, Any]:
+    """Record handing a summons over in person: the person signed for it, or refused it.
+    Either counts as service (by the policy's `served_by.in_person`) at the next tick."""
+    if event not in ("signed", "refused"):
+        raise OutcomeError("the event must be signed or refused")
+    with transaction.atomic():
+        summons = find(number_text)
+        shown = format_summons_number(summons.number)
+        if summons.status not in ("placed", "served"):
+            raise OutcomeError(f"summons {shown} is {summons.status}: there is nothing to hand over")
+        if at < summons.placed_at:
+            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed")
+        if DeliveryEvent.objects.filter(summons_id=summons.pk, channel="in_person").exists():
+            raise OutcomeError(f"summons {shown} was already handed over in person")
+        day = today_in(loader.get_pack(summons.campaign.pack_code), at)
+        delivery = Delivery.objects.create(summons=summons, person_id=summons.person_id, channel="in_person",
+                                           state=next_state("queued", event), attempts=1)
+        DeliveryEvent.objects.create(delivery=delivery, summons_id=summons.pk, person_id=summons.person_id,
+                                     channel="in_person", event=event, happened_on=day, at=at,
+                                     evidence=f"handed over in person by {actor}: {event}")
+        trail.record(actor, f"summons.in_person_{event}", "summons", str(summons.number),
+                     person_id=summons.person_id, purpose="handed over in person")
+    return {"number": shown, "in_person": event, "on": day}
+
+
+__all__ = ["InvalidNumber", "OutcomeError", "find", "hand_over", "record"]

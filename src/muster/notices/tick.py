@@ -162,7 +162,7 @@ def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: i
 
 def _status_events(cur: Any, status: str, run_id: int, now: datetime) -> int:
     day = "served_on" if status == "served" else "missed_on"
-    payload = sql.json_object({"number": "s.number", status + "_on": sql.date_text(f"s.{day}"),
+    payload = sql.json_object({"number": sql.number_from_id("s.id"), status + "_on": sql.date_text(f"s.{day}"),
                                "how": "s.served_how"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "

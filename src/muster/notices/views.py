@@ -17,6 +17,7 @@ from muster.rules.notice_numbers import (
     code_matches,
     format_summons_number,
     parse_summons_number,
+    sequence_of,
 )
 
 
@@ -48,7 +49,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     except InvalidNumber as exc:
         context["error"] = f"The number {exc}."
         return render(request, "notices/verify.html", context, status=400)
-    summons = Summons.objects.select_related("campaign").filter(number=number).first()
+    summons = Summons.objects.select_related("campaign").filter(pk=sequence_of(number)).first()
     if summons is None or not code_matches(number, code, settings.MUSTER_VERIFY_KEY):
         context["result"] = "not_genuine"
         return render(request, "notices/verify.html", context, status=404)

@@ -54,8 +54,11 @@ def _female(surname: str) -> str:
 
 
 class Generator:
-    def __init__(self, pack: Pack, seed: int, as_of: date, bad_share: float = 0.0):
+    def __init__(self, pack: Pack, seed: int, as_of: date, bad_share: float = 0.0, cohort: str = "population"):
+        """cohort "population": everyone, with the real age spread; "conscripts": men aged 19 to 26,
+        citizens, all alive (for benchmarks that need many liable people)."""
         self.pack, self.seed, self.as_of, self.bad_share = pack, seed, as_of, bad_share
+        self.conscripts = cohort == "conscripts"
         self.rng = random.Random(seed)
         codes = [d.code for d in pack.districts]
         weights = [d.daily_capacity for d in pack.districts]
@@ -72,7 +75,7 @@ class Generator:
 
     def row(self, i: int) -> list[str]:
         rng = self.rng
-        male = rng.random() < 0.5
+        male = self.conscripts or rng.random() < 0.5
         surname_i = rng.randrange(len(SURNAMES_RU))
         family = SURNAMES_RU[surname_i] if male else _female(SURNAMES_RU[surname_i])
         if male:
@@ -81,7 +84,7 @@ class Generator:
         else:
             given_i = rng.randrange(len(FEMALE_NAMES))
             given, latin = FEMALE_NAMES[given_i], FEMALE_LATIN[given_i]
-        lo, hi, _ = rng.choices(AGE_BANDS, weights=self.band_weights)[0]
+        lo, hi, _ = (19, 26, 0) if self.conscripts else rng.choices(AGE_BANDS, weights=self.band_weights)[0]
         age_days = rng.randrange(lo * 365 + 1, (hi + 1) * 365 - 1)
         birth = self.as_of - timedelta(days=age_days)
         death = ""
@@ -95,7 +98,7 @@ class Generator:
         row = [
             self.national_id(i), family, given,
             _patronymic(rng.choice(FATHER_NAMES), male), "M" if male else "F", birth.isoformat(), death,
-            "RU" if rng.random() < 0.985 else rng.choice(("BY", "KZ", "UA", "AM", "UZ")),
+            "RU" if self.conscripts or rng.random() < 0.985 else rng.choice(("BY", "KZ", "UA", "AM", "UZ")),
             district, address, f"{rng.randrange(101000, 693000):06d}", email, phone,
             "true" if rng.random() < 0.6 else "false",
         ]

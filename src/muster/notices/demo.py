@@ -1,0 +1,55 @@
+"""The demo's campaign: placed five weeks ago, the clock advanced day by day to today, so
+that the demo shows summonses served, appeared, excused and missed, with their measures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+
+from muster.notices import campaigns, issuing, letters, outcomes, tick
+from muster.notices.models import Campaign, Summons
+from muster.rules.notice_numbers import format_summons_number
+from muster.rules.policy import Pack
+
+CODE = "DEMO-AUTUMN"
+
+
+def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]:
+    if Campaign.objects.filter(code=CODE).exists():
+        return summary()
+    tz = ZoneInfo(pack.time_zone)
+    placed = today - timedelta(days=35)
+    start = datetime.combine(placed, time(9), tz)
+    biggest = sorted(pack.districts, key=lambda d: -d.daily_capacity)[:3]
+    request = campaigns.CampaignRequest(
+        code=CODE, purpose="medical_examination", districts={d.code: 40 for d in biggest},
+        appear_from=placed + timedelta(days=3), appear_to=placed + timedelta(days=10),
+        place="Призывной пункт, ул. Военная, 1")
+    campaign = campaigns.create(pack, request, actor=actor, today=placed)
+    issuing.issue(campaign, start, actor=actor)
+    letters.make_batch(start, out_dir, actor=actor)
+    day = placed
+    while day <= today:
+        now = datetime.combine(day, time(18), tz)
+        tick.tick(now, actor=actor, send=True)
+        for i, s in enumerate(Summons.objects.filter(campaign=campaign, appearance_date=day, status="served")):
+            if i % 3 == 0:
+                outcomes.record(format_summons_number(s.number), "appeared", now, actor=actor)
+            elif i % 7 == 1:
+                outcomes.record(format_summons_number(s.number), "excused", now, actor=actor, reason="illness")
+        day += timedelta(days=1)
+    return summary()
+
+
+def summary() -> dict[str, Any]:
+    counts = dict(Summons.objects.filter(campaign__code=CODE).values_list("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    from muster.measures.models import Measure
+
+    measures = dict(Measure.objects.filter(summons__campaign__code=CODE).values_list("status")
+                    .annotate(n=Count("id")).values_list("status", "n"))
+    return {"campaign": CODE, "summonses": counts, "measures": measures}
