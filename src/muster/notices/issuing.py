@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
+from muster.measures.applying import apply_measures, measure_events
 from muster.notices.models import Campaign, Run
 from muster.policy import loader
 from muster.policy.clock import today_in
@@ -214,17 +215,7 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
 
 
 def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int) -> int:
-    total = 0
-    for rule in version.measures:
-        if rule.trigger != "placement":
-            continue
-        cur.execute(
-            "INSERT INTO measures_measure (person_id, summons_id, kind, status, legal_basis, effective_from, "
-            "lift_reason, policy_version, created_run) SELECT s.person_id, s.id, %s, %s, %s, s.placed_on, '', "
-            "s.policy_version, %s FROM notices_summons s WHERE s.issue_run = %s",
-            [rule.kind, "pending" if rule.officer_signoff else "active", rule.legal_basis, run_id, run_id])
-        total += cur.rowcount
-    return total
+    return apply_measures(cur, version, "placement", "s.placed_on", "s.issue_run = %s", [run_id], run_id)
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) -> int:
@@ -236,14 +227,3 @@ def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) 
     total = cur.rowcount
     total += measure_events(cur, run_id, now)
     return total
-
-
-def measure_events(cur: Any, run_id: int, now: datetime) -> int:
-    """measure.applied events for the measures a run made active."""
-    payload = sql.json_object({"kind": "m.kind", "effective_from": sql.date_text("m.effective_from"),
-                               "summons_number": sql.number_from_id("s.id"), "legal_basis": "m.legal_basis"})
-    cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, measure_id, payload, occurred_at) "
-                f"SELECT 'measure.applied', m.person_id, m.summons_id, m.id, {payload}, %s "
-                f"FROM measures_measure m JOIN notices_summons s ON s.id = m.summons_id "
-                f"WHERE m.created_run = %s AND m.status = 'active' ORDER BY m.id", [sql.dt(now), run_id])
-    return cur.rowcount

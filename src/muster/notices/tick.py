@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
+from muster.measures.applying import apply_measures, measure_events
 from muster.notices import dispatch
-from muster.notices.issuing import measure_events
 from muster.notices.models import Run
 from muster.policy import loader
 from muster.policy.clock import today_in
@@ -145,19 +145,9 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
 
 
 def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int) -> int:
-    total = 0
-    for rule in version.measures:
-        if rule.trigger != trigger:
-            continue
-        cur.execute(
-            f"INSERT INTO measures_measure (person_id, summons_id, kind, status, legal_basis, effective_from, "
-            f"lift_reason, policy_version, created_run) SELECT s.person_id, s.id, %s, %s, %s, {start}, '', "
-            f"s.policy_version, %s FROM notices_summons s WHERE s.changed_run = %s AND s.status = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM measures_measure m WHERE m.summons_id = s.id AND m.kind = %s)",
-            [rule.kind, "pending" if rule.officer_signoff else "active", rule.legal_basis, run_id, run_id,
-             trigger, rule.kind])
-        total += cur.rowcount
-    return total
+    """Every measure the policy starts on `trigger`, for the summonses this run moved there, in one pass."""
+    return apply_measures(cur, version, trigger, start, "s.changed_run = %s AND s.status = %s", [run_id, trigger],
+                          run_id)
 
 
 def _status_events(cur: Any, status: str, run_id: int, now: datetime) -> int:
