@@ -16,6 +16,7 @@ from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import Pack
 
 CODE = "DEMO-AUTUMN"
+RECENT = "DEMO-WINTER"
 
 
 def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]:
@@ -33,8 +34,16 @@ def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]
     issuing.issue(campaign, start, actor=actor)
     letters.make_batch(start, out_dir, actor=actor)
     day = placed
+    # A second campaign placed eight days ago: served, with appearance dates still to come.
+    recent_placed = today - timedelta(days=8)
+    recent = campaigns.create(pack, campaigns.CampaignRequest(
+        code=RECENT, purpose="data_check", districts={d.code: 20 for d in biggest},
+        appear_from=today + timedelta(days=2), appear_to=today + timedelta(days=12),
+        place="Военный комиссариат, каб. 12"), actor=actor, today=recent_placed)
     while day <= today:
         now = datetime.combine(day, time(18), tz)
+        if day == recent_placed:
+            issuing.issue(recent, datetime.combine(day, time(9), tz), actor=actor)
         tick.tick(now, actor=actor, send=True)
         for i, s in enumerate(Summons.objects.filter(campaign=campaign, appearance_date=day, status="served")):
             if i % 3 == 0:
@@ -46,10 +55,11 @@ def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]
 
 
 def summary() -> dict[str, Any]:
-    counts = dict(Summons.objects.filter(campaign__code=CODE).values_list("status")
-                  .annotate(n=Count("id")).values_list("status", "n"))
     from muster.measures.models import Measure
 
-    measures = dict(Measure.objects.filter(summons__campaign__code=CODE).values_list("status")
+    codes = (CODE, RECENT)
+    counts = dict(Summons.objects.filter(campaign__code__in=codes).values_list("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    measures = dict(Measure.objects.filter(summons__campaign__code__in=codes).values_list("status")
                     .annotate(n=Count("id")).values_list("status", "n"))
-    return {"campaign": CODE, "summonses": counts, "measures": measures}
+    return {"campaign": " + ".join(codes), "summonses": counts, "measures": measures}
