@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time as time_module
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -11,21 +11,11 @@ import click
 
 from muster.cli.main import actor, setup_django
 from muster.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, EXIT_REJECTED, emit_json, fail, table
-from muster.cli.packs import date_option, json_option
-
-
-def _now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected an ISO date-time such as 2026-03-01T09:00, got {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+from muster.cli.packs import date_option, json_option, parse_datetime
 
 
 def now_option(*names: str, help: str = "The time to act at (default: now); for simulation.") -> Any:
-    return click.option(*names, "now", callback=_now, metavar="DATETIME", help=help)
+    return click.option(*names, "now", callback=parse_datetime, metavar="DATETIME", help=help)
 
 
 def _clock(now: datetime | None) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -17,7 +17,7 @@ from muster.cli.output import (
     progress,
     table,
 )
-from muster.cli.packs import date_option, json_option
+from muster.cli.packs import date_option, json_option, parse_datetime
 
 
 def _pack_option(f):  # type: ignore[no-untyped-def]
@@ -36,16 +36,6 @@ def _load_pack(pack_code: str | None, as_json: bool):  # type: ignore[no-untyped
         fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
 
 
-def _datetime(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected an ISO date-time, got {value!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def register(cli: click.Group) -> None:
     @cli.group("import")
     def import_group() -> None:
@@ -56,7 +46,7 @@ def register(cli: click.Group) -> None:
     @click.option("--source", default="import", show_default=True, help="The agency or feed the data comes from.")
     @click.option("--errors", "errors_path", type=click.Path(path_type=Path), help="Write rejected rows here (CSV: line, column, reason).")
     @click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
-    @click.option("--observed-at", callback=_datetime, metavar="DATETIME", help="When the source observed the data (default: now).")
+    @click.option("--observed-at", callback=parse_datetime, metavar="DATETIME", help="When the source observed the data (default: now).")
     @_pack_option
     @json_option
     def import_persons(file: Path, source: str, errors_path: Path | None, strict: bool,
