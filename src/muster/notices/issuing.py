@@ -194,24 +194,26 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
 
 
 def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int) -> int:
-    """Deliveries by the channel rules: the electronic account for those who have one, email and
-    SMS notices where there is an address, and registered post for everyone without an account
-    (every summons gets at least one attempt through a channel personal to the person)."""
+    """Deliveries by the channel rules, in one pass: the electronic account for those who have
+    one, email and SMS notices where there is an address, and registered post for everyone
+    without an account (every summons gets at least one attempt through a channel personal to
+    the person)."""
     assert version.summons is not None
-    channels = set(version.summons.channels) | set(version.summons.notify_channels)
+    allowed = set(version.summons.channels) | set(version.summons.notify_channels)
     conditions = {"portal": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
                   "sms": "p.phone IS NOT NULL", "post": "NOT (p.electronic_account IS TRUE)"}
-    total = 0
-    for channel in version.summons.channel_order:
-        if channel not in channels or channel not in conditions:
-            continue
-        cur.execute(
-            f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
-            f"provider_ref, last_error) SELECT s.id, s.person_id, %s, 'queued', 0, %s, '', '' "
-            f"FROM notices_summons s JOIN registry_person p ON p.id = s.person_id "
-            f"WHERE s.issue_run = %s AND {conditions[channel]}", [channel, sql.dt(now), run_id])
-        total += cur.rowcount
-    return total
+    channels = [c for c in version.summons.channel_order if c in allowed and c in conditions]
+    if not channels:
+        return 0
+    values = ", ".join(["(%s, %s)"] * len(channels))
+    pick = " OR ".join(f"(k.column1 = '{c}' AND {conditions[c]})" for c in channels)
+    cur.execute(
+        f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
+        f"provider_ref, last_error) SELECT s.id, s.person_id, k.column1, 'queued', 0, %s, '', '' "
+        f"FROM notices_summons s JOIN registry_person p ON p.id = s.person_id "
+        f"CROSS JOIN (VALUES {values}) AS k WHERE s.issue_run = %s AND ({pick}) ORDER BY s.id, k.column2",
+        [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
+    return int(cur.rowcount)
 
 
 def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int) -> int:
