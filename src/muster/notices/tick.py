@@ -23,7 +23,7 @@ from muster.notices import dispatch
 from muster.notices.models import Run
 from muster.policy import loader
 from muster.policy.clock import today_in
-from muster.rules.delivery import _PREFERENCE
+from muster.rules.delivery import SERVICE_PREFERENCE
 from muster.rules.policy import PolicyVersion
 
 TICK_LOCK = 0x4D544943  # "MTIC"
@@ -96,16 +96,18 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
                 f"WHERE d.channel = 'portal' AND d.state = 'queued' AND s.placed_at <= %s AND {scope}",
                 [today, sql.dt(now), sql.dt(now), v, pack_code])
     counts["portal_posted"] = cur.rowcount
-    cur.execute("UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
-                "WHERE channel = 'portal' AND state = 'queued' AND id IN (SELECT delivery_id FROM "
-                "notices_deliveryevent WHERE channel = 'portal' AND event = 'posted')")
+    # The same deliveries as just recorded (same predicate, same transaction): no scan of past events.
+    cur.execute(f"UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
+                f"WHERE channel = 'portal' AND state = 'queued' AND EXISTS (SELECT 1 FROM notices_summons s "
+                f"WHERE s.id = notices_delivery.summons_id AND s.placed_at <= %s AND {scope})",
+                [sql.dt(now), v, pack_code])
 
     # 2. Service: the earliest route that serves (muster.rules.delivery.service).
     parts, params = [], []
     serving = [(c, e) for c, events in rules.served_by for e in events]
     if serving:
         pairs = " OR ".join("(e.channel = %s AND e.event = %s)" for _ in serving)
-        pref = "CASE e.channel " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(_PREFERENCE)) + " END"
+        pref = "CASE e.channel " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(SERVICE_PREFERENCE)) + " END"
         parts.append(f"SELECT e.summons_id AS summons_id, e.happened_on AS served_on, {pref} AS pref, "
                      f"e.channel || ':' || e.event AS how, 'served: ' || e.channel || ' ' || e.event || ' on ' "
                      f"|| {sql.date_text('e.happened_on')} AS evidence FROM notices_deliveryevent e "
@@ -115,7 +117,7 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
     if rules.deemed_served_after_days is not None:
         n = rules.deemed_served_after_days
         deemed = sql.add_days("s.placed_on", str(n))
-        parts.append(f"SELECT s.id, {deemed}, {len(_PREFERENCE)}, 'deemed', "
+        parts.append(f"SELECT s.id, {deemed}, {len(SERVICE_PREFERENCE)}, 'deemed', "
                      f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')} "
                      f"FROM notices_summons s WHERE s.status = 'placed' AND {scope} AND {deemed} <= %s")
         params += [v, pack_code, today]

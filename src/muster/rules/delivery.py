@@ -60,7 +60,7 @@ class Service:
 
 
 # When two routes serve on the same day, the most direct evidence is recorded.
-_PREFERENCE = ("in_person", "post", "portal", "register", "email", "sms")
+SERVICE_PREFERENCE = ("in_person", "post", "portal", "register", "email", "sms")
 
 
 def service(rules: SummonsRules, placed_on: date, events: list[DeliveryEvent], today: date) -> Service | None:
@@ -69,12 +69,12 @@ def service(rules: SummonsRules, placed_on: date, events: list[DeliveryEvent], t
     candidates: list[tuple[date, int, Service]] = []
     for e in events:
         if e.event in serving.get(e.channel, ()) and e.on <= today:
-            candidates.append((e.on, _PREFERENCE.index(e.channel), Service(
+            candidates.append((e.on, SERVICE_PREFERENCE.index(e.channel), Service(
                 e.on, f"{e.channel}:{e.event}", f"served: {e.channel} {e.event} on {e.on}")))
     if rules.deemed_served_after_days is not None:
         deemed = placed_on + timedelta(days=rules.deemed_served_after_days)
         if deemed <= today:
-            candidates.append((deemed, len(_PREFERENCE), Service(
+            candidates.append((deemed, len(SERVICE_PREFERENCE), Service(
                 deemed, "deemed",
                 f"served: {rules.deemed_served_after_days} days after placement on {placed_on}")))
     if not candidates:
