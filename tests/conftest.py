@@ -10,6 +10,7 @@ import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -108,7 +109,7 @@ def muster_process(args: list[str], database_url: str, cwd: Path, env_extra: dic
 
 # --- campaigns ------------------------------------------------------------------
 
-MSK = __import__("zoneinfo").ZoneInfo("Europe/Moscow")
+MSK = ZoneInfo("Europe/Moscow")
 
 
 def at(day: str, hour: int = 9) -> datetime:
