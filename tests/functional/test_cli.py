@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_init_is_idempotent(cli_run):
-    first = json.loads(cli_run("init", "--json").output)
+    first = json.loads(cli_run("init", "--json").stdout)
     assert first["refused"] == []
-    again = json.loads(cli_run("init", "--json").output)
+    again = json.loads(cli_run("init", "--json").stdout)
     assert {p["pack"]: p["changed"] for p in again["packs"]} == {"ru": False, "registration-only": False}
 
 
@@ -40,7 +40,7 @@ def test_a_bad_pack_is_refused_and_the_previous_version_stays(cli_run, tmp_path,
 
 
 def test_packs_list(cli_run):
-    data = json.loads(cli_run("packs", "list", "--json").output)
+    data = json.loads(cli_run("packs", "list", "--json").stdout)
     ru = next(p for p in data if p["code"] == "ru")
     assert [v["effective_from"] for v in ru["versions"]] == ["2023-04-14", "2023-08-04", "2024-01-01", "2026-01-01"]
 
@@ -50,7 +50,7 @@ def test_packs_list(cli_run):
     [("2023-05-01", "ru-2023-04-14", 27), ("2024-01-01", "ru-2024-01-01", 30), ("2026-06-01", "ru-2026-01-01", 30)],
 )
 def test_policy_show(cli_run, on, code, max_age):
-    data = json.loads(cli_run("policy", "show", "ru", "--on", on, "--json").output)
+    data = json.loads(cli_run("policy", "show", "ru", "--on", on, "--json").stdout)
     assert data["version"]["code"] == code
     assert data["version"]["eligibility"]["max_age"] == max_age
 
@@ -65,7 +65,7 @@ def test_policy_show_before_any_version_and_unknown_pack(cli_run):
 def test_policy_check(cli_run, tmp_path):
     good = builtin_packs_dir() / "ru" / "policies" / "2024-01-01.toml"
     ok = cli_run("policy", "check", str(good), "--json")
-    assert ok.exit_code == 0 and json.loads(ok.output)["valid"] is True
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["valid"] is True
     bad = tmp_path / "bad.toml"
     bad.write_text(good.read_text(encoding="utf-8").replace("[eligibility]", "[eligibilty]"), encoding="utf-8")
     result = cli_run("policy", "check", str(bad), "--json")
@@ -80,7 +80,7 @@ def test_person_show_json_contract_and_read_is_logged(cli_run, tmp_path, ru):
     result = cli_run("person", "show", "112 233 445 95", "--on", "2028-03-02", "--json",
                      "--purpose", "check before campaign")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["national_id"] == "11223344595"
     assert data["fields"]["birth_date"] == "1998-03-02"
     assert data["provenance"]["birth_date"]["source"] == "import"
@@ -106,11 +106,11 @@ def test_liable_counts_and_list(cli_run, tmp_path, ru):
             person_row(snils(4), birth_date="1996-06-01"),  # 27 before 2024: transitional
             person_row(snils(5), birth_date="2001-01-01", district="RU-SPE")]
     import_persons(write_csv(tmp_path / "p.csv", rows), ru)
-    data = json.loads(cli_run("liable", "--pack", "ru", "--on", "2025-01-01", "--json").output)
+    data = json.loads(cli_run("liable", "--pack", "ru", "--on", "2025-01-01", "--json").stdout)
     assert data == {"count": 2, "not_liable": {"sex": 1, "too_young": 1, "transitional": 1}}
-    spb = json.loads(cli_run("liable", "--on", "2025-01-01", "--district", "RU-SPE", "--json").output)
+    spb = json.loads(cli_run("liable", "--on", "2025-01-01", "--district", "RU-SPE", "--json").stdout)
     assert spb == {"count": 1, "not_liable": {}}
-    listed = cli_run("liable", "--on", "2025-01-01", "--list").output.split()
+    listed = cli_run("liable", "--on", "2025-01-01", "--list").stdout.split()
     assert listed == sorted([snils(1), snils(5)])
     bad = cli_run("liable", "--on", "2025-01-01", "--district", "RU-NOPE", "--json")
     assert bad.exit_code == 2 and "unknown district" in bad.stdout
@@ -124,7 +124,7 @@ def test_liable_needs_a_real_date(cli_run):
 def test_audit_verify_detects_tampering(cli_run, tmp_path, ru):
     import_persons(write_csv(tmp_path / "p.csv", [person_row(snils(1))]), ru)
     cli_run("person", "show", snils(1))
-    ok = json.loads(cli_run("audit", "verify", "--json").output)
+    ok = json.loads(cli_run("audit", "verify", "--json").stdout)
     assert ok["intact"] is True and ok["checked"] == 2
     AuditRecord.objects.filter(action="person.read").update(purpose="nothing to see")
     bad = cli_run("audit", "verify", "--json")

@@ -94,7 +94,7 @@ def test_rejected_rows_go_to_the_error_file_and_valid_rows_import(tmp_path, ru, 
     errors = tmp_path / "errors.csv"
     result = cli_run("import", "persons", str(path), "--errors", str(errors), "--json")
     assert result.exit_code == 3
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {k: data[k] for k in ("read", "imported", "updated", "unchanged", "rejected")} == \
         {"read": 5, "imported": 2, "updated": 0, "unchanged": 0, "rejected": 3}
     with open(errors, encoding="utf-8") as f:
@@ -111,7 +111,7 @@ def test_strict_imports_nothing_when_a_row_is_bad(tmp_path, ru, cli_run):
     path = write_csv(tmp_path / "p.csv", [person_row(snils(1)), person_row(snils(2), sex="X")])
     result = cli_run("import", "persons", str(path), "--strict", "--json")
     assert result.exit_code == 3
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["imported"] == 0 and data["rejected"] == 1 and data["strict_aborted"] is True
     assert Person.objects.count() == 0
     assert Observation.objects.count() == 0
@@ -121,7 +121,7 @@ def test_clean_file_exits_zero(tmp_path, ru, cli_run):
     path = write_csv(tmp_path / "p.csv", [person_row(snils(1))])
     result = cli_run("import", "persons", str(path), "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["imported"] == 1
+    assert json.loads(result.stdout)["imported"] == 1
 
 
 def test_latin1_bytes_in_a_utf8_file_reject_that_row_only(tmp_path, ru):
@@ -166,7 +166,7 @@ def test_header_only_file_imports_nothing_cleanly(tmp_path, ru, cli_run):
     path = write_csv(tmp_path / "empty.csv", [])
     result = cli_run("import", "persons", str(path), "--json")
     assert result.exit_code == 0
-    assert json.loads(result.output)["read"] == 0
+    assert json.loads(result.stdout)["read"] == 0
 
 
 def test_short_row_is_rejected_with_its_line(tmp_path, ru):
@@ -275,7 +275,7 @@ def test_generated_population_round_trip(tmp_path, ru, cli_run):
     assert cli_run("generate", "persons", "--count", "2000", "--seed", "5", "--out", str(out),
                    "--bad-share", "0.05").exit_code == 0
     result = cli_run("import", "persons", str(out), "--json")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["read"] == 2000 and 40 < data["rejected"] < 160
     assert data["imported"] == 2000 - data["rejected"]
     assert result.exit_code == 3
@@ -293,6 +293,6 @@ def test_generator_is_deterministic(tmp_path, cli_run):
 def test_generated_parquet_imports(tmp_path, ru, cli_run):
     out = tmp_path / "gen.parquet"
     cli_run("generate", "persons", "--count", "300", "--seed", "1", "--out", str(out))
-    assert json.loads(cli_run("import", "persons", str(out), "--json").output)["imported"] == 300
+    assert json.loads(cli_run("import", "persons", str(out), "--json").stdout)["imported"] == 300
 
 

@@ -25,7 +25,7 @@ def batch(ru, people, cli_run, tmp_path):
     issuing.issue(campaigns.get("C"), NOW, actor="t")
     result = cli_run("letters", "batch", "--now", NOW.isoformat(), "--out", str(tmp_path / "out"), "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_print_batch_pdf_manifest_font_and_qr(batch, settings):
@@ -54,7 +54,7 @@ def test_print_batch_pdf_manifest_font_and_qr(batch, settings):
 
 def test_a_second_batch_prints_nothing_twice(batch, cli_run, tmp_path):
     again = json.loads(cli_run("letters", "batch", "--now", NOW.isoformat(), "--out", str(tmp_path / "o2"),
-                               "--json").output)
+                               "--json").stdout)
     assert again["letters"] == 0
 
 
@@ -95,7 +95,7 @@ def test_receipts_serve_on_delivery_and_reject_what_they_cannot_apply(batch, cli
     assert (second.served_on, second.served_how) == (date(2026, 3, 5), "post:refused")
     again = json.loads(cli_run("receipts", "import", str(_receipts(tmp_path, [[tracking[0], "delivered",
                                                                              "2026-03-04T12:00:00+03:00"]])),
-                               "--json").output)
+                               "--json").stdout)
     assert again["duplicates"] == 1 and again["applied"] == 0
 
 
@@ -115,7 +115,7 @@ def test_verification_page(batch, client, settings):
     page = client.get("/verify/", {"n": number, "c": code})
     html = page.content.decode()
     assert page.status_code == 200 and "This notice is genuine" in html
-    assert "2026-03-10" in html and "Military Commissariat" in html
+    assert "2026-03-10" in html and "Военный комиссариат" in html
     assert s.person.family_name not in html and s.person.national_id not in html
     assert client.get("/verify/", {"n": number, "c": "AAAAAAAA"}).status_code == 404
     wrong_digit = client.get("/verify/", {"n": number[:-1] + str((int(number[-1]) + 1) % 10), "c": code})

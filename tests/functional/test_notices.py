@@ -35,7 +35,7 @@ def _create_cli(cli_run, *extra):
 def test_create_campaign_and_show(cli_run):
     result = _create_cli(cli_run, "--district", "RU-RYA:10", "--district", "RU-MOW:5")
     assert result.exit_code == 0, result.output
-    shown = json.loads(cli_run("campaign", "show", "SPRING-26", "--json").output)
+    shown = json.loads(cli_run("campaign", "show", "SPRING-26", "--json").stdout)
     assert shown["policy_version"] == "ru-2026-01-01"
     assert [d["district"] for d in shown["districts"]] == ["RU-MOW", "RU-RYA"]
 
@@ -71,11 +71,11 @@ def test_issue_is_set_based_idempotent_and_spreads_by_capacity(ru, people, cli_r
     people(300)  # RU-RYA: 100 a day
     _campaign(ru)
     dry = json.loads(cli_run("campaign", "issue", "SPRING-26", "--now", NOW.isoformat(), "--dry-run",
-                             "--json").output)
+                             "--json").stdout)
     assert dry["would_issue"] == 250 and dry["issued"] == 0 and Summons.objects.count() == 0
-    first = json.loads(cli_run("campaign", "issue", "SPRING-26", "--now", NOW.isoformat(), "--json").output)
+    first = json.loads(cli_run("campaign", "issue", "SPRING-26", "--now", NOW.isoformat(), "--json").stdout)
     assert first["issued"] == 250 and first["shortfall"] == 0
-    again = json.loads(cli_run("campaign", "issue", "SPRING-26", "--now", NOW.isoformat(), "--json").output)
+    again = json.loads(cli_run("campaign", "issue", "SPRING-26", "--now", NOW.isoformat(), "--json").stdout)
     assert again["issued"] == 0
     per_day = {}
     for s in Summons.objects.all():
@@ -153,7 +153,7 @@ def test_tick_serves_misses_and_is_idempotent(ru, people, cli_run):
     def run(now):
         result = cli_run("tick", "--now", now.isoformat(), "--no-send", "--json")
         assert result.exit_code == 0, result.output
-        return json.loads(result.output)
+        return json.loads(result.stdout)
 
     first = run(NOW)
     assert first["portal_posted"] == 2 and first["served"] == 2  # electronic accounts: served on posting
@@ -180,7 +180,7 @@ def test_appearance_lifts_measures_the_same_day_even_when_late(ru, people, cli_r
     late, other = _numbers()
     result = cli_run("summons", "record", late, "appeared", "--at", at("2026-04-06", 11).isoformat(), "--json")
     assert result.exit_code == 0, result.output
-    assert sorted(json.loads(result.output)["measures_lifted"]) == sorted(
+    assert sorted(json.loads(result.stdout)["measures_lifted"]) == sorted(
         ["exit_ban", "sole_proprietor_ban", "self_employed_ban", "real_estate_ban", "vehicle_registration_ban",
          "driving_ban", "credit_ban"])
     s = outcomes.find(late)
@@ -192,7 +192,7 @@ def test_appearance_lifts_measures_the_same_day_even_when_late(ru, people, cli_r
     bad = cli_run("summons", "record", late[:-1] + str((int(late[-1]) + 1) % 10), "appeared", "--json")
     assert bad.exit_code == 2 and "check digits do not match" in bad.stdout
     excused = json.loads(cli_run("summons", "record", other, "excused", "--reason", "illness", "--at",
-                                 at("2026-04-06").isoformat(), "--json").output)
+                                 at("2026-04-06").isoformat(), "--json").stdout)
     assert excused["status"] == "excused"
 
 
@@ -202,12 +202,12 @@ def test_summons_show_and_list_contracts(ru, people, cli_run):
     (nid,) = people(1)
     _campaign(ru, districts={"RU-RYA": 1})
     issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
-    listed = json.loads(cli_run("summons", "list", "--person", nid, "--json").output)
+    listed = json.loads(cli_run("summons", "list", "--person", nid, "--json").stdout)
     assert len(listed) == 1
     item = listed[0]
     assert {"number", "status", "placed_on", "served_on", "served_how", "appearance_date"} <= set(item)
     assert item["served_on"] is None and item["status"] == "placed"
-    shown = json.loads(cli_run("summons", "show", item["number"], "--json").output)
+    shown = json.loads(cli_run("summons", "show", item["number"], "--json").stdout)
     assert shown["number"] == item["number"] and shown["measures"][0]["kind"] == "exit_ban"
     assert AuditRecord.objects.filter(action="person.read").count() == 2
 

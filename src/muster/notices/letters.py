@@ -121,9 +121,12 @@ def render(letters: list[Letter], pdf_path: Path) -> None:
             y -= 3 * mm
         _draw_qr(pdf, verification_url(letter.number), 20 * mm, 30 * mm, 40 * mm)
         pdf.setFont(FONT, 9)
-        pdf.drawString(65 * mm, 55 * mm, text["verify"].format(url=f"{settings.MUSTER_PUBLIC_URL}/verify/",
-                                                               number=number, code=code))
-        pdf.drawString(65 * mm, 49 * mm, text["tracking"].format(tracking=letter.tracking))
+        verify = text["verify"].format(url=f"{settings.MUSTER_PUBLIC_URL}/verify/", number=number, code=code)
+        y = 62 * mm
+        for line in [*simpleSplit(verify, FONT, 9, width - 85 * mm),
+                     text["tracking"].format(tracking=letter.tracking)]:
+            pdf.drawString(65 * mm, y, line)
+            y -= 5 * mm
         pdf.showPage()
     pdf.save()
 
