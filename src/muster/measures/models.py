@@ -2,8 +2,6 @@
 
 from django.db import models
 
-MEASURE_STATUSES = ("pending", "active", "suspended", "lifted")
-
 
 class Measure(models.Model):
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from muster.notices.channels import SendFailed, email_port, sms_port
 from muster.notices.models import Delivery, DeliveryEvent
+from muster.policy import loader
 from muster.rules.delivery import next_state, retry_delay
 
 TEXT = {
@@ -35,14 +36,19 @@ def _text(language: str) -> tuple[str, str]:
     return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
 
 
-def send_due(now: datetime, limit: int = 10000, language: str = "ru") -> Counter[str]:
+def send_due(now: datetime, limit: int = 10000) -> Counter[str]:
+    """Send what is due, in the first language of each summons' pack."""
     counts: Counter[str] = Counter()
     due = (Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
-           .select_related("summons__person").order_by("next_attempt_at", "id")[:limit])
+           .select_related("summons__person", "summons__campaign").order_by("next_attempt_at", "id")[:limit])
     email, sms = email_port(), sms_port()
-    subject, body = _text(language)
+    texts: dict[str, tuple[str, str]] = {}
     for delivery in due:
         person = delivery.summons.person
+        pack_code = delivery.summons.campaign.pack_code
+        if pack_code not in texts:
+            texts[pack_code] = _text(loader.get_pack(pack_code).languages[0])
+        subject, body = texts[pack_code]
         try:
             if delivery.channel == "email":
                 ref = email.send(person.email, subject, body)

@@ -4,9 +4,6 @@ from django.db import models
 
 from muster.rules.notice_numbers import summons_number
 
-SUMMONS_STATUSES = ("placed", "served", "appeared", "excused", "missed", "cancelled")
-OPEN_STATUSES = ("placed", "served", "missed")
-
 
 class Campaign(models.Model):
     code = models.CharField(max_length=40, unique=True)

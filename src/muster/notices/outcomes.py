@@ -21,11 +21,7 @@ from muster.rules.notice_numbers import (
     parse_summons_number,
     sequence_of,
 )
-
-OUTCOMES = ("appeared", "excused", "cancelled")
-# An appearance after the grace days still closes the summons.
-CLOSABLE = ("placed", "served", "missed")
-LIFT_BY = {"appeared": "appeared", "excused": "excused", "cancelled": "cancelled"}
+from muster.rules.outcomes import OUTCOMES, OutcomeRefused, check_outcome, kinds_lifted
 
 
 class OutcomeError(ValueError):
@@ -58,9 +54,11 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
         summons = find(number_text)
         summons = Summons.objects.select_for_update().select_related("campaign").get(pk=summons.pk)
         shown = format_summons_number(summons.number)
-        if summons.status not in CLOSABLE:
-            raise OutcomeError(f"summons {shown} is already {summons.status}"
-                               + (f" ({summons.closed_reason})" if summons.closed_reason else ""))
+        try:
+            check_outcome(summons.status, outcome)
+        except OutcomeRefused as exc:
+            raise OutcomeError(f"summons {shown}: {exc}"
+                               + (f" ({summons.closed_reason})" if summons.closed_reason else "")) from None
         if at < summons.placed_at:
             raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed ({summons.placed_at.isoformat()})")
         pack = loader.get_pack(summons.campaign.pack_code)
@@ -72,7 +70,7 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
         summons.save(update_fields=["status", "closed_at", "closed_reason"])
         Event.objects.create(type=f"summons.{outcome}", person_id=summons.person_id, summons_id=summons.pk,
                              payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
-        lifting_kinds = [m.kind for m in version.measures if LIFT_BY[outcome] in m.lifted_by]
+        lifting_kinds = kinds_lifted(version, outcome)
         lifted = []
         for measure in Measure.objects.select_for_update().filter(
                 summons=summons, kind__in=lifting_kinds, status__in=("pending", "active", "suspended")):
