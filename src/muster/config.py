@@ -37,6 +37,8 @@ class Config:
     letter_font: Path
     delivery_max_attempts: int
     verify_rate_per_minute: int
+    webhook_max_attempts: int
+    webhook_timeout: int
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -155,4 +157,6 @@ def load(env: dict[str, str] | None = None) -> Config:
         letter_font=Path(env.get("MUSTER_LETTER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
         delivery_max_attempts=_int(env, "MUSTER_DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
         verify_rate_per_minute=_int(env, "MUSTER_VERIFY_RATE_PER_MINUTE", 20, minimum=1),
+        webhook_max_attempts=_int(env, "MUSTER_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1),
+        webhook_timeout=_int(env, "MUSTER_WEBHOOK_TIMEOUT", 10, minimum=1),
     )

@@ -24,6 +24,9 @@ INSTALLED_APPS = [
     "muster.events",
     "muster.notices",
     "muster.measures",
+    "muster.partners",
+    "muster.dueprocess",
+    "muster.api",
     "muster.web",
 ]
 
@@ -108,6 +111,8 @@ MUSTER_VERIFY_KEY = CONFIG.verify_key
 MUSTER_LETTER_FONT = CONFIG.letter_font
 MUSTER_DELIVERY_MAX_ATTEMPTS = CONFIG.delivery_max_attempts
 MUSTER_VERIFY_RATE_PER_MINUTE = CONFIG.verify_rate_per_minute
+MUSTER_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
+MUSTER_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.

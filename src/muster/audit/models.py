@@ -22,3 +22,24 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+
+class PartnerRead(models.Model):
+    """A partner agency's check of one person, for that person's access log.
+
+    Kept apart from the hash chain: checks come in at hundreds a second, and the
+    chain serialises every writer. Each row is still append-only and shown to
+    the person beside the chained reads.
+    """
+
+    at = models.DateTimeField()
+    partner = models.CharField(max_length=100)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
+                               related_name="+")
+    purpose = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "at"], name="partner_read_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.partner}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from muster.audit.models import AuditRecord
+from muster.audit.models import AuditRecord, PartnerRead
 from muster.rules.audit_chain import GENESIS, chain_hash, first_break
 
 _CHAIN_LOCK = 0x4D555354  # "MUST": serialises appends on PostgreSQL
@@ -52,6 +52,11 @@ def verify() -> tuple[int, int | None]:
     return count, broken
 
 
-def reads_of(person_id: int) -> list[AuditRecord]:
-    """Who read this person's record, for the person to see."""
-    return list(AuditRecord.objects.filter(person_id=person_id, action="person.read").order_by("at", "id"))
+def reads_of(person_id: int) -> list[dict[str, object]]:
+    """Who read this person's record (officers and partner agencies), oldest first, for the person to see."""
+    reads: list[dict[str, object]] = [
+        {"at": r.at, "who": r.actor, "purpose": r.purpose}
+        for r in AuditRecord.objects.filter(person_id=person_id, action="person.read")]
+    reads += [{"at": r.at, "who": f"partner:{r.partner}", "purpose": r.purpose}
+              for r in PartnerRead.objects.filter(person_id=person_id)]
+    return sorted(reads, key=lambda r: r["at"])  # type: ignore[arg-type,return-value]

@@ -39,9 +39,9 @@ def build() -> click.Group:
     """Attach every command group to `cli` (once) and return it."""
     global _built
     if not _built:
-        from muster.cli import notices, packs, registry, server
+        from muster.cli import notices, packs, partners, registry, server
 
-        for module in (packs, registry, notices, server):
+        for module in (packs, registry, notices, partners, server):
             module.register(cli)
         _built = True
     return cli

@@ -255,12 +255,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--no-send", is_flag=True, help="Apply transitions but send no email or SMS.")
     @json_option
     def tick_command(now: datetime | None, no_send: bool, as_json: bool) -> None:
-        """Apply every transition due at now: deliveries, service, missed, measures, events."""
+        """Apply every transition due at now: deliveries, service, missed, measures, events, outboxes."""
         setup_django()
+        from muster import engine
         from muster.notices import tick
 
         try:
-            counts = tick.tick(_clock(now), actor=actor(), send=not no_send)
+            counts = engine.turn(_clock(now), actor=actor(), send=not no_send)
         except tick.TickError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
@@ -272,15 +273,15 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--interval", default=60.0, show_default=True, help="Seconds between ticks.")
     @click.option("--iterations", default=0, help="Stop after this many ticks (0: run until stopped).")
     def worker(interval: float, iterations: int) -> None:
-        """Run the tick (and the notices it sends) in a loop."""
+        """Run the tick, the notices it sends, partners' feeds and webhooks, in a loop."""
         setup_django()
         from django.utils import timezone
 
-        from muster.notices import tick
+        from muster import engine
 
         done = 0
         while True:
-            counts = tick.tick(timezone.now(), actor="worker")
+            counts = engine.turn(timezone.now(), actor="worker")
             changed = {k: v for k, v in counts.items() if v}
             if changed:
                 click.echo(f"{timezone.now().isoformat()} {changed}", err=True)

@@ -12,6 +12,7 @@ from muster.audit import trail
 from muster.events.models import Event
 from muster.measures.models import Measure
 from muster.notices.models import Delivery, DeliveryEvent, Summons
+from muster.partners.feed import hold_for_writing
 from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.rules.delivery import next_state
@@ -72,12 +73,16 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
                              payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
         lifting_kinds = kinds_lifted(version, outcome)
         lifted = []
+        hold_for_writing()
         for measure in Measure.objects.select_for_update().filter(
                 summons=summons, kind__in=lifting_kinds, status__in=("pending", "active", "suspended")):
+            was_in_force = measure.status != "pending"
             measure.status = "lifted"
             measure.lifted_on = day
             measure.lift_reason = f"summons {outcome} on {day}"
             measure.save(update_fields=["status", "lifted_on", "lift_reason"])
+            if not was_in_force:
+                continue  # never signed off, so never applied: nobody outside was told of it
             Event.objects.create(type="measure.lifted", person_id=summons.person_id, summons_id=summons.pk,
                                  measure_id=measure.pk, occurred_at=at,
                                  payload={"kind": measure.kind, "lifted_on": day.isoformat(),

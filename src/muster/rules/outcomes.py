@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
+from muster.rules.delivery import measure_starts
 from muster.rules.policy import PolicyVersion
 
 OUTCOMES = ("appeared", "excused", "cancelled")
@@ -24,3 +28,35 @@ def check_outcome(status: str, outcome: str) -> None:
 def kinds_lifted(version: PolicyVersion, outcome: str) -> tuple[str, ...]:
     """The measure kinds the policy lifts when a summons ends with `outcome`."""
     return tuple(m.kind for m in version.measures if outcome in m.lifted_by)
+
+
+@dataclass(frozen=True)
+class MeasureState:
+    kind: str
+    status: str  # pending | active | lifted
+    effective_from: date
+    lifted_on: date | None
+
+
+def measures_of_summons(version: PolicyVersion, placed_on: date, served_on: date | None, appearance_date: date,
+                        outcome: str | None, outcome_on: date | None, today: date) -> dict[str, MeasureState]:
+    """The measures one summons has put on its person by the end of `today`, and their state.
+
+    A measure starts on the day its trigger gives (muster.rules.delivery.measure_starts), if the
+    summons was still open that day; "missed" needs a served summons. An outcome recorded on a
+    day lifts, that same day, every kind the policy lifts with it.
+    """
+    rules = version.summons
+    assert rules is not None
+    found: dict[str, MeasureState] = {}
+    for rule in version.measures:
+        if rule.trigger in ("served", "missed") and served_on is None:
+            continue
+        start = measure_starts(rule.trigger, placed_on, served_on, appearance_date, rules.grace_days)
+        if start is None or start > today or (outcome_on is not None and outcome_on < start):
+            continue
+        if outcome is not None and outcome_on is not None and outcome_on <= today and outcome in rule.lifted_by:
+            found[rule.kind] = MeasureState(rule.kind, "lifted", start, outcome_on)
+        else:
+            found[rule.kind] = MeasureState(rule.kind, "pending" if rule.officer_signoff else "active", start, None)
+    return found

@@ -1,0 +1,85 @@
+"""Tell people when a measure is applied to them and when it is lifted (SPEC 2.3).
+
+Messages are made set-based from the ledger (as partners' feeds are, under
+the same locks, so none is skipped), shown in the person's electronic
+account, and announced by email without details. Each email is settled in
+its own transaction: a crash re-sends at most one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from muster import sql
+from muster.dueprocess.models import MessageCursor, PersonMessage
+from muster.notices.channels import SendFailed, email_port
+from muster.notices.tick import TICK_LOCK
+from muster.partners.feed import FEED_LOCK, MEASURE_EVENTS
+from muster.rules.delivery import retry_delay
+
+EMAIL = {
+    "measure.applied": "A restriction has been applied to you. Your electronic account at {url}/portal/ "
+                       "says which, from when, on what legal basis, and how it is lifted.",
+    "measure.lifted": "A restriction on you has been lifted. Your electronic account at {url}/portal/ "
+                      "has the details.",
+}
+
+
+def make_messages(now: datetime) -> int:
+    """One message per new measure event, for the person it concerns. Returns how many."""
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, FEED_LOCK])
+        mark, _ = MessageCursor.objects.select_for_update().get_or_create(pk=1)
+        cur.execute("SELECT MAX(id) FROM events_event WHERE id > %s", [mark.last_event_id])
+        upto = cur.fetchone()[0]
+        if upto is None:
+            return 0
+        cur.execute(
+            "INSERT INTO dueprocess_personmessage (person_id, event_id, topic, details, created_at, "
+            "email_state, attempts, next_attempt_at, last_error) "
+            "SELECT e.person_id, e.id, e.type, e.payload, %s, "
+            "CASE WHEN p.email IS NULL OR p.email = '' THEN 'none' ELSE 'queued' END, 0, %s, '' "
+            "FROM events_event e JOIN registry_person p ON p.id = e.person_id "
+            "WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s)",
+            [sql.dt(now), sql.dt(now), mark.last_event_id, upto, *MEASURE_EVENTS])
+        made = int(cur.rowcount)
+        mark.last_event_id = upto
+        mark.save(update_fields=["last_event_id"])
+    return made
+
+
+def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    due = (PersonMessage.objects.filter(email_state="queued", next_attempt_at__lte=now)
+           .select_related("person").order_by("next_attempt_at", "id")[:limit])
+    port = email_port()
+    for message in due:
+        body = EMAIL[message.topic].format(url=settings.MUSTER_PUBLIC_URL)
+        try:
+            port.send(message.person.email, "Muster: a message in your electronic account", body)
+        except SendFailed as exc:
+            message.attempts += 1
+            message.last_error = str(exc)[:300]
+            if exc.temporary and message.attempts < settings.MUSTER_DELIVERY_MAX_ATTEMPTS:
+                message.next_attempt_at = now + timedelta(seconds=retry_delay(message.attempts))
+                counts["message_email_retried"] += 1
+            else:
+                message.email_state, message.next_attempt_at = "failed", None
+                counts["message_email_failed"] += 1
+        else:
+            message.attempts += 1
+            message.email_state, message.next_attempt_at, message.last_error = "sent", None, ""
+            counts["message_email_sent"] += 1
+        message.save(update_fields=["attempts", "last_error", "email_state", "next_attempt_at"])
+    return counts
+
+
+def messages_of(person_id: int) -> list[dict[str, object]]:
+    """A person's messages, newest first, as the electronic account shows them."""
+    return [{"topic": m.topic, "at": m.created_at.isoformat(), **m.details}
+            for m in PersonMessage.objects.filter(person_id=person_id).order_by("-id")]

@@ -1,0 +1,33 @@
+"""One turn of the time engine: the tick, then the outboxes it fed.
+
+`muster tick` and `muster worker` run this. The tick applies the state
+changes (one transaction); then the measure events it wrote are fanned out
+to partners' feeds and to the people concerned, and the webhooks and
+emails that are due go out. Each step is safe to repeat, so a crash between
+steps only leaves work for the next turn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from muster.dueprocess import notify
+from muster.notices import tick
+from muster.partners import feed, webhooks
+
+OUTBOX_KEYS = ("feed_entries", "messages", "message_email_sent", "message_email_retried",
+               "message_email_failed", "webhooks_delivered", "webhooks_retried", "webhooks_dead")
+
+
+def turn(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
+    counts = tick.tick(now, actor=actor, send=send)
+    counts.update(dict.fromkeys(OUTBOX_KEYS, 0))
+    counts["feed_entries"] = sum(feed.publish().values())
+    counts["messages"] = notify.make_messages(now)
+    if send:
+        counts.update(notify.send_due(now))
+        hooks = webhooks.send_due(now)
+        counts["webhooks_delivered"] = hooks["delivered"]
+        counts["webhooks_retried"] = hooks["retried"]
+        counts["webhooks_dead"] = hooks["dead"]
+    return counts

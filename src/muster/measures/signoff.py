@@ -1,0 +1,104 @@
+"""Officers' sign-off of measures the policy will not let start on its own, and reading a person's measures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+
+from muster.audit import trail
+from muster.events.models import Event
+from muster.measures.models import Measure
+from muster.partners.feed import hold_for_writing
+from muster.policy import loader
+from muster.policy.clock import today_in
+from muster.registry import records
+from muster.rules.notice_numbers import format_summons_number, summons_number
+
+TRIGGER_TEXT = {"placement": "placed in the register", "served": "served", "missed": "not appeared by the end of the grace days"}
+
+
+class SignOffError(ValueError):
+    pass
+
+
+def _row(m: Measure, version_rules: dict[tuple[str, str], str]) -> dict[str, Any]:
+    number = format_summons_number(summons_number(m.summons_id))
+    trigger = version_rules.get((m.policy_version, m.kind), "")
+    if m.status == "lifted":
+        reason = m.lift_reason
+    elif m.status == "declined":
+        reason = f"declined by an officer: {m.lift_reason}"
+    else:
+        reason = (f"summons {number} {TRIGGER_TEXT.get(trigger, trigger)}; from {m.effective_from}: "
+                  f"{m.legal_basis}")
+    return {"id": m.pk, "kind": m.kind, "status": m.status, "effective_from": m.effective_from.isoformat(),
+            "lifted_on": m.lifted_on.isoformat() if m.lifted_on else None, "reason": reason,
+            "legal_basis": m.legal_basis, "number": number, "policy_version": m.policy_version}
+
+
+def _triggers(pack_code: str) -> dict[tuple[str, str], str]:
+    pack = loader.get_pack(pack_code)
+    return {(v.code, r.kind): r.trigger for v in pack.versions for r in v.measures}
+
+
+def show(national_id: str, pack_code: str, *, actor: str) -> list[dict[str, Any]]:
+    """Every measure of a person, active and past (the read is audited like any other)."""
+    pack = loader.get_pack(pack_code)
+    person = records.find(national_id, pack)
+    with transaction.atomic():
+        trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose="measures show")
+    triggers = _triggers(pack_code)
+    return [_row(m, triggers) for m in Measure.objects.filter(person=person).order_by("effective_from", "id")]
+
+
+def pending(pack_code: str) -> list[dict[str, Any]]:
+    """The sign-off queue, oldest first (no personal data beyond the summons number)."""
+    triggers = _triggers(pack_code)
+    return [_row(m, triggers) for m in Measure.objects.filter(status="pending").order_by("effective_from", "id")]
+
+
+def _pending(measure_id: int) -> Measure:
+    measure = Measure.objects.select_for_update().filter(pk=measure_id).first()
+    if measure is None:
+        raise LookupError(f"no measure {measure_id}")
+    if measure.status != "pending":
+        raise SignOffError(f"measure {measure_id} is {measure.status}, not waiting for sign-off")
+    return measure
+
+
+def sign(measure_id: int, at: datetime, pack_code: str, *, actor: str) -> dict[str, Any]:
+    """The officer signs: the measure starts on the policy's date, or today if that has passed
+    (a measure is never enforced for days before anyone could know of it)."""
+    today = today_in(loader.get_pack(pack_code), at)
+    with transaction.atomic():
+        hold_for_writing()
+        measure = _pending(measure_id)
+        measure.status = "active"
+        measure.effective_from = max(measure.effective_from, today)
+        measure.save(update_fields=["status", "effective_from"])
+        Event.objects.create(type="measure.applied", person_id=measure.person_id, summons_id=measure.summons_id,
+                             measure_id=measure.pk, occurred_at=at,
+                             payload={"kind": measure.kind, "effective_from": measure.effective_from.isoformat(),
+                                      "summons_number": summons_number(measure.summons_id),
+                                      "legal_basis": measure.legal_basis, "signed_by": actor})
+        trail.record(actor, "measure.sign", "measure", str(measure.pk), person_id=measure.person_id,
+                     purpose=f"{measure.kind} signed off")
+    return _row(measure, _triggers(pack_code))
+
+
+def decline(measure_id: int, at: datetime, reason: str, pack_code: str, *, actor: str) -> dict[str, Any]:
+    """The officer declines: the measure never starts, and nobody outside is told of it."""
+    if not reason.strip():
+        raise SignOffError("--reason: say why the measure is declined")
+    day: date = today_in(loader.get_pack(pack_code), at)
+    with transaction.atomic():
+        measure = _pending(measure_id)
+        measure.status = "declined"
+        measure.lifted_on = day
+        measure.lift_reason = reason.strip()[:200]
+        measure.save(update_fields=["status", "lifted_on", "lift_reason"])
+        trail.record(actor, "measure.decline", "measure", str(measure.pk), person_id=measure.person_id,
+                     purpose=f"{measure.kind} declined: {measure.lift_reason}")
+    return _row(measure, _triggers(pack_code))

@@ -1,0 +1,125 @@
+"""Partner accounts and their credentials: API keys shown once and kept hashed; webhook secrets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from muster.audit import trail
+from muster.partners import feed
+from muster.partners.models import ApiKey, Partner
+from muster.policy import loader
+
+KEY_PREFIX = "mst"
+
+
+class PartnerError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The partner behind a request, as the API needs it (no model instance, so it can be cached)."""
+
+    partner_id: int
+    name: str
+    kinds: frozenset[str]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def known_kinds() -> set[str]:
+    from muster.policy.models import PackRecord
+
+    return {m.kind for code in PackRecord.objects.values_list("code", flat=True)
+            for v in loader.get_pack(code).versions for m in v.measures}
+
+
+def _issue_key(partner: Partner) -> str:
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    ApiKey.objects.create(partner=partner, key_id=key_id, digest=_digest(secret))
+    return f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def add(name: str, kinds: list[str], webhook_url: str, *, actor: str) -> dict[str, Any]:
+    name = name.strip()
+    if not name:
+        raise PartnerError("the partner needs a name")
+    if not kinds:
+        raise PartnerError("--kinds: name at least one measure kind the partner enforces")
+    unknown = sorted(set(kinds) - known_kinds())
+    if unknown:
+        raise PartnerError(f"--kinds: unknown measure kind(s) {', '.join(unknown)}; "
+                           f"the packs know {', '.join(sorted(known_kinds()))}")
+    if webhook_url and not webhook_url.startswith(("http://", "https://")):
+        raise PartnerError(f"--webhook: {webhook_url!r} is not an http(s) URL")
+    with transaction.atomic():
+        if Partner.objects.filter(name=name).exists():
+            raise PartnerError(f"a partner named {name!r} already exists")
+        partner = Partner.objects.create(name=name, kinds=sorted(set(kinds)), webhook_url=webhook_url,
+                                         webhook_secret=new_webhook_secret() if webhook_url else "")
+        key = _issue_key(partner)
+        feed.backfill(partner)
+        partner.refresh_from_db()
+        trail.record(actor, "partner.add", "partner", str(partner.pk), purpose=f"{name}: {','.join(partner.kinds)}")
+    return {**describe(partner), "api_key": key, "webhook_secret": partner.webhook_secret or None}
+
+
+def describe(partner: Partner) -> dict[str, Any]:
+    keys = list(partner.keys.order_by("id"))
+    return {"name": partner.name, "kinds": partner.kinds, "webhook": partner.webhook_url or None,
+            "feed_length": partner.feed_length,
+            "keys": [{"key_id": k.key_id, "created_at": k.created_at.isoformat(),
+                      "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]}
+
+
+def get(name: str) -> Partner:
+    partner = Partner.objects.filter(name=name).first()
+    if partner is None:
+        raise LookupError(f"no partner named {name!r}")
+    return partner
+
+
+def rotate(name: str, *, actor: str) -> dict[str, Any]:
+    """A new key; every older key stops working at once."""
+    with transaction.atomic():
+        partner = get(name)
+        ApiKey.objects.filter(partner=partner, revoked_at=None).update(revoked_at=timezone.now())
+        key = _issue_key(partner)
+        trail.record(actor, "partner.rotate_key", "partner", str(partner.pk), purpose=name)
+    return {**describe(partner), "api_key": key}
+
+
+def revoke(name: str, *, actor: str) -> dict[str, Any]:
+    """Revoke every key: the partner is locked out until a rotation gives it a new one."""
+    with transaction.atomic():
+        partner = get(name)
+        revoked = ApiKey.objects.filter(partner=partner, revoked_at=None).update(revoked_at=timezone.now())
+        trail.record(actor, "partner.revoke_keys", "partner", str(partner.pk), purpose=f"{name}: {revoked} key(s)")
+    return {**describe(partner), "revoked": revoked}
+
+
+def authenticate(key: str) -> Caller | None:
+    """The partner a bearer key belongs to, or None for a malformed, unknown or revoked key."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    row = (ApiKey.objects.filter(key_id=parts[1], revoked_at=None)
+           .values_list("digest", "partner_id", "partner__name", "partner__kinds").first())
+    if row is None or not hmac.compare_digest(row[0], _digest(parts[2])):
+        return None
+    return Caller(partner_id=row[1], name=row[2], kinds=frozenset(row[3]))

@@ -1,0 +1,83 @@
+"""Partner agencies, their API keys, and the feed of measures each one enforces.
+
+The feed is also the webhook outbox: one row per (partner, event), numbered
+without gaps per partner, carrying the state of its webhook delivery.
+"""
+
+from django.db import models
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    kinds = models.JSONField(default=list)  # the measure kinds it enforces, and the only ones it sees
+    webhook_url = models.CharField(max_length=500, blank=True)
+    # A Standard Webhooks secret ("whsec_" + base64). Kept in the clear: signing needs it.
+    webhook_secret = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    feed_length = models.BigIntegerField(default=0)  # the last sequence number given to this partner
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A bearer key, kept only as a SHA-256 digest (the key is random, so no slow hash is needed)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="keys")
+    key_id = models.CharField(max_length=16, unique=True)  # the public part of the key, for lookup
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.partner} {self.key_id}" + (" (revoked)" if self.revoked_at else "")
+
+
+class FeedEntry(models.Model):
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    seq = models.BigIntegerField()  # 1, 2, 3, ... per partner
+    event_id = models.BigIntegerField()  # the ledger event it carries
+    type = models.CharField(max_length=40)  # measure.applied | measure.lifted
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField()
+    # Webhook delivery: none (no webhook) | pending | delivered | dead (gave up; `webhooks replay`)
+    webhook_state = models.CharField(max_length=10)
+    attempts = models.IntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "seq"], name="feed_partner_seq"),
+                       models.UniqueConstraint(fields=["partner", "event_id"], name="feed_partner_event")]
+        indexes = [models.Index(fields=["webhook_state", "next_attempt_at"], name="feed_webhook_due")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}#{self.seq} {self.type}"
+
+
+class Publication(models.Model):
+    """How far the ledger has been fanned out to partners (one row)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"published up to event {self.last_event_id}"
+
+
+class Submission(models.Model):
+    """A partner's data submission, kept with its Idempotency-Key and the first answer."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=200)
+    body_digest = models.CharField(max_length=64)
+    status_code = models.IntegerField()
+    answer = models.JSONField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "idempotency_key"],
+                                               name="submission_idempotency")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.idempotency_key}"
