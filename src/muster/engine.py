@@ -22,7 +22,7 @@ OUTBOX_KEYS = ("feed_entries", "messages", "message_email_sent", "message_email_
 def turn(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
     counts = tick.tick(now, actor=actor, send=send)
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))
-    counts["feed_entries"] = sum(feed.publish().values())
+    counts["feed_entries"] = sum(feed.publish(now).values())
     counts["messages"] = notify.make_messages(now)
     if send:
         counts.update(notify.send_due(now))

@@ -163,7 +163,7 @@ def register(cli: click.Group) -> None:
         setup_django()
         from muster.partners import feed, webhooks
 
-        published = feed.publish()
+        published = feed.publish(_now(now))
         counts = {"feed_entries": sum(published.values()), **{k: 0 for k in ("delivered", "retried", "dead")}}
         counts.update(webhooks.send_due(_now(now)))
         emit_json(counts) if as_json else table(list(counts.items()), title="webhooks")

@@ -15,6 +15,7 @@ SQLite there is only ever one writer.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -43,8 +44,9 @@ def _payload_sql() -> str:
     return f"json_patch(e.payload, json_object({extra}))"
 
 
-def publish() -> dict[str, int]:
-    """Copy new measure events into partners' feeds. Returns entries written per partner."""
+def publish(now: datetime) -> dict[str, int]:
+    """Copy new measure events into partners' feeds, their webhooks due at `now`.
+    Returns entries written per partner."""
     written: dict[str, int] = {}
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -54,7 +56,6 @@ def publish() -> dict[str, int]:
         upto = cur.fetchone()[0]
         if upto is None:
             return written
-        now = timezone.now()
         for partner in Partner.objects.select_for_update().order_by("id"):
             count = _fan_out(cur, partner, mark.last_event_id, upto, now)
             if count:

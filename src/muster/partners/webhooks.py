@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,9 +44,10 @@ def message(entry: FeedEntry) -> tuple[str, bytes]:
     return f"msg_{entry.partner_id}_{entry.seq}", json.dumps(body, cls=DjangoJSONEncoder).encode()
 
 
-def post(url: str, secret: str, msg_id: str, body: bytes, now: datetime, timeout: float) -> None:
-    """POST one message; raises OSError-like errors or error.HTTPError for a non-2xx answer."""
-    timestamp = int(now.timestamp())
+def post(url: str, secret: str, msg_id: str, body: bytes, timeout: float) -> None:
+    """POST one message; raises OSError-like errors or error.HTTPError for a non-2xx answer.
+    The signed timestamp is the wall clock's (receivers reject stale ones), whatever `--now` says."""
+    timestamp = int(time.time())
     headers = {"Content-Type": "application/json", "User-Agent": "muster-webhooks/1",
                "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
                "webhook-signature": sign(secret, msg_id, timestamp, body)}
@@ -80,8 +82,7 @@ def _send(now: datetime, limit: int) -> Counter[str]:
             continue
         msg_id, body = message(entry)
         try:
-            post(partner.webhook_url, partner.webhook_secret, msg_id, body, now,
-                 settings.MUSTER_WEBHOOK_TIMEOUT)
+            post(partner.webhook_url, partner.webhook_secret, msg_id, body, settings.MUSTER_WEBHOOK_TIMEOUT)
         except error.HTTPError as exc:
             counts[_failed(entry, now, f"receiver answered {exc.code}")] += 1
             blocked.add(entry.partner_id)  # the receiver is unwell: leave its later entries for the next round
