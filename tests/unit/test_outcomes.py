@@ -1,7 +1,9 @@
+from datetime import date as D  # noqa: N817 - short, for the table
+
 import pytest
 
 from muster.policy.files import find_builtin_pack
-from muster.rules.outcomes import OutcomeRefused, check_outcome, kinds_lifted
+from muster.rules.outcomes import OutcomeRefused, check_outcome, kinds_lifted, measures_of_summons
 
 RU = find_builtin_pack("ru")
 ALL_KINDS = {"exit_ban", "sole_proprietor_ban", "self_employed_ban", "real_estate_ban",
@@ -26,3 +28,35 @@ def test_check_outcome(status, outcome, allowed):
 def test_every_outcome_lifts_every_ru_measure(outcome):
     for version in RU.versions:
         assert set(kinds_lifted(version, outcome)) == ALL_KINDS
+
+
+V2023 = next(v for v in RU.versions if v.code == "ru-2023-04-14")
+V2026 = RU.versions[-1]
+
+
+@pytest.mark.parametrize(
+    ("version", "served_on", "outcome", "outcome_on", "today", "expected"),
+    [
+        # 2026: exit ban from placement (03-02); appearance 03-10, grace 20: the rest from 03-31
+        (V2026, D(2026, 3, 9), None, None, D(2026, 3, 2), {"exit_ban": ("active", D(2026, 3, 2), None)}),
+        (V2026, D(2026, 3, 9), None, None, D(2026, 3, 30), {"exit_ban": ("active", D(2026, 3, 2), None)}),
+        (V2026, D(2026, 3, 9), None, None, D(2026, 3, 31),
+         {k: ("active", D(2026, 3, 2) if k == "exit_ban" else D(2026, 3, 31), None) for k in ALL_KINDS}),
+        (V2026, D(2026, 3, 9), "appeared", D(2026, 3, 10), D(2026, 5, 1),
+         {"exit_ban": ("lifted", D(2026, 3, 2), D(2026, 3, 10))}),
+        (V2026, D(2026, 3, 9), "appeared", D(2026, 3, 31), D(2026, 5, 1),  # late: applied, lifted that day
+         {k: ("lifted", D(2026, 3, 2) if k == "exit_ban" else D(2026, 3, 31), D(2026, 3, 31)) for k in ALL_KINDS}),
+        (V2026, D(2026, 3, 9), "excused", D(2026, 3, 30), D(2026, 5, 1),
+         {"exit_ban": ("lifted", D(2026, 3, 2), D(2026, 3, 30))}),
+        (V2026, None, "cancelled", D(2026, 3, 2), D(2026, 3, 3),
+         {"exit_ban": ("lifted", D(2026, 3, 2), D(2026, 3, 2))}),
+        # 2023-04-14: exit ban from service only
+        (V2023, None, None, None, D(2026, 3, 5), {}),
+        (V2023, D(2026, 3, 9), None, None, D(2026, 3, 8), {}),
+        (V2023, D(2026, 3, 9), None, None, D(2026, 3, 9), {"exit_ban": ("active", D(2026, 3, 9), None)}),
+        (V2023, D(2026, 3, 9), "appeared", D(2026, 3, 8), D(2026, 4, 9), {}),  # closed before service
+    ],
+)
+def test_measures_of_summons(version, served_on, outcome, outcome_on, today, expected):
+    got = measures_of_summons(version, D(2026, 3, 2), served_on, D(2026, 3, 10), outcome, outcome_on, today)
+    assert {k: (m.status, m.effective_from, m.lifted_on) for k, m in got.items()} == expected
