@@ -39,6 +39,7 @@ class Config:
     verify_rate_per_minute: int
     webhook_max_attempts: int
     webhook_timeout: int
+    bench_endpoint: bool
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -159,4 +160,5 @@ def load(env: dict[str, str] | None = None) -> Config:
         verify_rate_per_minute=_int(env, "MUSTER_VERIFY_RATE_PER_MINUTE", 20, minimum=1),
         webhook_max_attempts=_int(env, "MUSTER_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1),
         webhook_timeout=_int(env, "MUSTER_WEBHOOK_TIMEOUT", 10, minimum=1),
+        bench_endpoint=_bool(env, "MUSTER_BENCH_ENDPOINT", False),
     )

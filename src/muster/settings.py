@@ -113,6 +113,7 @@ MUSTER_DELIVERY_MAX_ATTEMPTS = CONFIG.delivery_max_attempts
 MUSTER_VERIFY_RATE_PER_MINUTE = CONFIG.verify_rate_per_minute
 MUSTER_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 MUSTER_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
+MUSTER_BENCH_ENDPOINT = CONFIG.bench_endpoint  # /api/v1/_bare, for bench/api_bench.py only
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.

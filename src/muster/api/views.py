@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -82,6 +83,17 @@ def post_submission(request: HttpRequest, body: SubmissionIn,
         answer["submission_id"] = saved.pk
         Submission.objects.filter(pk=saved.pk).update(answer=answer)
     return _json(status, answer)
+
+
+if settings.MUSTER_BENCH_ENDPOINT:
+    BARE = {"national_id": "10000000000", "checked_on": "2026-11-29", "measures": [
+        {"measure_id": 1, "kind": "exit_ban", "effective_from": "2026-03-02", "summons_number": "00000-0001-98",
+         "legal_basis": "Federal Law 53-FZ Art. 7.1 as amended by 127-FZ; 114-FZ Art. 15"}]}
+
+    @api.get("/_bare", auth=None, include_in_schema=False, response=MeasuresAnswer)
+    def bare(request: HttpRequest) -> Any:
+        """The benchmark's baseline on the same stack: a constant answer from memory, no database."""
+        return BARE
 
 
 def _apply(caller: keys.Caller, body: SubmissionIn, key: str, now: Any) -> tuple[int, dict[str, Any]]:
