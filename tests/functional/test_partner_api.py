@@ -214,3 +214,25 @@ def test_a_partner_added_later_gets_the_history_of_its_kinds_on_the_pull_feed(wo
     from muster.partners.models import FeedEntry
 
     assert set(FeedEntry.objects.filter(partner__name="Traffic").values_list("webhook_state", flat=True)) == {"none"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["Border2", "--kinds", "exit_ban,teleport_ban"], "unknown measure kind(s) teleport_ban"),
+    (["Border2", "--kinds", ""], "at least one measure kind"),
+    (["Border2", "--kinds", "exit_ban", "--webhook", "ftp://x"], "not an http(s) URL"),
+    (["Border", "--kinds", "exit_ban"], "already exists"),
+])
+def test_partner_add_refuses_bad_input(world, cli_run, args, message):
+    result = cli_run("partner", "add", *args, "--json")
+    assert result.exit_code == 2 and message in json.loads(result.stdout)["error"]
+
+
+def test_production_refuses_plain_http_webhooks(ru, settings):
+    settings.MUSTER_ENV = "production"
+    with pytest.raises(keys.PartnerError, match="https"):
+        keys.add("P", ["exit_ban"], "http://10.0.0.1/hook", actor="t")
+
+
+def test_partner_list_never_shows_keys(world, cli_run):
+    listed = cli_run("partner", "list", "--json").stdout
+    assert "Border" in listed and world["border"] not in listed and "mst_" not in listed

@@ -100,7 +100,15 @@ def register(cli: click.Group) -> None:
             rows += [(f"not liable: {k}", v) for k, v in sorted(counts.items())]
             rows += [(f"campaign {campaign['campaign']}: {k}", v) for k, v in sorted(campaign["summonses"].items())]
             rows += [(f"measures {k}", v) for k, v in sorted(campaign["measures"].items())]
+            rows += [(f"partner feed: {p['name']} ({', '.join(p['kinds'])})", f"{p['feed_length']} events")
+                     for p in campaign["partners"]]
             table(rows, title="Muster demo (pack ru)")
+            shown = [p for p in campaign["partners"] if p["api_key"]]
+            if shown:
+                click.echo("partner API keys (shown once; try: curl -H 'Authorization: Bearer KEY' "
+                           f"http://{host}:{port}/api/v1/events?limit=5):")
+                for p in shown:
+                    click.echo(f"  {p['name']}: {p['api_key']}")
             if password:
                 click.echo(f"admin login: demo / {password}  (shown once)")
         if then_serve:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count
 
-from muster.notices import campaigns, issuing, letters, outcomes, tick
+from muster import engine
+from muster.notices import campaigns, issuing, letters, outcomes
 from muster.notices.models import Campaign, Summons
 from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import Pack
@@ -30,6 +31,7 @@ def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]
         code=CODE, purpose="medical_examination", districts={d.code: 40 for d in biggest},
         appear_from=placed + timedelta(days=3), appear_to=placed + timedelta(days=10),
         place="Призывной пункт, ул. Военная, 1")
+    keys_shown = _demo_partners(actor)
     campaign = campaigns.create(pack, request, actor=actor, today=placed)
     issuing.issue(campaign, start, actor=actor)
     letters.make_batch(start, out_dir, actor=actor)
@@ -44,22 +46,37 @@ def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]
         now = datetime.combine(day, time(18), tz)
         if day == recent_placed:
             issuing.issue(recent, datetime.combine(day, time(9), tz), actor=actor)
-        tick.tick(now, actor=actor, send=True)
+        engine.turn(now, actor=actor, send=True)
         for i, s in enumerate(Summons.objects.filter(campaign=campaign, appearance_date=day, status="served")):
             if i % 3 == 0:
                 outcomes.record(format_summons_number(s.number), "appeared", now, actor=actor)
             elif i % 7 == 1:
                 outcomes.record(format_summons_number(s.number), "excused", now, actor=actor, reason="illness")
         day += timedelta(days=1)
-    return summary()
+    engine.turn(datetime.combine(today, time(23, 59), tz), actor=actor, send=True)  # publish the last day's lifts
+    return summary(keys_shown)
 
 
-def summary() -> dict[str, Any]:
+DEMO_PARTNERS = {"Пограничная служба": ["exit_ban"], "Госавтоинспекция": ["driving_ban", "vehicle_registration_ban"],
+                 "Бюро кредитных историй": ["credit_ban"]}
+
+
+def _demo_partners(actor: str) -> dict[str, str]:
+    """Three partner agencies pulling their feeds; their API keys are shown once, in the demo's summary."""
+    from muster.partners import keys
+
+    return {name: keys.add(name, kinds, "", actor=actor)["api_key"] for name, kinds in DEMO_PARTNERS.items()}
+
+
+def summary(keys_shown: dict[str, str] | None = None) -> dict[str, Any]:
     from muster.measures.models import Measure
+    from muster.partners.models import Partner
 
     codes = (CODE, RECENT)
     counts = dict(Summons.objects.filter(campaign__code__in=codes).values_list("status")
                   .annotate(n=Count("id")).values_list("status", "n"))
     measures = dict(Measure.objects.filter(summons__campaign__code__in=codes).values_list("status")
                     .annotate(n=Count("id")).values_list("status", "n"))
-    return {"campaign": " + ".join(codes), "summonses": counts, "measures": measures}
+    partners = [{"name": p.name, "kinds": p.kinds, "feed_length": p.feed_length,
+                 "api_key": (keys_shown or {}).get(p.name)} for p in Partner.objects.order_by("id")]
+    return {"campaign": " + ".join(codes), "summonses": counts, "measures": measures, "partners": partners}

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -68,6 +69,8 @@ def add(name: str, kinds: list[str], webhook_url: str, *, actor: str) -> dict[st
                            f"the packs know {', '.join(sorted(known_kinds()))}")
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise PartnerError(f"--webhook: {webhook_url!r} is not an http(s) URL")
+    if webhook_url.startswith("http://") and settings.MUSTER_ENV == "production":
+        raise PartnerError("--webhook: production sends personal data only over https")
     with transaction.atomic():
         if Partner.objects.filter(name=name).exists():
             raise PartnerError(f"a partner named {name!r} already exists")
