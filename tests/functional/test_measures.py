@@ -115,7 +115,25 @@ def test_the_person_is_told_in_the_account_and_by_email_when_applied_and_lifted(
     messages = notify.messages_of(Measure.objects.get().person_id)
     assert [m["topic"] for m in messages] == ["measure.lifted", "measure.applied"]
     assert messages[0]["lifted_on"] == "2026-03-05" and "53-FZ" in messages[1]["legal_basis"]
-    bodies = [m.get_payload() for m in received if m["Subject"].startswith("Muster: a message")]
-    assert len(bodies) == 2 and all(ids[0] not in b and "portal" in b for b in bodies)  # no details by email
+    from email.header import decode_header, make_header
+
+    told = [m for m in received if "личном кабинете" in str(make_header(decode_header(m["Subject"])))]
+    bodies = [m.get_payload(decode=True).decode() for m in told]
+    assert len(bodies) == 2 and all(ids[0] not in b and "/portal/" in b for b in bodies)  # no details by email
+    assert "применена" in bodies[0] and "снята" in bodies[1]  # in the pack's language
     assert engine.turn(at("2026-03-05", 13), actor="t")["messages"] == 0  # never told twice
     assert PersonMessage.objects.filter(email_state="sent").count() == 2
+
+
+def test_an_accepted_appeal_annuls_the_summons_and_lifts_its_measures(ru, people, cli_run):
+    ids = _issue(ru, people, count=1)
+    engine.turn(LATER, actor="t", send=False)
+    number = format_summons_number(Summons.objects.get().number)
+    result = cli_run("summons", "record", number, "appeal_accepted", "--at", at("2026-04-10").isoformat(),
+                     "--reason", "appeal 12/2026 upheld", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "cancelled" and len(answer["measures_lifted"]) == 7
+    rows = json.loads(cli_run("measures", "show", ids[0], "--json").stdout)
+    assert {r["reason"] for r in rows} == {"summons appeal accepted on 2026-04-10"}
+    assert Summons.objects.get().closed_reason == "appeal accepted on 2026-04-10: appeal 12/2026 upheld"

@@ -24,7 +24,7 @@ def test_check_outcome(status, outcome, allowed):
             check_outcome(status, outcome)
 
 
-@pytest.mark.parametrize("outcome", ["appeared", "excused", "cancelled"])
+@pytest.mark.parametrize("outcome", ["appeared", "excused", "cancelled", "appeal_accepted"])
 def test_every_outcome_lifts_every_ru_measure(outcome):
     for version in RU.versions:
         assert set(kinds_lifted(version, outcome)) == ALL_KINDS

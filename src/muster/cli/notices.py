@@ -207,12 +207,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
 
     @summons_group.command("record")
     @click.argument("number")
-    @click.argument("outcome", type=click.Choice(["appeared", "excused", "cancelled"]))
+    @click.argument("outcome", type=click.Choice(["appeared", "excused", "cancelled", "appeal_accepted"]))
     @now_option("--at", help="When it happened (default: now).")
-    @click.option("--reason", default="", help="Why (for excused and cancelled).")
+    @click.option("--reason", default="", help="Why (for excused, cancelled and appeal_accepted).")
     @json_option
     def summons_record(number: str, outcome: str, now: datetime | None, reason: str, as_json: bool) -> None:
-        """Record an appearance, a valid excuse or a cancellation; lifts measures the same day."""
+        """Record an appearance, a valid excuse, a cancellation or an accepted appeal (which annuls the
+        summons); lifts the measures the policy lifts with it, the same day."""
         setup_django()
         from muster.notices import outcomes
 

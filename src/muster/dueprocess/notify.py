@@ -19,14 +19,28 @@ from muster.dueprocess.models import MessageCursor, PersonMessage
 from muster.notices.channels import SendFailed, email_port
 from muster.notices.tick import TICK_LOCK
 from muster.partners.feed import FEED_LOCK, MEASURE_EVENTS
+from muster.policy import loader
 from muster.rules.delivery import retry_delay
 
+# (subject, applied, lifted) in each language; the email says only that there is a message.
 EMAIL = {
-    "measure.applied": "A restriction has been applied to you. Your electronic account at {url}/portal/ "
-                       "says which, from when, on what legal basis, and how it is lifted.",
-    "measure.lifted": "A restriction on you has been lifted. Your electronic account at {url}/portal/ "
-                      "has the details.",
+    "ru": ("Muster: новое сообщение в личном кабинете",
+           "К вам применена мера ограничения. В личном кабинете {url}/portal/ указано, какая, с какого дня, "
+           "на каком правовом основании и как её снять.",
+           "Мера ограничения в отношении вас снята. Подробности в личном кабинете {url}/portal/."),
+    "en": ("Muster: a message in your electronic account",
+           "A restriction has been applied to you. Your electronic account at {url}/portal/ "
+           "says which, from when, on what legal basis, and how it is lifted.",
+           "A restriction on you has been lifted. Your electronic account at {url}/portal/ has the details."),
 }
+
+
+def _email(topic: str) -> tuple[str, str]:
+    """The subject and body in the first language of the default pack."""
+    language = loader.get_pack(settings.MUSTER_DEFAULT_PACK).languages[0]
+    subject, applied, lifted = EMAIL.get(language, EMAIL["en"])
+    body = applied if topic == "measure.applied" else lifted
+    return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
 
 
 def make_messages(now: datetime) -> int:
@@ -59,9 +73,9 @@ def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
            .select_related("person").order_by("next_attempt_at", "id")[:limit])
     port = email_port()
     for message in due:
-        body = EMAIL[message.topic].format(url=settings.MUSTER_PUBLIC_URL)
+        subject, body = _email(message.topic)
         try:
-            port.send(message.person.email, "Muster: a message in your electronic account", body)
+            port.send(message.person.email, subject, body)
         except SendFailed as exc:
             message.attempts += 1
             message.last_error = str(exc)[:300]

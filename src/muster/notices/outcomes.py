@@ -22,7 +22,13 @@ from muster.rules.notice_numbers import (
     parse_summons_number,
     sequence_of,
 )
-from muster.rules.outcomes import OUTCOMES, OutcomeRefused, check_outcome, kinds_lifted
+from muster.rules.outcomes import (
+    CLOSED_STATUS,
+    OUTCOMES,
+    OutcomeRefused,
+    check_outcome,
+    kinds_lifted,
+)
 
 
 class OutcomeError(ValueError):
@@ -65,9 +71,9 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
         pack = loader.get_pack(summons.campaign.pack_code)
         day = today_in(pack, at)
         version = next(v for v in pack.versions if v.code == summons.policy_version)
-        summons.status = outcome
+        summons.status = CLOSED_STATUS[outcome]
         summons.closed_at = at
-        summons.closed_reason = f"{outcome} on {day}" + (f": {reason}" if reason else "")
+        summons.closed_reason = f"{outcome.replace('_', ' ')} on {day}" + (f": {reason}" if reason else "")
         summons.save(update_fields=["status", "closed_at", "closed_reason"])
         Event.objects.create(type=f"summons.{outcome}", person_id=summons.person_id, summons_id=summons.pk,
                              payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
@@ -79,7 +85,7 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
             was_in_force = measure.status != "pending"
             measure.status = "lifted"
             measure.lifted_on = day
-            measure.lift_reason = f"summons {outcome} on {day}"
+            measure.lift_reason = f"summons {outcome.replace('_', ' ')} on {day}"
             measure.save(update_fields=["status", "lifted_on", "lift_reason"])
             if not was_in_force:
                 continue  # never signed off, so never applied: nobody outside was told of it
@@ -90,7 +96,7 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
             lifted.append(measure.kind)
         trail.record(actor, f"summons.{outcome}", "summons", str(summons.number), person_id=summons.person_id,
                      purpose=reason or outcome)
-    return Outcome(shown, outcome, lifted)
+    return Outcome(shown, CLOSED_STATUS[outcome], lifted)
 
 
 def hand_over(number_text: str, event: str, at: datetime, *, actor: str) -> dict[str, Any]:

@@ -8,7 +8,10 @@ from datetime import date
 from muster.rules.delivery import measure_starts
 from muster.rules.policy import PolicyVersion
 
-OUTCOMES = ("appeared", "excused", "cancelled")
+OUTCOMES = ("appeared", "excused", "cancelled", "appeal_accepted")
+# The summons status each outcome leaves: an accepted appeal annuls the summons.
+CLOSED_STATUS = {"appeared": "appeared", "excused": "excused", "cancelled": "cancelled",
+                 "appeal_accepted": "cancelled"}
 # A summons can be closed while open; an appearance after the grace days still closes it.
 CLOSABLE = ("placed", "served", "missed")
 
