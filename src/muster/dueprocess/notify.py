@@ -12,13 +12,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
 
 from muster import sql
 from muster.dueprocess.models import MessageCursor, PersonMessage
+from muster.events import outbox
+from muster.events.outbox import MEASURE_EVENTS
 from muster.notices.channels import SendFailed, email_port
-from muster.notices.tick import TICK_LOCK
-from muster.partners.feed import FEED_LOCK, MEASURE_EVENTS
 from muster.policy import loader
 from muster.rules.delivery import retry_delay
 
@@ -45,12 +44,7 @@ def _email(topic: str) -> tuple[str, str]:
 
 def make_messages(now: datetime) -> int:
     """One message per new measure event, for the person it concerns. Returns how many."""
-    with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, FEED_LOCK])
-        mark, _ = MessageCursor.objects.select_for_update().get_or_create(pk=1)
-        cur.execute("SELECT MAX(id) FROM events_event WHERE id > %s", [mark.last_event_id])
-        upto = cur.fetchone()[0]
+    with outbox.new_events(MessageCursor) as (cur, after, upto):
         if upto is None:
             return 0
         cur.execute(
@@ -60,11 +54,8 @@ def make_messages(now: datetime) -> int:
             "CASE WHEN p.email IS NULL OR p.email = '' THEN 'none' ELSE 'queued' END, 0, %s, '' "
             "FROM events_event e JOIN registry_person p ON p.id = e.person_id "
             "WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s)",
-            [sql.dt(now), sql.dt(now), mark.last_event_id, upto, *MEASURE_EVENTS])
-        made = int(cur.rowcount)
-        mark.last_event_id = upto
-        mark.save(update_fields=["last_event_id"])
-    return made
+            [sql.dt(now), sql.dt(now), after, upto, *MEASURE_EVENTS])
+        return int(cur.rowcount)
 
 
 def send_due(now: datetime, limit: int = 5000) -> Counter[str]:

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from muster.audit import trail
 from muster.events.models import Event
+from muster.events.outbox import hold_for_writing
 from muster.measures.models import Measure
-from muster.partners.feed import hold_for_writing
 from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.registry import records

@@ -10,9 +10,9 @@ from django.db import transaction
 
 from muster.audit import trail
 from muster.events.models import Event
+from muster.events.outbox import hold_for_writing
 from muster.measures.models import Measure
 from muster.notices.models import Delivery, DeliveryEvent, Summons
-from muster.partners.feed import hold_for_writing
 from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.rules.delivery import next_state

@@ -6,11 +6,7 @@ measure event to the feed of every partner whose kinds include it, giving it
 the partner's next sequence number, so each partner's feed is numbered
 1, 2, 3, ... with no gaps and never changes once written.
 
-No event may be skipped because it committed after a later-numbered one. On
-PostgreSQL, writers of measure events hold the feed lock in shared mode
-(`hold_for_writing`; the tick holds its own lock instead), and `publish`
-takes both locks exclusively, so no writer is in flight while it reads. On
-SQLite there is only ever one writer.
+The ledger is read through muster.events.outbox, so no event is skipped.
 """
 
 from __future__ import annotations
@@ -22,19 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from muster import sql
-from muster.notices.tick import TICK_LOCK
+from muster.events import outbox
+from muster.events.outbox import MEASURE_EVENTS
 from muster.partners.models import FeedEntry, Partner, Publication
 from muster.rules.notice_numbers import format_summons_number
-
-FEED_LOCK = 0x4D464545  # "MFEE"
-MEASURE_EVENTS = ("measure.applied", "measure.lifted")
-
-
-def hold_for_writing() -> None:
-    """Call inside a transaction that writes measure events outside the tick."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [FEED_LOCK])
 
 
 def _payload_sql() -> str:
@@ -48,22 +35,15 @@ def publish(now: datetime) -> dict[str, int]:
     """Copy new measure events into partners' feeds, their webhooks due at `now`.
     Returns entries written per partner."""
     written: dict[str, int] = {}
-    with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, FEED_LOCK])
-        mark, _ = Publication.objects.select_for_update().get_or_create(pk=1)
-        cur.execute("SELECT MAX(id) FROM events_event WHERE id > %s", [mark.last_event_id])
-        upto = cur.fetchone()[0]
+    with outbox.new_events(Publication) as (cur, after, upto):
         if upto is None:
             return written
         for partner in Partner.objects.select_for_update().order_by("id"):
-            count = _fan_out(cur, partner, mark.last_event_id, upto, now)
+            count = _fan_out(cur, partner, after, upto, now)
             if count:
                 partner.feed_length += count
                 partner.save(update_fields=["feed_length"])
                 written[partner.name] = count
-        mark.last_event_id = upto
-        mark.save(update_fields=["last_event_id"])
     return written
 
 
@@ -71,8 +51,7 @@ def backfill(partner: Partner) -> int:
     """Give a new partner the history of its kinds so far, so its copy starts complete. The history
     is on the pull feed only; webhooks carry what happens from now on."""
     with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, FEED_LOCK])
+        outbox.lock_out_writers(cur)
         mark, _ = Publication.objects.select_for_update().get_or_create(pk=1)
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
         count = _fan_out(cur, partner, 0, mark.last_event_id, timezone.now(), webhook=False)
