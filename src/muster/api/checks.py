@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from muster import sql
-from muster.partners.keys import Caller
+from muster.partners.keys import Caller, authenticate, parse_key
 from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.rules.notice_numbers import format_summons_number, summons_number
@@ -64,6 +64,49 @@ def active_measures(caller: Caller, national_id: str) -> dict[str, Any]:
     found = [{"measure_id": mid, "kind": kind, "effective_from": _day(start), "legal_basis": basis,
               "summons_number": format_summons_number(summons_number(sid))}
              for mid, kind, start, basis, sid in rows]
+    return {"national_id": normalised, "checked_on": today, "measures": found}
+
+
+class Unauthorised(Exception):
+    pass
+
+
+def check(key: str, national_id: str) -> dict[str, Any]:
+    """The whole check for a bearer key: Unauthorised for a malformed, unknown or revoked key,
+    InvalidNationalId for a malformed id, else what `active_measures` answers.
+
+    On PostgreSQL it is one statement, key and all: the key's digest is compared in SQL (it is
+    the SHA-256 of 256 random bits, so a timing difference there teaches nothing about a key)."""
+    parsed = parse_key(key)
+    if parsed is None:
+        raise Unauthorised
+    if connection.vendor != "postgresql":
+        caller = authenticate(key)
+        if caller is None:
+            raise Unauthorised
+        return active_measures(caller, national_id)
+    current = pack()
+    normalised = current.id_scheme.normalise(national_id)
+    now = timezone.now()
+    today: date = today_in(current, now)
+    with connection.cursor() as cur:
+        cur.execute(
+            "WITH caller AS (SELECT p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
+            "ON p.id = k.partner_id WHERE k.key_id = %s AND k.digest = %s AND k.revoked_at IS NULL), "
+            "person AS (SELECT id FROM registry_person WHERE national_id = %s), "
+            "logged AS (INSERT INTO audit_partnerread (at, partner, person_id, purpose) "
+            "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
+            "FROM jsonb_array_elements_text(caller.kinds) x) || ')' FROM caller, person) "
+            "SELECT m.id, m.kind, m.effective_from, m.legal_basis, m.summons_id FROM caller "
+            "LEFT JOIN (person JOIN measures_measure m ON m.person_id = person.id AND m.status = 'active' "
+            "AND m.effective_from <= %s) ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id",
+            [parsed[0], parsed[1], normalised, now, today])
+        rows = cur.fetchall()
+    if not rows:
+        raise Unauthorised
+    found = [{"measure_id": mid, "kind": kind, "effective_from": start, "legal_basis": basis,
+              "summons_number": format_summons_number(summons_number(sid))}
+             for mid, kind, start, basis, sid in rows if mid is not None]
     return {"national_id": normalised, "checked_on": today, "measures": found}
 
 

@@ -53,6 +53,9 @@ class ProblemAPI(NinjaAPI):
         return problem(422, TITLES[422], detail, errors)
 
     def _unauthorised(self, request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return self.unauthorised()
+
+    def unauthorised(self) -> HttpResponse:
         return problem(401, TITLES[401], "a valid API key is required (Authorization: Bearer <key>); "
                                          "the key is missing, unknown or revoked",
                        headers={"WWW-Authenticate": 'Bearer realm="muster"'})

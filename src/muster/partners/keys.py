@@ -117,16 +117,24 @@ def revoke(name: str, *, actor: str) -> dict[str, Any]:
     return {**describe(partner), "revoked": revoked}
 
 
+def parse_key(key: str) -> tuple[str, str] | None:
+    """(key id, digest of the secret part), or None if the key is not shaped like ours."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], _digest(parts[2])
+
+
 def authenticate(key: str) -> Caller | None:
     """The partner a bearer key belongs to, or None for a malformed, unknown or revoked key."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    parsed = parse_key(key)
+    if parsed is None:
         return None
     with connection.cursor() as cur:  # raw SQL: this runs on every API request
         cur.execute("SELECT k.digest, p.id, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
-                    "ON p.id = k.partner_id WHERE k.key_id = %s AND k.revoked_at IS NULL", [parts[1]])
+                    "ON p.id = k.partner_id WHERE k.key_id = %s AND k.revoked_at IS NULL", [parsed[0]])
         row = cur.fetchone()
-    if row is None or not hmac.compare_digest(row[0], _digest(parts[2])):
+    if row is None or not hmac.compare_digest(row[0], parsed[1]):
         return None
     kinds = json.loads(row[3]) if isinstance(row[3], str) else row[3]
     return Caller(partner_id=row[1], name=row[2], kinds=frozenset(kinds))
