@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from muster import engine
 from muster.audit.trail import reads_of
@@ -124,6 +126,7 @@ def test_a_lift_reaches_the_feed_and_the_check_the_same_day(world):
     assert [e["seq"] for e in feed] == list(range(1, 6))
     assert len(lifted) == 1 and lifted[0]["data"]["national_id"] == nid
     assert lifted[0]["data"]["lifted_on"] == "2026-04-06" and lifted[0]["data"]["kind"] == "exit_ban"
+    assert lifted[0]["data"]["summons_number"] == format_summons_number(summons.number)
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=abc", "after=-1", "after=x"])
@@ -236,3 +239,17 @@ def test_production_refuses_plain_http_webhooks(ru, settings):
 def test_partner_list_never_shows_keys(world, cli_run):
     listed = cli_run("partner", "list", "--json").stdout
     assert "Border" in listed and world["border"] not in listed and "mst_" not in listed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=10**12))
+def test_feed_numbers_printed_in_sql_agree_with_the_rule(sequence):
+    from django.db import connection
+
+    from muster.partners.feed import _number_text
+    from muster.rules.notice_numbers import summons_number
+
+    with connection.cursor() as cur:
+        expr = _number_text(f"CAST({sequence} AS bigint)").replace("%%", "%")  # a bigint, as the id column
+        cur.execute(f"SELECT {expr}")
+        assert cur.fetchone()[0] == format_summons_number(summons_number(sequence))

@@ -11,9 +11,11 @@ The ledger is read through muster.events.outbox, so no event is skipped.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -21,14 +23,30 @@ from muster import sql
 from muster.events import outbox
 from muster.events.outbox import MEASURE_EVENTS
 from muster.partners.models import FeedEntry, Partner, Publication
-from muster.rules.notice_numbers import format_summons_number
+
+
+def _number_text(id_expr: str) -> str:
+    """muster.rules.notice_numbers: the summons number of an id, printed as 0000-0001-95, in SQL."""
+    number = f"CAST(({id_expr} * 100 + 98 - ({id_expr} * 100) %% 97) AS text)"
+    padded = (f"lpad({number}, 10, '0')" if connection.vendor == "postgresql"
+              else f"substr('0000000000' || {number}, -10, 10)")
+    t = f"(CASE WHEN length({number}) >= 10 THEN {number} ELSE {padded} END)"
+    return (f"(substr({t}, 1, length({t}) - 6) || '-' || substr({t}, length({t}) - 5, 4) || '-' "
+            f"|| substr({t}, length({t}) - 1, 2))")
 
 
 def _payload_sql() -> str:
-    extra = "'national_id', p.national_id, 'measure_id', e.measure_id, 'event_id', e.id"
+    """The entry's data as partners read it, built once when it is published."""
     if connection.vendor == "postgresql":
-        return f"e.payload || jsonb_build_object({extra})"
-    return f"json_patch(e.payload, json_object({extra}))"
+        field = "e.payload->'{}'"
+        build = "jsonb_build_object"
+    else:
+        field = "json_extract(e.payload, '$.{}')"
+        build = "json_object"
+    parts = {"national_id": "p.national_id", "kind": field.format("kind"), "measure_id": "e.measure_id",
+             "summons_number": _number_text("e.summons_id"),
+             **{k: field.format(k) for k in ("effective_from", "lifted_on", "legal_basis", "reason")}}
+    return f"{build}(" + ", ".join(f"'{k}', {v}" for k, v in parts.items()) + ")"
 
 
 def publish(now: datetime) -> dict[str, int]:
@@ -78,17 +96,24 @@ def _fan_out(cur: Any, partner: Partner, after: int, upto: int, now: Any, webhoo
     return int(cur.rowcount)
 
 
-def page(partner_id: int, after: int, limit: int) -> list[dict[str, Any]]:
-    """Feed entries after `after`, in order, as the API serves them."""
-    rows = (FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
-            .values_list("seq", "event_id", "type", "payload", "occurred_at")[:limit])
-    return [{"seq": seq, "id": f"evt_{event_id}", "type": type_, "occurred_at": at, "data": _public(payload)}
-            for seq, event_id, type_, payload, at in rows]
+def page(partner_id: int, after: int, limit: int) -> tuple[str, int, bool]:
+    """Entries after `after`, in order: (a JSON array of events, the last seq, whether more follow).
 
-
-def _public(payload: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: payload.get(k) for k in ("national_id", "kind", "measure_id", "effective_from", "lifted_on",
-                                         "legal_basis", "reason") if k in payload}
-    number = payload.get("summons_number")
-    data["summons_number"] = format_summons_number(int(number)) if number is not None else None
-    return data
+    The feed is read in bulk, so on PostgreSQL the page's JSON is built by the database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT COALESCE(string_agg(json_build_object('seq', f.seq, 'id', 'evt_' || f.event_id, "
+                "'type', f.type, 'occurred_at', f.occurred_at, 'data', f.payload)::text, ',' ORDER BY f.seq), ''), "
+                "MAX(f.seq), EXISTS (SELECT 1 FROM partners_feedentry n WHERE n.partner_id = %s AND n.seq > "
+                "COALESCE(MAX(f.seq), %s)) FROM (SELECT seq, event_id, type, occurred_at, payload "
+                "FROM partners_feedentry WHERE partner_id = %s AND seq > %s ORDER BY seq LIMIT %s) f",
+                [partner_id, after, partner_id, after, limit])
+            text, last, more = cur.fetchone()
+        return f"[{text}]", last if last is not None else after, bool(more)
+    rows = list(FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
+                .values_list("seq", "event_id", "type", "payload", "occurred_at")[:limit + 1])
+    events = [{"seq": seq, "id": f"evt_{event_id}", "type": type_, "occurred_at": at, "data": payload}
+              for seq, event_id, type_, payload, at in rows[:limit]]
+    return (json.dumps(events, cls=DjangoJSONEncoder), events[-1]["seq"] if events else after,
+            len(rows) > limit)

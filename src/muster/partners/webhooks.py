@@ -23,7 +23,6 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from muster.partners.feed import _public
 from muster.partners.models import FeedEntry, Partner
 from muster.rules.delivery import retry_delay
 
@@ -40,7 +39,7 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 def message(entry: FeedEntry) -> tuple[str, bytes]:
     """(webhook-id, body): the id stays the same on every retry, so receivers can drop repeats."""
     body = {"type": entry.type, "timestamp": entry.occurred_at,
-            "data": {"seq": entry.seq, "id": f"evt_{entry.event_id}", **_public(entry.payload)}}
+            "data": {"seq": entry.seq, "id": f"evt_{entry.event_id}", **entry.payload}}
     return f"msg_{entry.partner_id}_{entry.seq}", json.dumps(body, cls=DjangoJSONEncoder).encode()
 
 
