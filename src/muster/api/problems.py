@@ -12,15 +12,22 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 log = logging.getLogger("muster.api")
 
+UNAUTHORISED = ("a valid API key is required (Authorization: Bearer <key>); "
+                "the key is missing, unknown or revoked")
 TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
           422: "Invalid request", 429: "Too many requests", 500: "Internal error"}
 
 
-def problem(status: int, title: str, detail: str, errors: list[tuple[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> HttpResponse:
+def problem_document(status: int, title: str, detail: str, errors: list[tuple[str, str]] | None = None) -> bytes:
     doc: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail,
                            "errors": [{"field": f, "reason": r} for f, r in (errors or [])]}
-    response = HttpResponse(json.dumps(doc), status=status, content_type="application/problem+json")
+    return json.dumps(doc).encode()
+
+
+def problem(status: int, title: str, detail: str, errors: list[tuple[str, str]] | None = None,
+            headers: dict[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(problem_document(status, title, detail, errors), status=status,
+                            content_type="application/problem+json")
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -56,9 +63,7 @@ class ProblemAPI(NinjaAPI):
         return self.unauthorised()
 
     def unauthorised(self) -> HttpResponse:
-        return problem(401, TITLES[401], "a valid API key is required (Authorization: Bearer <key>); "
-                                         "the key is missing, unknown or revoked",
-                       headers={"WWW-Authenticate": 'Bearer realm="muster"'})
+        return problem(401, TITLES[401], UNAUTHORISED, headers={"WWW-Authenticate": 'Bearer realm="muster"'})
 
     def _http_error(self, request: HttpRequest, exc: HttpError) -> HttpResponse:
         status = exc.status_code
