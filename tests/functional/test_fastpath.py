@@ -29,6 +29,19 @@ class Django:
         return self.app(environ, start_response)
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """As Django's test client does: the test's transaction must outlive each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
 def call(path: str, key: str | None, method: str = "GET", host: str = "127.0.0.1", query: str = ""):
     django = Django()
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": host,

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
+from django.core.signals import request_finished, request_started
 from django.http.request import split_domain_port, validate_host
 
 from muster.api import checks
@@ -41,14 +41,15 @@ class MeasuresFastPath:
         national_id = self._national_id(environ)
         if national_id is None:
             return self.app(environ, start_response)
-        close_old_connections()  # as Django does at the start and end of each request
+        # The signals Django's own handler sends: database connections are recycled on them.
+        request_started.send(sender=self.__class__, environ=environ)
         try:
             status, body, extra = self._answer(environ, national_id)
         except Exception:  # never a traceback with personal data in it to the client or the log
             log.exception("partner check failed")
             status, body, extra = 500, problem_document(500, TITLES[500], "an internal error; it has been logged"), []
         finally:
-            close_old_connections()
+            request_finished.send(sender=self.__class__)
         content = "application/json" if status == 200 else "application/problem+json"
         start_response(f"{status} {'OK' if status == 200 else TITLES[status]}",
                        [("Content-Type", content), ("Content-Length", str(len(body))), *SECURITY_HEADERS, *extra])
