@@ -6,7 +6,9 @@ On PostgreSQL, in a database of its own: a registry of men of call-up age, a cam
 summonses all end missed (seven measures each), and a partner that enforces every kind. Then:
   - `GET /api/v1/measures/{id}` on `muster serve` (gunicorn, 2 workers x 4 threads, MUSTER_ENV=production),
     loaded by wrk with ids drawn from the registry, against a bare WSGI app on the same gunicorn
-    configuration serving a constant answer from memory (bench/bare_app.py); p50, p99, requests/s;
+    configuration serving a constant answer from memory (bench/bare_app.py), and against a
+    constant answer from Django itself (/api/v1/_bare); p50, p99, requests/s, at saturation
+    (--connections) and under a light load (2 connections);
   - the event feed paged over HTTP with limit=1000: events/s;
   - webhook lag: `muster worker` runs as operators run it; measures are lifted one by one (an officer
     recording appearances) and a receiver on loopback notes when each lift arrives.
@@ -246,7 +248,9 @@ def main() -> None:
         bare_script.write_text('request = function() return wrk.format("GET", "/api/v1/_bare") end\n')
         runs = []
         for _ in range(args.runs):
-            runs.append({"measures": load(wrk, api, script, args.seconds, args.connections),
+            runs.append({"measures_light": load(wrk, api, script, args.seconds, 2),
+                         "bare_light": load(wrk, bare, script, args.seconds, 2),
+                         "measures": load(wrk, api, script, args.seconds, args.connections),
                          "bare": load(wrk, bare, script, args.seconds, args.connections),
                          "django_bare": load(wrk, api, bare_script, args.seconds, args.connections)})
         feed = [feed_rate(api, setup["api_key"]) for _ in range(args.runs)]
@@ -265,6 +269,8 @@ def main() -> None:
             "measures_median": {k: med("measures", k) for k in ("rps", "p50_ms", "p99_ms")},
             "bare_median": {k: med("bare", k) for k in ("rps", "p50_ms", "p99_ms")},
             "django_bare_median": {k: med("django_bare", k) for k in ("rps", "p50_ms", "p99_ms")},
+            "measures_light_median": {k: med("measures_light", k) for k in ("rps", "p50_ms", "p99_ms")},
+            "bare_light_median": {k: med("bare_light", k) for k in ("rps", "p50_ms", "p99_ms")},
             "feed": feed, "feed_events_per_s_median": statistics.median(f["events_per_s"] for f in feed),
             "webhook_lag": lag,
         }
