@@ -59,16 +59,29 @@ campaign = campaigns.create(pack, campaigns.CampaignRequest(
     code="BENCH", purpose="call_up", districts={c: math.ceil(summonses / len(codes)) for c in codes},
     appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor="bench", today=date(2026, 3, 2))
 issuing.issue(campaign, datetime(2026, 3, 2, 9, tzinfo=msk), actor="bench")
-engine.turn(datetime(2026, 4, 25, 9, tzinfo=msk), actor="bench", send=False)
+import time
+from muster.dueprocess import notify
+from muster.notices import tick
+from muster.partners import feed
+later = datetime(2026, 4, 25, 9, tzinfo=msk)
+for name, kinds in (("Border", ["exit_ban"]), ("Traffic", ["driving_ban", "vehicle_registration_ban"]),
+                    ("Credit", ["credit_ban"])):
+    keys.add(name, kinds, "", actor="bench")
+timing = {}
+t = time.perf_counter(); tick.tick(later, actor="bench", send=False); timing["tick_s"] = time.perf_counter() - t
+t = time.perf_counter(); written = feed.publish(later); timing["publish_s"] = time.perf_counter() - t
+timing["published"] = sum(written.values())
+t = time.perf_counter(); timing["messages"] = notify.make_messages(later); timing["messages_s"] = time.perf_counter() - t
 # The backlog of "you have a notice" emails and SMS is not what this benchmark measures: mark it sent.
 from muster.dueprocess.models import PersonMessage
 from muster.notices.models import Delivery
 Delivery.objects.filter(channel__in=("email", "sms"), state="queued").update(state="sent", next_attempt_at=None)
 PersonMessage.objects.filter(email_state="queued").update(email_state="sent", next_attempt_at=None)
 kinds = sorted({m.kind for v in pack.versions for m in v.measures})
-partner = keys.add("Everything", kinds, "", actor="bench")
+t = time.perf_counter(); partner = keys.add("Everything", kinds, "", actor="bench")
+timing["backfill_s"] = time.perf_counter() - t
 ids = list(Summons.objects.order_by("?").values_list("person__national_id", flat=True)[:20000])
-print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids}))
+print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids, "timing": timing}))
 """
 
 LIFT = r"""
@@ -265,6 +278,7 @@ def main() -> None:
 
         result = {
             "registry": args.registry, "summonses": args.summonses, "feed_length": setup["feed"],
+            "outbox": setup["timing"],
             "wrk": {"threads": 2, "connections": args.connections, "seconds": args.seconds, "runs": runs},
             "measures_median": {k: med("measures", k) for k in ("rps", "p50_ms", "p99_ms")},
             "bare_median": {k: med("bare", k) for k in ("rps", "p50_ms", "p99_ms")},
