@@ -158,7 +158,9 @@ def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = Fals
         pack, version, placed_on, window = _context(campaign, now)
         run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
         with connection.cursor() as cur:
+            sql.batch_settings(cur)
             result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
+            sql.analyze(cur, "notices_summons")
             result.deliveries = _queue_deliveries(cur, version, now, run.pk)
             result.measures = _apply_placement_measures(cur, version, run.pk)
             result.events = _placement_events(cur, campaign, now, run.pk)
@@ -185,7 +187,8 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
         f"SELECT %s, c.person_id, c.district, %s, %s, {appearance}, 'placed', '', '', '', %s, %s "
         f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
         f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
-        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s",
+        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s "
+        f"ORDER BY c.person_id",  # ids in person order: the rows keyed by person and by summons go in together
         [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
          campaign.pk, window.days])
     # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
@@ -217,7 +220,9 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
 
 
 def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int) -> int:
-    return apply_measures(cur, version, "placement", "s.placed_on", "s.issue_run = %s", [run_id], run_id)
+    # The run's summonses are new: none has a measure yet, so no check for one.
+    return apply_measures(cur, version, "placement", "s.placed_on", "s.issue_run = %s", [run_id], run_id,
+                          fresh=True)
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) -> int:
