@@ -72,13 +72,14 @@ def can_fan_out() -> bool:
     return is_postgres() and SHARDS > 1 and not connection.in_atomic_block
 
 
-def shard_filter(id_expr: str, shard: int | None) -> str:
-    """The SQL condition (with a leading AND) picking one shard of rows by id; none for None."""
-    return "" if shard is None else f" AND ({id_expr} %% {SHARDS}) = {shard}"
+def shard_filter(id_expr: str, shard: int | None, shards: int = SHARDS) -> str:
+    """The SQL condition (with a leading AND) picking one of `shards` shards of rows by id; none for None."""
+    return "" if shard is None else f" AND ({id_expr} %% {shards}) = {shard}"
 
 
-def fan_out(work: Callable[[int], T]) -> list[T]:
-    """Run work(shard) for every shard at once, each in its own thread, connection and transaction."""
+def fan_out(work: Callable[[int], T], shards: list[int] | None = None) -> list[T]:
+    """Run work(shard) for every shard (or those listed) at once, each in its own thread, connection
+    and transaction."""
     def one(shard: int) -> T:
         try:
             with transaction.atomic():
@@ -86,17 +87,22 @@ def fan_out(work: Callable[[int], T]) -> list[T]:
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(max_workers=SHARDS) as pool:
-        return list(pool.map(one, range(SHARDS)))
+    todo = list(range(SHARDS)) if shards is None else shards
+    if not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+        return list(pool.map(one, todo))
 
 
 @contextmanager
-def session_lock(key: int) -> Iterator[None]:
-    """A PostgreSQL advisory lock held across several transactions of this connection."""
+def session_lock(*key: int) -> Iterator[None]:
+    """A PostgreSQL advisory lock (one bigint, or two ints) held across several transactions of this
+    connection."""
+    args = ", ".join(["%s"] if len(key) == 1 else ["%s::int", "%s::int"])
     with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(%s)", [key])
+        cur.execute(f"SELECT pg_advisory_lock({args})", list(key))
     try:
         yield
     finally:
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s)", [key])
+            cur.execute(f"SELECT pg_advisory_unlock({args})", list(key))

@@ -30,13 +30,13 @@ def apply_measures(cur: Any, version: PolicyVersion, trigger: str, start: str, w
     return int(cur.rowcount)
 
 
-def measure_events(cur: Any, run_id: int, now: datetime, shard: int | None = None) -> int:
+def measure_events(cur: Any, run_id: int, now: datetime, shard: int | None = None, shards: int = sql.SHARDS) -> int:
     """measure.applied events for the measures a run made active (in one shard of summonses)."""
     payload = sql.json_object({"kind": "m.kind", "effective_from": sql.date_text("m.effective_from"),
                                "summons_number": sql.number_from_id("s.id"), "legal_basis": "m.legal_basis"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, measure_id, payload, occurred_at) "
                 f"SELECT 'measure.applied', m.person_id, m.summons_id, m.id, {payload}, %s "
                 f"FROM measures_measure m JOIN notices_summons s ON s.id = m.summons_id "
-                f"WHERE m.created_run = %s AND m.status = 'active'{sql.shard_filter('m.summons_id', shard)} "
+                f"WHERE m.created_run = %s AND m.status = 'active'{sql.shard_filter('m.summons_id', shard, shards)} "
                 f"ORDER BY m.id", [sql.dt(now), run_id])
     return cur.rowcount
