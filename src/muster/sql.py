@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 
 T = TypeVar("T")
+S = TypeVar("S")
+Shard = tuple[int | None, int | None]  # ids from (inclusive) and to (exclusive); None: no bound
 # Batch work on PostgreSQL is split over this many connections, one per core: one statement uses one core.
 SHARDS = max(1, min(4, int(os.environ.get("MUSTER_BATCH_SHARDS", os.cpu_count() or 1))))
 
@@ -72,26 +74,43 @@ def can_fan_out() -> bool:
     return is_postgres() and SHARDS > 1 and not connection.in_atomic_block
 
 
-def shard_filter(id_expr: str, shard: int | None, shards: int = SHARDS) -> str:
-    """The SQL condition (with a leading AND) picking one of `shards` shards of rows by id; none for None."""
-    return "" if shard is None else f" AND ({id_expr} %% {shards}) = {shard}"
+def id_cuts(cur: Any, where: str, params: list[Any]) -> list[int]:
+    """SHARDS - 1 summons ids that cut the summonses `where` picks into equal runs of ids (PostgreSQL).
+    Shards by range, not by id modulo, so that each connection writes its own part of every index."""
+    fractions = ", ".join(str(i / SHARDS) for i in range(1, SHARDS))
+    cur.execute(f"SELECT percentile_disc(ARRAY[{fractions}]::float8[]) WITHIN GROUP (ORDER BY id) "
+                f"FROM notices_summons WHERE {where}", params)
+    return sorted({int(c) for c in (cur.fetchone()[0] or []) if c is not None})
 
 
-def fan_out(work: Callable[[int], T], shards: list[int] | None = None) -> list[T]:
-    """Run work(shard) for every shard (or those listed) at once, each in its own thread, connection
-    and transaction."""
-    def one(shard: int) -> T:
+def shards_from(cuts: list[int]) -> list[Shard]:
+    """The id ranges between the cuts; the first and last are open, so together they cover every id."""
+    bounds: list[int | None] = [None, *cuts, None]
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def shard_filter(id_expr: str, shard: Shard | None) -> str:
+    """The SQL condition (with a leading AND) keeping the ids of one shard; none for None (all)."""
+    if shard is None:
+        return ""
+    low, high = shard
+    return ((f" AND {id_expr} >= {int(low)}" if low is not None else "")
+            + (f" AND {id_expr} < {int(high)}" if high is not None else ""))
+
+
+def fan_out(work: Callable[[S], T], shards: list[S]) -> list[T]:
+    """Run work(shard) for every shard at once, each in its own thread, connection and transaction."""
+    def one(shard: S) -> T:
         try:
             with transaction.atomic():
                 return work(shard)
         finally:
             connection.close()
 
-    todo = list(range(SHARDS)) if shards is None else shards
-    if not todo:
+    if not shards:
         return []
-    with ThreadPoolExecutor(max_workers=len(todo)) as pool:
-        return list(pool.map(one, todo))
+    with ThreadPoolExecutor(max_workers=len(shards)) as pool:
+        return list(pool.map(one, shards))
 
 
 @contextmanager

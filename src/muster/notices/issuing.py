@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
-from muster.measures.applying import apply_measures, measure_events
+from muster.measures.applying import apply_measures
 from muster.notices.models import Campaign, Run
 from muster.notices.tick import TICK_LOCK
 from muster.policy import loader
@@ -172,7 +172,7 @@ def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: boo
 
 def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueResult:
     """PostgreSQL, outside any transaction: the summonses are placed in one transaction, then their
-    deliveries, measures and events are written in sql.SHARDS shards at once, each in its own
+    deliveries, measures and events are written in sql.SHARDS id ranges at once, each in its own
     transaction that also marks its shard done on the run. A run left unfinished by a crash is
     completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
     lock), so neither sees a summons without its deliveries, measures and events."""
@@ -182,14 +182,14 @@ def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueR
             _complete(unfinished, version, campaign, actor, placed_on, None)
         with transaction.atomic():
             result = plan(campaign, now)
-            run, version = _place(campaign, now, actor, result, shards=sql.SHARDS)
+            run, version = _place(campaign, now, actor, result, shards=True)
         _complete(run, version, campaign, actor, result.placed_on, result)
     return result
 
 
 def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
-           shards: int | None = None) -> tuple[Run, PolicyVersion]:
-    """The run and its summonses, in the caller's transaction."""
+           shards: bool = False) -> tuple[Run, PolicyVersion]:
+    """The run and its summonses, in the caller's transaction (with `shards`, and where to cut them)."""
     result.dry_run = False
     pack, version, placed_on, window = _context(campaign, now)
     run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
@@ -197,41 +197,42 @@ def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
         sql.batch_settings(cur)
         result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
         sql.analyze(cur, "notices_summons")
-    if shards:
-        run.counts = {"issued": result.issued, "shards": shards}
-        run.save(update_fields=["counts"])
+        if shards:
+            run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
+            run.save(update_fields=["counts"])
     return run, version
 
 
 def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: str, placed_on: date,
               result: IssueResult | None) -> None:
     """Write the shards of `run` not yet done, then finish it."""
-    shards = int(run.counts["shards"])
-    todo = [k for k in range(shards) if f"shard{k}" not in run.counts]
+    shards = sql.shards_from(run.counts["cuts"])
 
-    def one(shard: int) -> None:
+    def one(item: tuple[int, sql.Shard]) -> None:
         with connection.cursor() as cur:
-            counts = _fill(cur, version, campaign, run.now, run.pk, shard, shards)
+            counts = _fill(cur, version, campaign, run.now, run.pk, item[1])
             cur.execute("UPDATE notices_run SET counts = counts || %s::jsonb WHERE id = %s",
-                        [json.dumps({f"shard{shard}": counts}), run.pk])
+                        [json.dumps({f"shard{item[0]}": counts}), run.pk])
 
-    sql.fan_out(one, todo)
+    sql.fan_out(one, [(k, shard) for k, shard in enumerate(shards) if f"shard{k}" not in run.counts])
     with transaction.atomic():
         run.refresh_from_db()
-        parts = [run.counts[f"shard{k}"] for k in range(shards)]
+        parts = [run.counts[f"shard{k}"] for k in range(len(shards))]
         counts = {key: sum(p[key] for p in parts) for key in ("deliveries", "measures", "events")}
         _finish(run, campaign, actor, placed_on, {"issued": run.counts["issued"], **counts}, result)
 
 
 def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, run_id: int,
-          shard: int | None, shards: int = 1) -> dict[str, int]:
+          shard: sql.Shard | None) -> dict[str, int]:
     """Deliveries, measures and events for the run's summonses (in one shard of them)."""
     sql.batch_settings(cur)
-    where = "s.issue_run = %s" + sql.shard_filter("s.id", shard, shards)
-    return {"deliveries": _queue_deliveries(cur, version, now, run_id, where),
-            "measures": _apply_placement_measures(cur, version, run_id, where),
-            "events": _placement_events(cur, campaign, now, run_id, where)
-            + measure_events(cur, run_id, now, shard, shards)}
+    where = "s.issue_run = %s" + sql.shard_filter("s.id", shard)
+    deliveries = _queue_deliveries(cur, version, now, run_id, where)
+    placed = _placement_events(cur, campaign, now, run_id, where)
+    # The run's summonses are new and each is filled once: none has a measure yet, so no check for one.
+    measures, applied = apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, now,
+                                       fresh=True)
+    return {"deliveries": deliveries, "measures": measures, "events": placed + applied}
 
 
 def _finish(run: Run, campaign: Campaign, actor: str, placed_on: date, counts: dict[str, int],
@@ -290,11 +291,6 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
         f"CROSS JOIN (VALUES {values}) AS k WHERE {where} AND ({pick}) ORDER BY s.id, k.column2",
         [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
     return int(cur.rowcount)
-
-
-def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int, where: str) -> int:
-    # The run's summonses are new and each is filled once: none has a measure yet, so no check for one.
-    return apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, fresh=True)
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:
