@@ -7,7 +7,7 @@ class Event(models.Model):
     # The id is the ledger's sequence number.
     type = models.CharField(max_length=40)  # summons.placed, summons.served, measure.applied, ...
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
-                               related_name="+")
+                               db_index=False, related_name="+")  # indexed by event_person_seq
     summons_id = models.BigIntegerField(null=True, blank=True)
     measure_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict)

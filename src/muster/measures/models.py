@@ -4,10 +4,11 @@ from django.db import models
 
 
 class Measure(models.Model):
+    # Indexed by the composite indexes below (person first, summons first), not on their own.
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
-                               related_name="measures")
+                               db_index=False, related_name="measures")
     summons = models.ForeignKey("notices.Summons", on_delete=models.PROTECT, db_constraint=False,
-                                related_name="measures")
+                                db_index=False, related_name="measures")
     kind = models.CharField(max_length=40)
     status = models.CharField(max_length=12)  # pending (officer sign-off) | active | suspended | lifted
     legal_basis = models.TextField()

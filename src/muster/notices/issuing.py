@@ -9,6 +9,7 @@ on placement.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,14 +19,16 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
-from muster.measures.applying import apply_measures, measure_events
+from muster.measures.applying import apply_measures
 from muster.notices.models import Campaign, Run
+from muster.notices.tick import TICK_LOCK
 from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.registry.liability_sql import reason_case
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
 
+ISSUE_LOCK = 0x4D495353  # "MISS": with the campaign id, one issue run per campaign at a time
 _ORDER = {"oldest_first": "p.birth_date ASC", "youngest_first": "p.birth_date DESC",
           "national_id": "p.national_id ASC"}
 
@@ -147,6 +150,12 @@ def plan(campaign: Campaign, now: datetime) -> IssueResult:
 
 
 def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = False) -> IssueResult:
+    if dry_run or not sql.can_fan_out():
+        return _issue_in_one(campaign, now, actor=actor, dry_run=dry_run)
+    return _issue_in_shards(campaign, now, actor=actor)
+
+
+def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool) -> IssueResult:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:  # one issue run per campaign at a time
@@ -154,21 +163,88 @@ def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = Fals
         result = plan(campaign, now)
         if dry_run:
             return result
-        result.dry_run = False
-        pack, version, placed_on, window = _context(campaign, now)
-        run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
+        run, version = _place(campaign, now, actor, result)
         with connection.cursor() as cur:
-            result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
-            result.deliveries = _queue_deliveries(cur, version, now, run.pk)
-            result.measures = _apply_placement_measures(cur, version, run.pk)
-            result.events = _placement_events(cur, campaign, now, run.pk)
-        run.counts = {"issued": result.issued, "deliveries": result.deliveries, "measures": result.measures,
-                      "events": result.events}
-        run.finished_at = timezone.now()
-        run.save(update_fields=["counts", "finished_at"])
-        trail.record(actor, "campaign.issue", "campaign", campaign.code,
-                     purpose=f"issued {result.issued} summonses placed on {placed_on} (run {run.pk})")
+            counts = _fill(cur, version, campaign, now, run.pk, None)
+        _finish(run, campaign, actor, result.placed_on, {"issued": result.issued, **counts}, result)
     return result
+
+
+def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueResult:
+    """PostgreSQL, outside any transaction: the summonses are placed in one transaction, then their
+    deliveries, measures and events are written in sql.SHARDS id ranges at once, each in its own
+    transaction that also marks its shard done on the run. A run left unfinished by a crash is
+    completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
+    lock), so neither sees a summons without its deliveries, measures and events."""
+    with sql.session_lock(TICK_LOCK), sql.session_lock(ISSUE_LOCK, campaign.pk):
+        for unfinished in Run.objects.filter(kind="issue", campaign=campaign, finished_at__isnull=True):
+            _, version, placed_on, _ = _context(campaign, unfinished.now)
+            _complete(unfinished, version, campaign, actor, placed_on, None)
+        with transaction.atomic():
+            result = plan(campaign, now)
+            run, version = _place(campaign, now, actor, result, shards=True)
+        _complete(run, version, campaign, actor, result.placed_on, result)
+    return result
+
+
+def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
+           shards: bool = False) -> tuple[Run, PolicyVersion]:
+    """The run and its summonses, in the caller's transaction (with `shards`, and where to cut them)."""
+    result.dry_run = False
+    pack, version, placed_on, window = _context(campaign, now)
+    run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
+    with connection.cursor() as cur:
+        sql.batch_settings(cur)
+        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
+        sql.analyze(cur, "notices_summons")
+        if shards:
+            run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
+            run.save(update_fields=["counts"])
+    return run, version
+
+
+def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: str, placed_on: date,
+              result: IssueResult | None) -> None:
+    """Write the shards of `run` not yet done, then finish it."""
+    shards = sql.shards_from(run.counts["cuts"])
+
+    def one(item: tuple[int, sql.Shard]) -> None:
+        with connection.cursor() as cur:
+            counts = _fill(cur, version, campaign, run.now, run.pk, item[1])
+            cur.execute("UPDATE notices_run SET counts = counts || %s::jsonb WHERE id = %s",
+                        [json.dumps({f"shard{item[0]}": counts}), run.pk])
+
+    sql.fan_out(one, [(k, shard) for k, shard in enumerate(shards) if f"shard{k}" not in run.counts])
+    with transaction.atomic():
+        run.refresh_from_db()
+        parts = [run.counts[f"shard{k}"] for k in range(len(shards))]
+        counts = {key: sum(p[key] for p in parts) for key in ("deliveries", "measures", "events")}
+        _finish(run, campaign, actor, placed_on, {"issued": run.counts["issued"], **counts}, result)
+
+
+def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, run_id: int,
+          shard: sql.Shard | None) -> dict[str, int]:
+    """Deliveries, measures and events for the run's summonses (in one shard of them)."""
+    sql.batch_settings(cur)
+    where = "s.issue_run = %s" + sql.shard_filter("s.id", shard)
+    deliveries = _queue_deliveries(cur, version, now, run_id, where)
+    placed = _placement_events(cur, campaign, now, run_id, where)
+    # The run's summonses are new and each is filled once: none has a measure yet, so no check for one.
+    measures, applied = apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, now,
+                                       fresh=True)
+    return {"deliveries": deliveries, "measures": measures, "events": placed + applied}
+
+
+def _finish(run: Run, campaign: Campaign, actor: str, placed_on: date, counts: dict[str, int],
+            result: IssueResult | None) -> None:
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    if result is not None:
+        result.deliveries, result.measures, result.events = (counts["deliveries"], counts["measures"],
+                                                             counts["events"])
+    trail.record(actor, "campaign.issue", "campaign", campaign.code,
+                 purpose=f"issued {counts['issued']} summonses placed on {placed_on} (run {run.pk})")
 
 
 def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
@@ -185,7 +261,8 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
         f"SELECT %s, c.person_id, c.district, %s, %s, {appearance}, 'placed', '', '', '', %s, %s "
         f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
         f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
-        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s",
+        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s "
+        f"ORDER BY c.person_id",  # ids in person order: the rows keyed by person and by summons go in together
         [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
          campaign.pk, window.days])
     # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
@@ -193,7 +270,7 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
     return int(cur.fetchone()[0])
 
 
-def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int) -> int:
+def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int, where: str) -> int:
     """Deliveries by the channel rules, in one pass: the electronic account for those who have
     one, email and SMS notices where there is an address, and registered post for everyone
     without an account (every summons gets at least one attempt through a channel personal to
@@ -211,21 +288,15 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
         f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
         f"provider_ref, last_error) SELECT s.id, s.person_id, k.column1, 'queued', 0, %s, '', '' "
         f"FROM notices_summons s JOIN registry_person p ON p.id = s.person_id "
-        f"CROSS JOIN (VALUES {values}) AS k WHERE s.issue_run = %s AND ({pick}) ORDER BY s.id, k.column2",
+        f"CROSS JOIN (VALUES {values}) AS k WHERE {where} AND ({pick}) ORDER BY s.id, k.column2",
         [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
     return int(cur.rowcount)
 
 
-def _apply_placement_measures(cur: Any, version: PolicyVersion, run_id: int) -> int:
-    return apply_measures(cur, version, "placement", "s.placed_on", "s.issue_run = %s", [run_id], run_id)
-
-
-def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int) -> int:
+def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:
     payload = sql.json_object({"number": sql.number_from_id("s.id"), "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
                                "appearance_date": sql.date_text("s.appearance_date")})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT 'summons.placed', s.person_id, s.id, {payload}, %s FROM notices_summons s "
-                f"WHERE s.issue_run = %s ORDER BY s.id", [campaign.code, sql.dt(now), run_id])
-    total = cur.rowcount
-    total += measure_events(cur, run_id, now)
-    return total
+                f"WHERE {where} ORDER BY s.id", [campaign.code, sql.dt(now), run_id])
+    return int(cur.rowcount)

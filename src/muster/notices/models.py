@@ -54,8 +54,13 @@ class Summons(models.Model):
     """A summons. Its number is derived from its id (the id followed by two ISO 7064 check
     digits), so it is never stored and never needs a second write."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="summonses")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="summonses")
+    # No database-level foreign keys on the rows the batches write by the million (a deferred check per
+    # row at commit cost more than the insert): the set-based statements take the ids from the rows they
+    # join, and the ORM still protects on delete. No single-column indexes that a composite one covers.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="summonses",
+                                 db_constraint=False, db_index=False)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="summonses",
+                               db_constraint=False, db_index=False)
     district = models.CharField(max_length=20)
     placed_at = models.DateTimeField()
     placed_on = models.DateField()
@@ -89,9 +94,10 @@ class Summons(models.Model):
 
 
 class Delivery(models.Model):
-    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="deliveries")
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="deliveries",
+                                db_constraint=False, db_index=False)
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
-                               related_name="+")
+                               db_index=False, related_name="+")
     channel = models.CharField(max_length=12)
     state = models.CharField(max_length=12)
     attempts = models.PositiveIntegerField(default=0)
@@ -114,10 +120,12 @@ class Delivery(models.Model):
 class DeliveryEvent(models.Model):
     """Something that happened to a delivery, with its evidence; service is computed from these."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
-    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events",
+                                 db_constraint=False, db_index=False)
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, db_constraint=False, db_index=False,
+                                related_name="+")
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
-                               related_name="+")
+                               db_index=False, related_name="+")
     channel = models.CharField(max_length=12)
     event = models.CharField(max_length=12)
     happened_on = models.DateField()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
-from muster.measures.applying import apply_measures, measure_events
+from muster.measures.applying import apply_measures
 from muster.notices import dispatch
 from muster.notices.models import Run
 from muster.policy import loader
@@ -41,31 +41,70 @@ def last_tick() -> datetime | None:
 
 
 def tick(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
+    counts = _tick_in_shards(now, actor) if sql.can_fan_out() else _tick_in_one(now, actor)
+    if send:
+        counts.update(dispatch.send_due(now))
+    return dict(counts)
+
+
+def _start(now: datetime, actor: str) -> Run:
+    last = last_tick()
+    if last is not None and now < last:
+        raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
+                        f"the clock does not go backwards")
+    return Run.objects.create(kind="tick", now=now, actor=actor)
+
+
+def _finish(run: Run, counts: Counter[str], actor: str, now: datetime) -> None:
+    run.counts = dict(counts)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    if any(counts.values()):
+        trail.record(actor, "tick", "run", str(run.pk), purpose=f"tick at {now.isoformat()}")
+
+
+def _tick_in_one(now: datetime, actor: str) -> Counter[str]:
     counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
-        last = last_tick()
-        if last is not None and now < last:
-            raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
-                            f"the clock does not go backwards")
-        run = Run.objects.create(kind="tick", now=now, actor=actor)
-        with connection.cursor() as cur:
-            for pack_code, version_code in _open_versions(cur):
-                pack = loader.get_pack(pack_code)
-                version = next(v for v in pack.versions if v.code == version_code)
-                today = today_in(pack, now)
-                counts.update(_advance(cur, version, pack_code, today, now, run.pk))
-            counts["events"] += measure_events(cur, run.pk, now)
-        run.counts = dict(counts)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["counts", "finished_at"])
-        if any(counts.values()):
-            trail.record(actor, "tick", "run", str(run.pk), purpose=f"tick at {now.isoformat()}")
-    if send:
-        counts.update(dispatch.send_due(now))
-    return dict(counts)
+        run = _start(now, actor)
+        counts.update(_shard(run.pk, now, None))
+        _finish(run, counts, actor, now)
+    return counts
+
+
+def _tick_in_shards(now: datetime, actor: str) -> Counter[str]:
+    """PostgreSQL, outside any transaction: the summonses split in id ranges over sql.SHARDS connections, each
+    shard in its own transaction (both cores write at once). Every change of a summons, with its
+    deliveries, measures and events, is in its shard's transaction; a crash leaves whole summonses
+    done or not, and the next tick (state-driven like every step) does the rest. The session lock is
+    held across all shards, so nothing that waits for the tick (the partners' feed) sees one half."""
+    counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
+    with sql.session_lock(TICK_LOCK):
+        with transaction.atomic(), connection.cursor() as cur:
+            run = _start(now, actor)
+            cuts = sql.id_cuts(cur, "status IN ('placed', 'served')", [])
+        for part in sql.fan_out(lambda shard: _shard(run.pk, now, shard), sql.shards_from(cuts)):
+            counts.update(part)
+        with transaction.atomic():
+            _finish(run, counts, actor, now)
+    return counts
+
+
+def _shard(run_id: int, now: datetime, shard: sql.Shard | None) -> Counter[str]:
+    """Every transition due at `now` for one shard of the summonses (None: all), in the caller's
+    transaction."""
+    counts: Counter[str] = Counter()
+    with connection.cursor() as cur:
+        sql.batch_settings(cur)
+        for pack_code, version_code in _open_versions(cur):
+            pack = loader.get_pack(pack_code)
+            version = next(v for v in pack.versions if v.code == version_code)
+            today = today_in(pack, now)
+            counts.update(_advance(cur, version, pack_code, today, now, run_id, shard))
+    return counts
 
 
 def _open_versions(cur: Any) -> list[tuple[str, str]]:
@@ -80,13 +119,13 @@ def _open_versions(cur: Any) -> list[tuple[str, str]]:
 
 
 def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: datetime,
-             run_id: int) -> Counter[str]:
+             run_id: int, shard: sql.Shard | None) -> Counter[str]:
     counts: Counter[str] = Counter()
     rules = version.summons
     assert rules is not None
     v = version.code
     scope = ("s.policy_version = %s AND s.campaign_id IN "
-             "(SELECT id FROM notices_campaign WHERE pack_code = %s)")
+             "(SELECT id FROM notices_campaign WHERE pack_code = %s)" + sql.shard_filter("s.id", shard))
 
     # 1. Posting to the electronic account delivers it there.
     cur.execute(f"INSERT INTO notices_deliveryevent (delivery_id, summons_id, person_id, channel, event, "
@@ -131,8 +170,8 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = 'served' "
                     f"AND {scope}", [run_id, v, pack_code])
         counts["served"] = int(cur.fetchone()[0])
-    counts["measures_applied"] += _apply(cur, version, "served", "s.served_on", run_id)
-    counts["events"] += _status_events(cur, "served", run_id, now)
+    counts["events"] += _status_events(cur, "served", run_id, now, shard)
+    counts.update(_apply(cur, version, "served", "s.served_on", run_id, now, shard))
 
     # 3. Missed: not appeared by the end of the grace days.
     grace = rules.grace_days
@@ -141,23 +180,25 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
                 f"WHERE status = 'served' AND {scope.replace('s.', '')} "
                 f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
     counts["missed"] = cur.rowcount
-    counts["measures_applied"] += _apply(cur, version, "missed", "s.missed_on", run_id)
-    counts["events"] += _status_events(cur, "missed", run_id, now)
+    counts["events"] += _status_events(cur, "missed", run_id, now, shard)
+    counts.update(_apply(cur, version, "missed", "s.missed_on", run_id, now, shard))
     return counts
 
 
-def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int) -> int:
+def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int, now: datetime,
+           shard: sql.Shard | None) -> Counter[str]:
     """Every measure the policy starts on `trigger`, for the summonses this run moved there, in one pass."""
-    return apply_measures(cur, version, trigger, start, "s.changed_run = %s AND s.status = %s", [run_id, trigger],
-                          run_id)
+    measures, events = apply_measures(cur, version, trigger, start, "s.changed_run = %s AND s.status = %s"
+                                      + sql.shard_filter("s.id", shard), [run_id, trigger], run_id, now)
+    return Counter(measures_applied=measures, events=events)
 
 
-def _status_events(cur: Any, status: str, run_id: int, now: datetime) -> int:
+def _status_events(cur: Any, status: str, run_id: int, now: datetime, shard: sql.Shard | None) -> int:
     day = "served_on" if status == "served" else "missed_on"
     payload = sql.json_object({"number": sql.number_from_id("s.id"), status + "_on": sql.date_text(f"s.{day}"),
                                "how": "s.served_how"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "
-                f"WHERE s.changed_run = %s AND s.status = %s ORDER BY s.id",
+                f"WHERE s.changed_run = %s AND s.status = %s{sql.shard_filter('s.id', shard)} ORDER BY s.id",
                 [f"summons.{status}", sql.dt(now), run_id, status])
     return cur.rowcount
