@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
+from muster.events.outbox import hold_for_writing
 from muster.measures.applying import apply_measures
 from muster.notices.models import Campaign, Run
 from muster.notices.tick import TICK_LOCK
@@ -163,6 +164,7 @@ def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: boo
         result = plan(campaign, now)
         if dry_run:
             return result
+        hold_for_writing()  # its measure events must not be skipped by a feed reading meanwhile
         run, version = _place(campaign, now, actor, result)
         with connection.cursor() as cur:
             counts = _fill(cur, version, campaign, now, run.pk, None)
