@@ -24,7 +24,6 @@ from muster.events import outbox
 from muster.events.outbox import MEASURE_EVENTS
 from muster.partners.models import FeedEntry, Partner, Publication
 
-
 BIG_BATCH = 50_000
 
 
