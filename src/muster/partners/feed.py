@@ -64,10 +64,15 @@ def publish(now: datetime) -> dict[str, int]:
                 partner.feed_length += count
                 partner.save(update_fields=["feed_length"])
                 written[partner.name] = count
-    if connection.vendor == "postgresql" and sum(written.values()) > BIG_BATCH:
-        with connection.cursor() as cur:  # so that pages are read by index, not planned for a small table
-            cur.execute("ANALYZE partners_feedentry")
+    _refresh_statistics(sum(written.values()))
     return written
+
+
+def _refresh_statistics(rows_written: int) -> None:
+    """After a big fan-out, so that pages are read by index rather than planned for a small table."""
+    if connection.vendor == "postgresql" and rows_written > BIG_BATCH:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE partners_feedentry")
 
 
 def backfill(partner: Partner) -> int:
@@ -80,6 +85,7 @@ def backfill(partner: Partner) -> int:
         count = _fan_out(cur, partner, 0, mark.last_event_id, timezone.now(), webhook=False)
         partner.feed_length += count
         partner.save(update_fields=["feed_length"])
+    _refresh_statistics(count)
     return count
 
 
