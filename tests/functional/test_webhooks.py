@@ -17,15 +17,10 @@ from muster.notices import campaigns, issuing
 from muster.partners import feed, keys, webhooks
 from muster.partners.models import FeedEntry
 from tests.conftest import at
+from tests.functional.test_processes import _free_port
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-03-02")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -57,7 +52,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 def start_receiver():
     Receiver.received, Receiver.behaviour, Receiver.delay = [], "ok", 0.0
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

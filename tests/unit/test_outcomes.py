@@ -3,7 +3,13 @@ from datetime import date as D  # noqa: N817 - short, for the table
 import pytest
 
 from muster.policy.files import find_builtin_pack
-from muster.rules.outcomes import OutcomeRefused, check_outcome, kinds_lifted, measures_of_summons
+from muster.rules.outcomes import (
+    OutcomeRefused,
+    check_outcome,
+    kinds_lifted,
+    measures_of_summons,
+    start_on_signing,
+)
 
 RU = find_builtin_pack("ru")
 ALL_KINDS = {"exit_ban", "sole_proprietor_ban", "self_employed_ban", "real_estate_ban",
@@ -60,3 +66,12 @@ V2026 = RU.versions[-1]
 def test_measures_of_summons(version, served_on, outcome, outcome_on, today, expected):
     got = measures_of_summons(version, D(2026, 3, 2), served_on, D(2026, 3, 10), outcome, outcome_on, today)
     assert {k: (m.status, m.effective_from, m.lifted_on) for k, m in got.items()} == expected
+
+
+@pytest.mark.parametrize(("policy_start", "signed_on", "starts"), [
+    (D(2026, 3, 31), D(2026, 3, 30), D(2026, 3, 31)),  # signed early: the policy's date
+    (D(2026, 3, 31), D(2026, 3, 31), D(2026, 3, 31)),
+    (D(2026, 3, 31), D(2026, 4, 6), D(2026, 4, 6)),  # signed late: never back-dated
+])
+def test_start_on_signing(policy_start, signed_on, starts):
+    assert start_on_signing(policy_start, signed_on) == starts

@@ -15,6 +15,7 @@ from muster.policy import loader
 from muster.policy.clock import today_in
 from muster.registry import records
 from muster.rules.notice_numbers import format_summons_number, summons_number
+from muster.rules.outcomes import start_on_signing
 
 TRIGGER_TEXT = {"placement": "placed in the register", "served": "served", "missed": "not appeared by the end of the grace days"}
 
@@ -69,14 +70,13 @@ def _pending(measure_id: int) -> Measure:
 
 
 def sign(measure_id: int, at: datetime, pack_code: str, *, actor: str) -> dict[str, Any]:
-    """The officer signs: the measure starts on the policy's date, or today if that has passed
-    (a measure is never enforced for days before anyone could know of it)."""
+    """The officer signs: the measure comes into force (muster.rules.outcomes.start_on_signing)."""
     today = today_in(loader.get_pack(pack_code), at)
     with transaction.atomic():
         hold_for_writing()
         measure = _pending(measure_id)
         measure.status = "active"
-        measure.effective_from = max(measure.effective_from, today)
+        measure.effective_from = start_on_signing(measure.effective_from, today)
         measure.save(update_fields=["status", "effective_from"])
         Event.objects.create(type="measure.applied", person_id=measure.person_id, summons_id=measure.summons_id,
                              measure_id=measure.pk, occurred_at=at,

@@ -63,3 +63,9 @@ def measures_of_summons(version: PolicyVersion, placed_on: date, served_on: date
         else:
             found[rule.kind] = MeasureState(rule.kind, "pending" if rule.officer_signoff else "active", start, None)
     return found
+
+
+def start_on_signing(policy_start: date, signed_on: date) -> date:
+    """A measure held for an officer's sign-off starts on the policy's date, or on the day it is
+    signed if that has passed: never for days before anyone could know of it."""
+    return max(policy_start, signed_on)
