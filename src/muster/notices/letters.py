@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from muster.audit import trail
 from muster.notices.models import Delivery, DeliveryEvent, PrintBatch
@@ -195,11 +195,11 @@ def make_batch(now: datetime, out_dir: Path, *, actor: str) -> dict[str, Any]:
         batch.pdf_path, batch.manifest_path = str(pdf_path), str(manifest_path)
         batch.save(update_fields=["pdf_path", "manifest_path"])
         day = today_in(loader.get_pack(due[0].summons.campaign.pack_code), now)
-        for delivery in due:
-            delivery.state = next_state(delivery.state, "sent")
-            delivery.attempts += 1
-            delivery.print_batch = batch.pk
-        Delivery.objects.bulk_update(due, ["state", "attempts", "provider_ref", "print_batch"], batch_size=2000)
+        sent = next_state("queued", "sent")
+        with connection.cursor() as cur:  # one prepared UPDATE per row: bulk_update's CASE grows with the batch
+            cur.executemany("UPDATE notices_delivery SET state = %s, attempts = attempts + 1, provider_ref = %s, "
+                            "print_batch = %s WHERE id = %s",
+                            [(sent, d.provider_ref, batch.pk, d.pk) for d in due])
         DeliveryEvent.objects.bulk_create(
             [DeliveryEvent(delivery=d, summons_id=d.summons_id, person_id=d.person_id, channel="post", event="sent",
                            happened_on=day, at=now, evidence=f"print batch {batch.pk}, tracking {d.provider_ref}")
