@@ -62,10 +62,7 @@ def active_measures(caller: Caller, national_id: str) -> dict[str, Any]:
                 cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {select}",
                             [normalised, *kinds, today])
                 rows = cur.fetchall()
-    found = [{"measure_id": mid, "kind": kind, "effective_from": _day(start), "legal_basis": basis,
-              "summons_number": format_summons_number(summons_number(sid))}
-             for mid, kind, start, basis, sid in rows]
-    return {"national_id": normalised, "checked_on": today, "measures": found}
+    return _answer(normalised, today, rows)
 
 
 class Unauthorised(Exception):
@@ -108,7 +105,13 @@ def check(key: str, national_id: str) -> dict[str, Any]:
         rows = cur.fetchall()
     if not rows:
         raise Unauthorised
-    found = [{"measure_id": mid, "kind": kind, "effective_from": start, "legal_basis": basis,
+    return _answer(normalised, today, rows)
+
+
+def _answer(normalised: str, today: date, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """The check's answer from (measure id, kind, effective from, legal basis, summons id) rows;
+    a row without a measure (the caller matched, the person has none) is skipped."""
+    found = [{"measure_id": mid, "kind": kind, "effective_from": _day(start), "legal_basis": basis,
               "summons_number": format_summons_number(summons_number(sid))}
              for mid, kind, start, basis, sid in rows if mid is not None]
     return {"national_id": normalised, "checked_on": today, "measures": found}

@@ -35,6 +35,13 @@ def lock_out_writers(cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, LEDGER_LOCK])
 
 
+def consumed_so_far(cur: Any, mark_model: type[models.Model]) -> int:
+    """In the caller's transaction, with writers locked out: the last event the consumer has taken."""
+    lock_out_writers(cur)
+    mark, _ = mark_model.objects.select_for_update().get_or_create(pk=1)  # type: ignore[attr-defined]
+    return int(mark.last_event_id)
+
+
 @contextmanager
 def new_events(mark_model: type[models.Model]) -> Iterator[tuple[Any, int, int | None]]:
     """In one transaction: (cursor, last event consumed, last event now in the ledger or None).

@@ -79,10 +79,9 @@ def backfill(partner: Partner) -> int:
     """Give a new partner the history of its kinds so far, so its copy starts complete. The history
     is on the pull feed only; webhooks carry what happens from now on."""
     with transaction.atomic(), connection.cursor() as cur:
-        outbox.lock_out_writers(cur)
-        mark, _ = Publication.objects.select_for_update().get_or_create(pk=1)
+        published = outbox.consumed_so_far(cur, Publication)
         partner = Partner.objects.select_for_update().get(pk=partner.pk)
-        count = _fan_out(cur, partner, 0, mark.last_event_id, timezone.now(), webhook=False)
+        count = _fan_out(cur, partner, 0, published, timezone.now(), webhook=False)
         partner.feed_length += count
         partner.save(update_fields=["feed_length"])
     _refresh_statistics(count)
