@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from muster.events.models import Event
@@ -28,6 +28,7 @@ histories = st.lists(st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(min
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(history=histories, days_later=st.integers(min_value=0, max_value=40))
+@example(history=[[(("in_person", "signed"), 0), (("in_person", "refused"), 0)]], days_later=7)  # a tie: first recorded
 def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, days_later):
     for model in (Event, Measure, DeliveryEvent, Delivery, Summons, Run):
         model.objects.all().delete()

@@ -96,3 +96,16 @@ def test_measure_on_service_waits_for_service():
 @pytest.mark.parametrize(("attempts", "delay"), [(1, 60), (2, 120), (3, 240), (20, 6 * 3600)])
 def test_backoff(attempts, delay):
     assert retry_delay(attempts) == delay
+
+
+def test_same_day_same_channel_the_event_recorded_first_serves():
+    from datetime import date
+
+    from muster.policy.files import find_builtin_pack
+    from muster.rules.delivery import DeliveryEvent, service
+
+    rules = find_builtin_pack("ru").versions[-1].summons
+    day = date(2026, 3, 2)
+    events = [DeliveryEvent("in_person", "signed", day), DeliveryEvent("in_person", "refused", day)]
+    assert service(rules, day, events, day).how == "in_person:signed"
+    assert service(rules, day, events[::-1], day).how == "in_person:refused"

@@ -149,7 +149,7 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         pref = "CASE e.channel " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(SERVICE_PREFERENCE)) + " END"
         parts.append(f"SELECT e.summons_id AS summons_id, e.happened_on AS served_on, {pref} AS pref, "
                      f"e.channel || ':' || e.event AS how, 'served: ' || e.channel || ' ' || e.event || ' on ' "
-                     f"|| {sql.date_text('e.happened_on')} AS evidence FROM notices_deliveryevent e "
+                     f"|| {sql.date_text('e.happened_on')} AS evidence, e.id AS recorded FROM notices_deliveryevent e "
                      f"JOIN notices_summons s ON s.id = e.summons_id WHERE s.status = 'placed' AND {scope} "
                      f"AND e.happened_on <= %s AND ({pairs})")
         params += [v, pack_code, today, *(x for pair in serving for x in pair)]
@@ -157,12 +157,12 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         n = rules.deemed_served_after_days
         deemed = sql.add_days("s.placed_on", str(n))
         parts.append(f"SELECT s.id, {deemed}, {len(SERVICE_PREFERENCE)}, 'deemed', "
-                     f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')} "
+                     f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')}, 0 "
                      f"FROM notices_summons s WHERE s.status = 'placed' AND {scope} AND {deemed} <= %s")
         params += [v, pack_code, today]
     if parts:
         cur.execute(f"WITH cand AS ({' UNION ALL '.join(parts)}), best AS (SELECT summons_id, served_on, how, "
-                    f"evidence, ROW_NUMBER() OVER (PARTITION BY summons_id ORDER BY served_on, pref) AS rn "
+                    f"evidence, ROW_NUMBER() OVER (PARTITION BY summons_id ORDER BY served_on, pref, recorded) AS rn "
                     f"FROM cand) UPDATE notices_summons SET status = 'served', served_on = best.served_on, "
                     f"served_how = best.how, served_evidence = best.evidence, changed_run = %s FROM best "
                     f"WHERE best.summons_id = notices_summons.id AND best.rn = 1", [*params, run_id])

@@ -64,7 +64,8 @@ SERVICE_PREFERENCE = ("in_person", "post", "portal", "register", "email", "sms")
 
 
 def service(rules: SummonsRules, placed_on: date, events: list[DeliveryEvent], today: date) -> Service | None:
-    """When the summons counts as served, if it does by `today`; None if not yet."""
+    """When the summons counts as served, if it does by `today`; None if not yet. The earliest day
+    wins, then the channel preferred by SERVICE_PREFERENCE, then the event recorded first."""
     serving = dict(rules.served_by)
     candidates: list[tuple[date, int, Service]] = []
     for e in events:
