@@ -231,7 +231,8 @@ def main() -> None:
     env = {**os.environ, "MUSTER_DATABASE_URL": args.pg.rsplit("/", 1)[0] + "/" + name,
            "MUSTER_PACKS_DIRS": str(bench_pack(work)), "MUSTER_OUTBOX_DIR": str(work / "outbox")}
     served = {**env, "MUSTER_ENV": "production", "MUSTER_BENCH_ENDPOINT": "true", "MUSTER_SECRET_KEY": uuid.uuid4().hex * 2,
-              "MUSTER_ALLOW_FILE_OUTBOX": "true", "MUSTER_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+              "MUSTER_ALLOW_FILE_OUTBOX": "true", "MUSTER_ALLOWED_HOSTS": "127.0.0.1,localhost",
+              "MUSTER_SPOOL_DIR": str(work / "spool")}
     procs: list[subprocess.Popen] = []
     try:
         people = OUT / f"conscripts-{args.registry}.csv"

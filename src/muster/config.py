@@ -33,6 +33,7 @@ class Config:
     email_url: str
     sms_url: str
     outbox_dir: Path
+    spool_dir: Path
     verify_key: bytes
     letter_font: Path
     delivery_max_attempts: int
@@ -40,6 +41,8 @@ class Config:
     webhook_max_attempts: int
     webhook_timeout: int
     bench_endpoint: bool
+    check_replica: bool
+    check_replica_interval: float
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -88,6 +91,19 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _seconds(env: dict[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number of seconds, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: must be between {minimum} and {maximum} seconds, got {raw}")
+    return value
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -154,6 +170,7 @@ def load(env: dict[str, str] | None = None) -> Config:
         email_url=email_url,
         sms_url=sms_url,
         outbox_dir=outbox,
+        spool_dir=Path(env.get("MUSTER_SPOOL_DIR", "muster-spool")).resolve(),
         verify_key=(env.get("MUSTER_VERIFY_KEY") or f"verify:{secret}").encode(),
         letter_font=Path(env.get("MUSTER_LETTER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
         delivery_max_attempts=_int(env, "MUSTER_DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
@@ -161,4 +178,6 @@ def load(env: dict[str, str] | None = None) -> Config:
         webhook_max_attempts=_int(env, "MUSTER_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1),
         webhook_timeout=_int(env, "MUSTER_WEBHOOK_TIMEOUT", 10, minimum=1),
         bench_endpoint=_bool(env, "MUSTER_BENCH_ENDPOINT", False),
+        check_replica=_bool(env, "MUSTER_CHECK_REPLICA", True),
+        check_replica_interval=_seconds(env, "MUSTER_CHECK_REPLICA_INTERVAL", 0.5, minimum=0.05, maximum=60),
     )

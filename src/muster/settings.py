@@ -114,6 +114,9 @@ MUSTER_VERIFY_RATE_PER_MINUTE = CONFIG.verify_rate_per_minute
 MUSTER_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 MUSTER_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 MUSTER_BENCH_ENDPOINT = CONFIG.bench_endpoint  # /api/v1/_bare, for bench/api_bench.py only
+MUSTER_CHECK_REPLICA = CONFIG.check_replica  # `muster serve` keeps the measures in memory (PostgreSQL)
+MUSTER_CHECK_REPLICA_INTERVAL = CONFIG.check_replica_interval
+MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach the database
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.

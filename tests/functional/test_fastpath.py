@@ -12,7 +12,6 @@ from django.test import Client
 from muster.api.fastpath import MeasuresFastPath
 from muster.audit.trail import reads_of
 from muster.registry.models import Person
-from tests.functional.test_partner_api import world  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +57,7 @@ def call(path: str, key: str | None, method: str = "GET", host: str = "127.0.0.1
     return seen["status"], seen["headers"], body, django.calls
 
 
-def test_fast_path_answers_as_the_view_does(world):  # noqa: F811 - the fixture
+def test_fast_path_answers_as_the_view_does(world):
     nid = world["ids"][0]
     status, headers, body, reached_django = call(f"/api/v1/measures/{nid}", world["border"])
     assert (status, reached_django) == (200, 0)
@@ -73,7 +72,7 @@ def test_fast_path_answers_as_the_view_does(world):  # noqa: F811 - the fixture
     ("mst_nope_nope", "/api/v1/measures/{nid}", 401),
     ("border", "/api/v1/measures/112-233-445-96", 400),
 ])
-def test_fast_path_refusals_are_problem_documents(world, key, path, status):  # noqa: F811
+def test_fast_path_refusals_are_problem_documents(world, key, path, status):
     got, headers, body, reached_django = call(path.format(nid=world["ids"][0]), world.get(key, key))
     assert (got, reached_django) == (status, 0)
     assert headers["Content-Type"] == "application/problem+json" and json.loads(body)["status"] == status
@@ -85,6 +84,6 @@ def test_fast_path_refusals_are_problem_documents(world, key, path, status):  # 
     ("GET", "evil.example", "", 400),  # Django refuses a host it does not serve
     ("GET", "127.0.0.1", "x=1", 200),  # unusual: the view answers it
 ])
-def test_anything_unusual_goes_on_to_django(world, method, host, query, status):  # noqa: F811
+def test_anything_unusual_goes_on_to_django(world, method, host, query, status):
     got, _, _, reached_django = call(f"/api/v1/measures/{world['ids'][0]}", world["border"], method, host, query)
     assert (got, reached_django) == (status, 1)

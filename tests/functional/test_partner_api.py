@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from django.test import Client
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 from muster import engine
 from muster.audit.trail import reads_of
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, outcomes
+from muster.notices import outcomes
 from muster.notices.models import Summons
 from muster.partners import keys
 from muster.registry.models import Observation, Person
@@ -23,19 +22,6 @@ from tests.conftest import at
 pytestmark = pytest.mark.django_db
 NOW = at("2026-03-02")
 LATER = at("2026-04-05")  # past the grace days: everyone who did not appear has missed
-
-
-@pytest.fixture
-def world(ru, people):
-    ids = people(4)
-    campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 4},
-                                                   appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
-    border = keys.add("Border", ["exit_ban"], "", actor="t")["api_key"]
-    bureau = keys.add("Bureau", ["credit_ban"], "", actor="t")["api_key"]
-    engine.turn(LATER, actor="t", send=False)
-    return {"ids": ids, "border": border, "bureau": bureau}
 
 
 def _get(path: str, key: str | None = None, **kw):

@@ -31,6 +31,7 @@ PREFIX = "/api/v1/measures/"
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
                     ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin")]
 StartResponse = Callable[..., Any]
+_GOOD_HOSTS: set[str] = set()  # Host headers already validated (settings do not change while serving)
 
 
 class MeasuresFastPath:
@@ -41,15 +42,20 @@ class MeasuresFastPath:
         national_id = self._national_id(environ)
         if national_id is None:
             return self.app(environ, start_response)
-        # The signals Django's own handler sends: database connections are recycled on them.
-        request_started.send(sender=self.__class__, environ=environ)
         try:
-            status, body, extra = self._answer(environ, national_id)
+            answered = self._answer(environ, national_id, checks.from_memory)
+            if answered is None:
+                # The signals Django's own handler sends: database connections are recycled on them.
+                request_started.send(sender=self.__class__, environ=environ)
+                try:
+                    answered = self._answer(environ, national_id, self._from_database)
+                finally:
+                    request_finished.send(sender=self.__class__)
+            assert answered is not None  # the database always answers
+            status, body, extra = answered
         except Exception:  # never a traceback with personal data in it to the client or the log
             log.exception("partner check failed")
             status, body, extra = 500, problem_document(500, TITLES[500], "an internal error; it has been logged"), []
-        finally:
-            request_finished.send(sender=self.__class__)
         content = "application/json" if status == 200 else "application/problem+json"
         start_response(f"{status} {'OK' if status == 200 else TITLES[status]}",
                        [("Content-Type", content), ("Content-Length", str(len(body))), *SECURITY_HEADERS, *extra])
@@ -66,19 +72,28 @@ class MeasuresFastPath:
         national_id = path[len(PREFIX):]
         if not national_id or "/" in national_id or "\ufffd" in national_id:
             return None
-        domain, _ = split_domain_port(environ.get("HTTP_HOST", ""))
-        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-            return None  # Django answers a bad Host with 400, and logs it
+        host = environ.get("HTTP_HOST", "")
+        if host not in _GOOD_HOSTS:
+            domain, _ = split_domain_port(host)
+            if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+                return None  # Django answers a bad Host with 400, and logs it
+            if len(_GOOD_HOSTS) < 64:  # only hosts ALLOWED_HOSTS admits, so the set stays small
+                _GOOD_HOSTS.add(host)
         return national_id
 
     @staticmethod
-    def _answer(environ: dict[str, Any], national_id: str) -> tuple[int, bytes, list[tuple[str, str]]]:
+    def _from_database(key: str, national_id: str) -> bytes:
+        return json.dumps(checks.check(key, national_id), cls=DjangoJSONEncoder).encode()
+
+    @staticmethod
+    def _answer(environ: dict[str, Any], national_id: str,
+                how: Callable[[str, str], bytes | None]) -> tuple[int, bytes, list[tuple[str, str]]] | None:
         scheme, _, key = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
         try:
-            answer = checks.check(key.strip() if scheme.lower() == "bearer" else "", national_id)
+            body = how(key.strip() if scheme.lower() == "bearer" else "", national_id)
         except checks.Unauthorised:
             return 401, problem_document(401, TITLES[401], UNAUTHORISED), [
                 ("WWW-Authenticate", 'Bearer realm="muster"')]
         except InvalidNationalId as exc:
             return 400, problem_document(400, "Invalid national id", str(exc), [("national_id", str(exc))]), []
-        return 200, json.dumps(answer, cls=DjangoJSONEncoder).encode(), []
+        return None if body is None else (200, body, [])

@@ -43,3 +43,15 @@ class PartnerRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.partner}"
+
+
+class SpoolFile(models.Model):
+    """How many lines of a partner-read spool file are in PartnerRead (muster.api.readlog), so a
+    file replayed after a crash adds only what its process had not written."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    lines = models.BigIntegerField()
+    written_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.lines} lines"

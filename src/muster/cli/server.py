@@ -34,11 +34,30 @@ def run_server(host: str, port: int, workers: int) -> None:
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
             self.cfg.set("loglevel", "warning")
+            self.cfg.set("post_fork", _start_worker)
+            self.cfg.set("worker_exit", _stop_worker)
 
         def load(self):  # type: ignore[no-untyped-def]
             return application
 
     _App().run()
+
+
+def _start_worker(server: Any, worker: Any) -> None:
+    """In each worker process: the partner check's measures replica (PostgreSQL only)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if settings.MUSTER_CHECK_REPLICA and connection.vendor == "postgresql":
+        from muster.api import replicated
+
+        replicated.start(settings.MUSTER_CHECK_REPLICA_INTERVAL, settings.MUSTER_SPOOL_DIR)
+
+
+def _stop_worker(server: Any, worker: Any) -> None:
+    from muster.api import replicated
+
+    replicated.stop()
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,295 @@
+"""The partner check's in-memory replica and its spooled access log (PostgreSQL).
+
+The replica and the log writer use connections of their own, so these tests commit for real
+(transaction=True) and drive the refresh and the flush by hand instead of waiting on clocks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from muster.api import checks
+from muster.api.readlog import ReadLog, replay
+from muster.api.replica import Replica
+from muster.api.replicated import Serving, connect
+from muster.audit.models import PartnerRead
+from muster.events.models import Event
+from muster.events.outbox import hold_for_writing
+from muster.measures.models import Measure
+from muster.notices import outcomes, tick
+from muster.notices.models import Summons
+from muster.partners import keys
+from muster.registry.models import Person
+from muster.rules.national_id import snils_check_digits
+from muster.rules.notice_numbers import format_summons_number, summons_number
+from tests.functional.test_processes import _free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the replica serves `muster serve` on PostgreSQL; SQLite checks read the database")
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A replica refreshed by hand and a log writer flushed by hand, as a server worker has them."""
+    serving = Serving(Replica(connect), ReadLog(connect, tmp_path / "spool"))
+    yield serving
+    serving.readlog.flush(final=True)
+    serving.readlog.close()
+    serving.replica.close()
+
+
+def from_replica(serving: Serving, key: str, national_id: str):
+    """The check as a worker answers it from the replica (None: not known to it), its read flushed."""
+    now = timezone.now()
+    today = checks.today_in(checks.pack(), now)
+    normalised = checks.pack().id_scheme.normalise(national_id)
+    found = serving.measures(keys.parse_key(key), normalised, now, today)
+    serving.readlog.flush()
+    if found is None:
+        return None
+    return checks.answer(normalised, today, [(m.measure_id, m.kind, m.effective_from, m.legal_basis, m.summons_id)
+                                             for m in found])
+
+
+def test_the_tick_lock_is_the_one_the_replica_tries():
+    from muster.api import replica
+
+    assert replica.TICK_LOCK == tick.TICK_LOCK
+
+
+def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, served):
+    served.replica.refresh()
+    assert served.replica.fresh()
+    unknown = f"123456789{snils_check_digits(123456789):02d}"  # well formed, not in the registry
+    assert not Person.objects.filter(national_id=unknown).exists()
+    for key in (world["border"], world["bureau"]):
+        for national_id in [*world["ids"], unknown]:
+            assert from_replica(served, key, national_id) == checks.check(key, national_id)
+    # Each check was logged twice (replica, then SQL); an unknown person has no record to log on.
+    assert PartnerRead.objects.count() == 2 * 2 * len(world["ids"])
+    assert served.readlog.rows == 2 * (len(world["ids"]) + 1)
+    assert any(from_replica(served, world["border"], nid)["measures"] for nid in world["ids"])
+    assert set(PartnerRead.objects.values_list("purpose", flat=True)) == {
+        "measures check (exit_ban)", "measures check (credit_ban)"}
+
+
+def test_the_served_bytes_are_what_json_dumps_writes_for_the_answer(world, served, monkeypatch):
+    person = Person.objects.get(national_id=world["ids"][1])
+    m = Measure.objects.create(person=person, summons_id=77, kind="exit_ban", status="active",
+                               legal_basis='Статья 7 «ограничения», "quoted" \\ and a tab\t',
+                               effective_from=date(2026, 3, 3), policy_version="v")
+    Event.objects.create(type="measure.applied", person=person, summons_id=77, measure_id=m.pk,
+                         payload={"kind": "exit_ban"}, occurred_at=timezone.now())
+    served.replica.refresh()
+    monkeypatch.setattr("muster.api.replicated._serving", served)
+    for key in (world["border"], world["bureau"]):
+        for national_id in world["ids"]:
+            served_bytes = checks.from_memory(key, national_id)
+            expected = from_replica(served, key, national_id)
+            assert served_bytes == json.dumps(expected, cls=DjangoJSONEncoder).encode()
+    assert "ограничения" in json.loads(checks.from_memory(world["border"], person.national_id))["measures"][-1][
+        "legal_basis"]
+
+
+def test_a_lift_reaches_the_replica_at_its_next_refresh(world, served):
+    replica = served.replica
+    replica.refresh()
+    summons = Summons.objects.filter(status="missed").select_related("person").first()
+    national_id = summons.person.national_id
+    assert from_replica(served, world["border"], national_id)["measures"]
+    outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor="t")
+    replica.refresh()
+    assert from_replica(served, world["border"], national_id)["measures"] == []
+    assert from_replica(served, world["border"], national_id) == checks.check(world["border"], national_id)
+
+
+def test_a_revoked_key_leaves_the_replica_at_its_next_refresh_and_sql_refuses_it(world, served):
+    served.replica.refresh()
+    keys.revoke("Border", actor="t")
+    served.replica.refresh()
+    assert from_replica(served, world["border"], world["ids"][0]) is None
+    with pytest.raises(checks.Unauthorised):
+        checks.check(world["border"], world["ids"][0])
+
+
+def test_a_key_added_after_the_refresh_goes_to_the_database(world, served):
+    replica = served.replica
+    replica.refresh()
+    fresh = keys.add("Late", ["exit_ban"], "", actor="t")["api_key"]
+    assert from_replica(served, fresh, world["ids"][0]) is None
+    replica.refresh()
+    assert from_replica(served, fresh, world["ids"][0]) == checks.check(fresh, world["ids"][0])
+
+
+def _new_measure(person: Person, summons_id: int) -> None:
+    m = Measure.objects.create(person=person, summons_id=summons_id, kind="exit_ban", status="active",
+                               legal_basis="basis", effective_from=date(2026, 3, 2), policy_version="v")
+    Event.objects.create(type="measure.applied", person=person, summons_id=summons_id, measure_id=m.pk,
+                         payload={"kind": "exit_ban"}, occurred_at=timezone.now())
+
+
+def test_an_event_committed_after_a_later_numbered_one_is_not_missed(world, served):
+    replica = served.replica
+    replica.refresh()
+    early, late = Person.objects.create(national_id="10000000100", sex="M", birth_date=date(2000, 1, 1)), \
+        Person.objects.create(national_id="10000000209", sex="M", birth_date=date(2000, 1, 1))
+    inserted, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        with transaction.atomic():
+            hold_for_writing()
+            _new_measure(early, 900_001)  # the lower event id, committed last
+            inserted.set()
+            release.wait(10)
+        connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert inserted.wait(10)
+    with transaction.atomic():
+        _new_measure(late, 900_002)
+    replica.refresh()  # a writer is in flight: only what is committed, and the replica remembers the gap
+    assert [m.summons_id for m in replica.measures("10000000209")] == [900_002]
+    assert replica.measures("10000000100") == ()
+    release.set()
+    writer.join(10)
+    replica.refresh()
+    assert [m.summons_id for m in replica.measures("10000000100")] == [900_001]
+
+
+def test_a_new_replica_is_not_used_until_no_writer_is_in_flight(world):
+    replica = Replica(connect)
+    inserted, release = threading.Event(), threading.Event()
+
+    def writer():
+        with transaction.atomic():
+            hold_for_writing()
+            inserted.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert inserted.wait(10)
+    replica.refresh()
+    assert not replica.fresh()
+    release.set()
+    thread.join(10)
+    replica.refresh()
+    assert replica.fresh()
+    replica.close()
+
+
+def test_a_replica_that_cannot_refresh_goes_stale_and_checks_go_back_to_sql(world):
+    replica = Replica(connect, stale_after=0.2)
+    replica.refresh()
+    assert replica.fresh()
+    time.sleep(0.3)
+    assert not replica.fresh()
+    replica.close()
+
+
+def test_spooled_reads_reach_the_access_log_and_the_spool_empties(world, served):
+    person = Person.objects.get(national_id=world["ids"][0])
+    for _ in range(3):
+        served.readlog.record(timezone.now(), "Border", "measures check (exit_ban)", person.national_id)
+    spool = served.readlog.spool_dir
+    assert len(list(spool.glob("*.spool"))) == 1 and PartnerRead.objects.count() == 0
+    served.readlog.flush(final=True)
+    assert list(PartnerRead.objects.values_list("person", "partner", "purpose")) == [
+        (person.pk, "Border", "measures check (exit_ban)")] * 3
+    assert list(spool.glob("*.spool")) == []
+
+
+CRASH = """
+import json, os, signal, sys
+from datetime import datetime, timezone
+from pathlib import Path
+import psycopg
+from muster.api.readlog import ReadLog
+params, spool, ids = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+log = ReadLog(lambda: psycopg.connect(**params), spool)
+for nid in ids[:3]:
+    log.record(datetime.now(timezone.utc), "Border", "measures check (exit_ban)", nid)
+log.flush()  # these three are written; the file stays, as it has not rotated
+for nid in ids[3:]:
+    log.record(datetime.now(timezone.utc), "Border", "measures check (exit_ban)", nid)
+os.kill(os.getpid(), signal.SIGKILL)  # dies before the writer takes the last two
+"""
+
+
+def test_reads_spooled_by_a_process_killed_before_writing_them_are_replayed_once(world, tmp_path):
+    params = {k: v for k, v in connection.get_connection_params().items()
+              if k not in ("cursor_factory", "context", "prepare_threshold")}
+    ids = [*world["ids"], world["ids"][0]]
+    died = subprocess.run([sys.executable, "-c", CRASH, json.dumps(params), str(tmp_path / "spool"), *ids])
+    assert died.returncode == -signal.SIGKILL
+    assert PartnerRead.objects.count() == 3
+    assert len(list((tmp_path / "spool").glob("*.spool"))) == 1
+    live = ReadLog(connect, tmp_path / "spool")  # a live owner's files are not replayed
+    assert replay(connect, tmp_path / "spool") == 2
+    assert sorted(PartnerRead.objects.values_list("person__national_id", flat=True)) == sorted(ids)
+    assert replay(connect, tmp_path / "spool") == 0
+    assert PartnerRead.objects.count() == 5
+    assert sorted(p.name for p in (tmp_path / "spool").iterdir()) == [f"{live.owner}-{1:012d}.spool",
+                                                                      f"{live.owner}.lock"]
+    live.flush(final=True)
+    live.close()
+
+
+def test_the_served_check_uses_the_replica_and_follows_a_lift(world, tmp_path):
+    """`muster serve` as in production: answers, logs, and drops a lifted measure within a refresh."""
+    port = _free_port()
+    database = os.environ["MUSTER_DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+    env = {**os.environ, "MUSTER_DATABASE_URL": database, "MUSTER_CHECK_REPLICA_INTERVAL": "0.2",
+           "MUSTER_ALLOWED_HOSTS": "127.0.0.1", "MUSTER_SPOOL_DIR": str(tmp_path / "spool")}
+    server = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "serve", "--port", str(port),
+                               "--workers", "1"], env=env, stderr=subprocess.PIPE)
+    summons = Summons.objects.filter(status="missed").select_related("person").first()
+    url = f"http://127.0.0.1:{port}/api/v1/measures/{summons.person.national_id}"
+
+    def get() -> dict:
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {world['border']}"})
+        import json
+
+        return json.loads(urllib.request.urlopen(request, timeout=5).read())
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = get()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.2)
+        assert [m["kind"] for m in answer["measures"]] == ["exit_ban"]
+        outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor="t")
+        deadline = time.monotonic() + 10
+        while get()["measures"]:
+            assert time.monotonic() < deadline, "the lift did not reach the served check"
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert b"Traceback" not in server.stderr.read()
+    assert PartnerRead.objects.filter(person=summons.person).count() >= 2  # written as the worker stopped
+    assert list((tmp_path / "spool").glob("*")) == []
