@@ -48,7 +48,13 @@ class Active:
     effective_from: date
     legal_basis: str
     summons_id: int
-    json: str  # this measure in the check's answer (see `checks.answer`), as json.dumps writes it
+    number: str  # the summons number, printed
+    middle: str  # the answer's JSON between the measure id and the number (shared by many measures)
+
+    @property
+    def json(self) -> str:
+        """This measure in the check's answer (see `checks.answer`), as json.dumps writes it."""
+        return f'{{"measure_id": {self.measure_id}{self.middle}"summons_number": "{self.number}"}}'
 
 
 @dataclass(frozen=True)
@@ -180,16 +186,14 @@ def _one(conn: psycopg.Connection[Any], query: str, params: list[Any]) -> tuple[
 
 def _group(rows: Iterable[tuple[Any, ...]]) -> dict[str, tuple[Active, ...]]:
     """Rows ordered by national id become one tuple of measures each; texts are shared."""
-    texts: dict[str, str] = {}
-    encoded: dict[tuple[str, date, str], str] = {}
+    shared: dict[Any, Any] = {}  # one object for each distinct text, date and answer part
     grouped: dict[str, list[Active]] = {}
     for nid, mid, kind, start, basis, summons_id in rows:
-        basis = texts.setdefault(basis, basis)
-        middle = encoded.get((kind, start, basis))
+        kind, start, basis = shared.setdefault(kind, kind), shared.setdefault(start, start), shared.setdefault(basis, basis)
+        middle = shared.get((kind, start, basis))
         if middle is None:
-            middle = encoded.setdefault((kind, start, basis), ", " + json.dumps(
+            middle = shared.setdefault((kind, start, basis), ", " + json.dumps(
                 {"kind": kind, "effective_from": start.isoformat(), "legal_basis": basis})[1:-1] + ", ")
-        number = json.dumps(format_summons_number(summons_number(summons_id)))
         grouped.setdefault(nid, []).append(Active(
-            mid, kind, start, basis, summons_id, f'{{"measure_id": {mid}{middle}"summons_number": {number}}}'))
+            mid, kind, start, basis, summons_id, format_summons_number(summons_number(summons_id)), middle))
     return {nid: tuple(found) for nid, found in grouped.items()}
