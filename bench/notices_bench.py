@@ -65,9 +65,25 @@ if letters_wanted:
 t = time.perf_counter()
 out["tick_service"] = tick.tick(now + timedelta(days=7), actor="bench", send=False)
 out["tick_service_s"] = time.perf_counter() - t
-t = time.perf_counter()
-out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor="bench", send=False)
-out["tick_missed_s"] = time.perf_counter() - t
+if sys.argv[4] == "daily":
+    # The engine as operators run it: one tick a day, each over every open summons, each day's
+    # misses (those whose grace days ended) with their measures and events.
+    out["tick_daily"] = []
+    day = datetime(2026, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    while day <= datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")):
+        t = time.perf_counter()
+        counts = tick.tick(day, actor="bench", send=False)
+        out["tick_daily"].append({"day": day.date().isoformat(), "s": time.perf_counter() - t,
+                                  "missed": counts["missed"], "measures_applied": counts["measures_applied"]})
+        day += timedelta(days=1)
+    out["tick_daily_max_s"] = max(d["s"] for d in out["tick_daily"])
+    out["tick_daily_max_missed"] = max(d["missed"] for d in out["tick_daily"])
+else:
+    # Catching up: one tick after every grace period has ended, everyone missed at once.
+    t = time.perf_counter()
+    out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor="bench",
+                                   send=False)
+    out["tick_missed_s"] = time.perf_counter() - t
 print(json.dumps(out))
 """
 
@@ -89,7 +105,7 @@ def bench_pack(work: Path) -> Path:
     return target.parent
 
 
-def run_once(engine: str, registry: int, summonses: int, letters: int, pg_admin: str) -> dict:
+def run_once(engine: str, registry: int, summonses: int, letters: int, pg_admin: str, missed: str) -> dict:
     OUT.mkdir(exist_ok=True)
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -112,7 +128,7 @@ def run_once(engine: str, registry: int, summonses: int, letters: int, pg_admin:
     try:
         muster(["init"], env)
         muster(["import", "persons", str(people), "--observed-at", "2026-01-01T00:00:00+00:00"], env)
-        proc = subprocess.run([PY, "-c", CHILD, str(summonses), str(letters), str(work / "letters")], env=env,
+        proc = subprocess.run([PY, "-c", CHILD, str(summonses), str(letters), str(work / "letters"), missed], env=env,
                               capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-3000:])
@@ -134,22 +150,26 @@ def main() -> None:
     parser.add_argument("--summonses", type=int, default=1_000_000)
     parser.add_argument("--letters", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--missed", choices=("catch-up", "daily"), default="catch-up",
+                        help="after the service tick: one tick with everyone missed at once, or a tick a day")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                        help="the server to use; bench/tuned_pg.py starts one configured for the machine")
     args = parser.parse_args()
     runs = []
     for i in range(args.runs):
-        r = run_once(args.engine, args.registry, args.summonses, args.letters, args.pg)
+        r = run_once(args.engine, args.registry, args.summonses, args.letters, args.pg, args.missed)
         print(f"run {i + 1}: " + json.dumps({k: (round(v, 2) if isinstance(v, float) else v)
-                                             for k, v in r.items()}), file=sys.stderr)
+                                             for k, v in r.items() if k != "tick_daily"}), file=sys.stderr)
         runs.append(r)
-    summary = {"engine": args.engine, "registry": args.registry, "summonses": args.summonses, "runs": runs}
-    for key in ("issue_s", "tick_service_s", "tick_missed_s", "letters_s"):
+    summary = {"engine": args.engine, "server": args.pg, "missed": args.missed, "registry": args.registry,
+               "summonses": args.summonses, "runs": runs}
+    for key in ("issue_s", "tick_service_s", "tick_missed_s", "tick_daily_max_s", "letters_s"):
         values = [r[key] for r in runs if key in r]
         if values:
             summary[key + "_median"] = statistics.median(values)
     if "letters_s_median" in summary:
         summary["letters_per_s"] = runs[0]["letters"] / summary["letters_s_median"]
-    (OUT / f"notices-{args.engine}-{args.summonses}.json").write_text(json.dumps(summary, indent=2))
+    (OUT / f"notices-{args.engine}-{args.summonses}-{args.missed}.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2))
 
 

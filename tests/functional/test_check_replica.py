@@ -199,11 +199,27 @@ def test_a_new_replica_is_not_used_until_no_writer_is_in_flight(world):
 
 
 def test_a_replica_that_cannot_refresh_goes_stale_and_checks_go_back_to_sql(world):
-    replica = Replica(connect, stale_after=0.2)
+    down = threading.Event()
+
+    def flaky():
+        if down.is_set():
+            raise OSError("connection refused")
+        return connect()
+
+    replica = Replica(flaky, stale_after=0.3)
+    replica.refresh()
+    assert replica.fresh() and replica.people
+    replica.close()
+    down.set()
+    with pytest.raises(OSError):
+        replica.refresh()
+    assert replica.fresh()  # still within stale_after: what it has is recent enough
+    time.sleep(0.35)
+    assert not replica.fresh()
+    assert replica.people  # kept, for when the database is back
+    down.clear()
     replica.refresh()
     assert replica.fresh()
-    time.sleep(0.3)
-    assert not replica.fresh()
     replica.close()
 
 

@@ -15,6 +15,9 @@ What a crash costs:
 - the machine itself stops: the rows of the last interval, which were in the spool's page
   cache but not on disk and not yet committed (as PostgreSQL's `synchronous_commit = off`).
 
+A spool file holds the national ids checked (as the database's own WAL does), mode 0600 in a
+0700 directory, for about `rotate_every` seconds before it is deleted.
+
 Files are owned by one process: it holds an exclusive `flock` on `<owner>.lock` while it
 lives, and `replay` takes only the files of owners whose lock it can take.
 """
@@ -58,13 +61,13 @@ class _Batch:
 
 class ReadLog:
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path, flush_every: float = 0.05,
-                 rotate_every: float = 60.0):
+                 rotate_every: float = 10.0):
         self._connect = connect
         self._conn: psycopg.Connection[Any] | None = None
         self.spool_dir = spool_dir
         self.flush_every = flush_every
         self.rotate_every = rotate_every
-        spool_dir.mkdir(parents=True, exist_ok=True)
+        spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds national ids until written
         self.owner = uuid.uuid4().hex
         self._owner_lock = os.open(spool_dir / f"{self.owner}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
         fcntl.flock(self._owner_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

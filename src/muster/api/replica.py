@@ -62,10 +62,12 @@ class Key:
     digest: str
     partner: str
     kinds: frozenset[str]
+    purpose: str  # as the access log names a check by this partner
 
-    @property
-    def purpose(self) -> str:
-        return f"measures check ({', '.join(sorted(self.kinds))})"
+
+def _key(digest: str, partner: str, kinds: Any) -> Key:
+    kinds = frozenset(json.loads(kinds) if isinstance(kinds, str) else kinds)
+    return Key(digest, partner, kinds, f"measures check ({', '.join(sorted(kinds))})")
 
 
 _MEASURES = ("SELECT p.national_id, m.id, m.kind, m.effective_from, m.legal_basis, m.summons_id "
@@ -122,14 +124,13 @@ class Replica:
             self.safe_mark = self.seen_mark = upto
         else:
             since = self.safe_mark if quiet else self.seen_mark
-            rows = conn.execute("SELECT id, person_id FROM events_event WHERE type = ANY(%s) AND id > %s",
-                                [list(MEASURE_EVENTS), since]).fetchall()
-            self._reload_people({person for _, person in rows})
-            self.seen_mark = max([self.seen_mark, *(event for event, _ in rows)])
+            rows = conn.execute("SELECT person_id, MAX(id) FROM events_event WHERE type = ANY(%s) AND id > %s "
+                                "GROUP BY person_id", [list(MEASURE_EVENTS), since]).fetchall()
+            self._reload_people({person for person, _ in rows})
+            self.seen_mark = max([self.seen_mark, *(event for _, event in rows)])
             if quiet:
                 self.safe_mark = self.seen_mark = max(self.seen_mark, upto)
-        self.keys = {key_id: Key(digest, partner, frozenset(json.loads(kinds) if isinstance(kinds, str) else kinds))
-                     for key_id, digest, partner, kinds in conn.execute(
+        self.keys = {key_id: _key(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(
                          "SELECT k.key_id, k.digest, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
                          "ON p.id = k.partner_id WHERE k.revoked_at IS NULL")}
         conn.commit()
@@ -160,12 +161,19 @@ class Replica:
 
     def follow(self, interval: float) -> None:
         """Refresh every `interval` seconds until stopped (run on a daemon thread)."""
+        failing = False
         while not self._stop.is_set():
             try:
                 self.refresh()
             except Exception:  # noqa: BLE001 - keep following; the check falls back to SQL meanwhile
-                log.warning("the measures replica could not refresh; checks use the database meanwhile",
-                            exc_info=True)
+                if not failing:  # once per outage, not every interval
+                    log.warning("the measures replica could not refresh; checks use the database meanwhile",
+                                exc_info=True)
+                failing = True
+            else:
+                if failing:
+                    log.warning("the measures replica refreshes again")
+                failing = False
             self._stop.wait(interval)
 
     def stop(self) -> None:
