@@ -136,7 +136,11 @@ class Replica:
         conn.commit()
 
     def _load_all(self, conn: psycopg.Connection[Any]) -> None:
-        self.people = _group(conn.execute(_MEASURES + _ORDER))
+        # A server-side cursor: the rows stream in, rather than all of them held at once.
+        with conn.cursor(name="measures_replica_load") as cur:
+            cur.itersize = 20_000
+            cur.execute(_MEASURES + _ORDER)
+            self.people = _group(cur)
 
     def _reload_people(self, person_ids: set[int]) -> None:
         if not person_ids:
