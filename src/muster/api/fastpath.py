@@ -4,9 +4,11 @@
 person they see, so it must come close to a bare endpoint (SPEC 8). Django's request cycle
 (middleware, URL routing, ninja's validation) costs more than the check itself, so this
 wrapper answers that one request shape directly: the same host validation and security
-headers as Django, the same `checks.check` as the ninja view (which stays the documented
-operation, and answers the same URL under Django's test client), the same problem documents.
-Anything else, or anything unusual about the request, goes on to Django untouched.
+headers as Django, the same problem documents, and the same answer as the ninja view (which
+stays the documented operation, and answers the same URL under Django's test client): from
+the worker's measures replica (`checks.from_memory`, no Django database use at all) when it
+can, else from `checks.check`. Anything else, or anything unusual about the request, goes on
+to Django untouched.
 """
 
 from __future__ import annotations
