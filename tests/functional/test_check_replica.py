@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -139,6 +141,30 @@ def test_a_key_added_after_the_refresh_goes_to_the_database(world, served):
     assert from_replica(served, fresh, world["ids"][0]) == checks.check(fresh, world["ids"][0])
 
 
+@contextmanager
+def writer_in_flight(write: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """A ledger writer on another connection, holding its lock and what `write` wrote
+    uncommitted until the block ends."""
+    inserted, release = threading.Event(), threading.Event()
+
+    def run():
+        with transaction.atomic():
+            hold_for_writing()
+            write()
+            inserted.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inserted.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
 def _new_measure(person: Person, summons_id: int) -> None:
     m = Measure.objects.create(person=person, summons_id=summons_id, kind="exit_ban", status="active",
                                legal_basis="basis", effective_from=date(2026, 3, 2), policy_version="v")
@@ -151,48 +177,21 @@ def test_an_event_committed_after_a_later_numbered_one_is_not_missed(world, serv
     replica.refresh()
     early, late = Person.objects.create(national_id="10000000100", sex="M", birth_date=date(2000, 1, 1)), \
         Person.objects.create(national_id="10000000209", sex="M", birth_date=date(2000, 1, 1))
-    inserted, release = threading.Event(), threading.Event()
-
-    def slow_writer():
+    with writer_in_flight(lambda: _new_measure(early, 900_001)):  # the lower event id, committed last
         with transaction.atomic():
-            hold_for_writing()
-            _new_measure(early, 900_001)  # the lower event id, committed last
-            inserted.set()
-            release.wait(10)
-        connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    assert inserted.wait(10)
-    with transaction.atomic():
-        _new_measure(late, 900_002)
-    replica.refresh()  # a writer is in flight: only what is committed, and the replica remembers the gap
-    assert [m.summons_id for m in replica.measures("10000000209")] == [900_002]
-    assert replica.measures("10000000100") == ()
-    release.set()
-    writer.join(10)
+            _new_measure(late, 900_002)
+        replica.refresh()  # a writer is in flight: only what is committed, and the replica remembers the gap
+        assert [m.summons_id for m in replica.measures("10000000209")] == [900_002]
+        assert replica.measures("10000000100") == ()
     replica.refresh()
     assert [m.summons_id for m in replica.measures("10000000100")] == [900_001]
 
 
 def test_a_new_replica_is_not_used_until_no_writer_is_in_flight(world):
     replica = Replica(connect)
-    inserted, release = threading.Event(), threading.Event()
-
-    def writer():
-        with transaction.atomic():
-            hold_for_writing()
-            inserted.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    assert inserted.wait(10)
-    replica.refresh()
-    assert not replica.fresh()
-    release.set()
-    thread.join(10)
+    with writer_in_flight():
+        replica.refresh()
+        assert not replica.fresh()
     replica.refresh()
     assert replica.fresh()
     replica.close()
