@@ -1,12 +1,16 @@
-"""The partner-read spool on its own: what a line holds, torn lines, and a database that is away."""
+"""The partner-read spool on its own: what a line holds, torn lines, and a database that is away
+(then the check stops answering from memory and goes to SQL, which fails there as it should)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from muster.api import readlog
 from muster.api.readlog import ReadLog
+from muster.api.replica import Replica, _key
+from muster.api.replicated import Serving
+from muster.partners import keys
 
 
 def test_a_spooled_line_reads_back_as_it_was_recorded(tmp_path):
@@ -35,13 +39,18 @@ def test_while_the_database_is_away_rows_stay_and_the_check_stops_using_the_spoo
         raise OSError("connection refused")
 
     log = ReadLog(down, tmp_path)  # type: ignore[arg-type]
+    replica = Replica(down)  # type: ignore[arg-type]
+    replica.keys = {"k1": _key(keys._digest("secret"), "Border", ["exit_ban"])}
+    serving = Serving(replica, log)
+    today = date(2026, 3, 2)
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     with caplog.at_level(logging.WARNING, logger="muster.api"):
         for n in range(readlog.MAX_BATCHES_BEHIND + 1):
             assert not log.behind()
-            log.record(at, "Border", "measures check (exit_ban)", f"{n:011d}")
+            assert serving.measures(("k1", keys._digest("secret")), f"{n:011d}", at, today) == []
             log.flush()
     assert log.behind()
+    assert serving.measures(("k1", keys._digest("secret")), "00000000000", datetime.now(UTC), today) is None
     (spool,) = tmp_path.glob("*.spool")
     assert len(readlog.read_spool(spool)) == readlog.MAX_BATCHES_BEHIND + 1
     assert len([r for r in caplog.records if "could not write" in r.getMessage()]) == 1  # once, not per flush
