@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 DEV_SECRET = "muster-dev-insecure-secret-key-do-not-use-in-production"
@@ -93,30 +94,29 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
-def _seconds(env: dict[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
+def _number(env: dict[str, str], name: str, default: float, parse: type, what: str,
+            minimum: float, maximum: float | None = None) -> Any:
+    """A number from the environment, or the default; a clear error naming the variable."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise ConfigError(f"{name}: expected a number of seconds, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise ConfigError(f"{name}: must be between {minimum} and {maximum} seconds, got {raw}")
+        raise ConfigError(f"{name}: expected {what}, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {raw}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}: must be at most {maximum}, got {raw}")
     return value
 
 
 def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name}: must be at least {minimum}, got {value}")
-    return value
+    return int(_number(env, name, default, int, "a whole number", minimum))
+
+
+def _seconds(env: dict[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
+    return float(_number(env, name, default, float, "a number of seconds", minimum, maximum))
 
 
 def load(env: dict[str, str] | None = None) -> Config:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from muster.api import checks
 from muster.api.readlog import ReadLog, replay
 from muster.api.replica import Replica
-from muster.api.replicated import Serving, connect
+from muster.api.replicated import Serving, connect, connection_params
 from muster.audit.models import PartnerRead
 from muster.events.models import Event
 from muster.events.outbox import hold_for_writing
@@ -252,8 +252,7 @@ os.kill(os.getpid(), signal.SIGKILL)  # dies before the writer takes the last tw
 
 
 def test_reads_spooled_by_a_process_killed_before_writing_them_are_replayed_once(world, tmp_path):
-    params = {k: v for k, v in connection.get_connection_params().items()
-              if k not in ("cursor_factory", "context", "prepare_threshold")}
+    params = connection_params()
     ids = [*world["ids"], world["ids"][0]]
     died = subprocess.run([sys.executable, "-c", CRASH, json.dumps(params), str(tmp_path / "spool"), *ids])
     assert died.returncode == -signal.SIGKILL

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from muster.api import readlog
 from muster.api.readlog import ReadLog
-from muster.api.replica import Replica, _key
+from muster.api.replica import Replica, key_of
 from muster.api.replicated import Serving
 from muster.partners import keys
 
@@ -40,7 +40,7 @@ def test_while_the_database_is_away_rows_stay_and_the_check_stops_using_the_spoo
 
     log = ReadLog(down, tmp_path)  # type: ignore[arg-type]
     replica = Replica(down)  # type: ignore[arg-type]
-    replica.keys = {"k1": _key(keys._digest("secret"), "Border", ["exit_ban"])}
+    replica.keys = {"k1": key_of(keys._digest("secret"), "Border", ["exit_ban"])}
     serving = Serving(replica, log)
     today = date(2026, 3, 2)
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -65,7 +65,11 @@ def test_production_refuses_a_file_outbox():
 
 @pytest.mark.parametrize(("name", "value"), [("MUSTER_EMAIL_URL", "http://x"), ("MUSTER_SMS_URL", "smtp://x"),
                                              ("MUSTER_DELIVERY_MAX_ATTEMPTS", "0"),
-                                             ("MUSTER_VERIFY_RATE_PER_MINUTE", "many")])
+                                             ("MUSTER_VERIFY_RATE_PER_MINUTE", "many"),
+                                             ("MUSTER_CHECK_REPLICA_INTERVAL", "0"),
+                                             ("MUSTER_CHECK_REPLICA_INTERVAL", "3600"),
+                                             ("MUSTER_CHECK_REPLICA_INTERVAL", "soon"),
+                                             ("MUSTER_CHECK_REPLICA", "maybe")])
 def test_bad_delivery_settings_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         load({name: value})

@@ -47,6 +47,7 @@ _INSERT = (
     "SELECT r.at, r.partner, p.id, r.purpose FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::text[]) "
     "AS r(at, partner, purpose, national_id) JOIN registry_person p ON p.national_id = r.national_id"
 )
+_FORGET = "DELETE FROM audit_spoolfile WHERE name = ANY(%s)"  # marks of spool files already deleted
 Row = tuple[datetime, str, str, str]
 MAX_BATCHES_BEHIND = 20  # about a second of flushes
 
@@ -208,14 +209,14 @@ def write_rows(conn: psycopg.Connection[Any], name: str, start: int, rows: list[
                      "ON CONFLICT (name) DO UPDATE SET lines = EXCLUDED.lines, written_at = EXCLUDED.written_at",
                      [name, max(done, start + len(rows))])
         if forget:
-            conn.execute("DELETE FROM audit_spoolfile WHERE name = ANY(%s)", [forget])
+            conn.execute(_FORGET, [forget])
     return len(fresh)
 
 
 def forget_marks(conn: psycopg.Connection[Any], names: list[str]) -> None:
     """Drop the marks of spool files that are deleted."""
     with conn.transaction():
-        conn.execute("DELETE FROM audit_spoolfile WHERE name = ANY(%s)", [names])
+        conn.execute(_FORGET, [names])
 
 
 def replay(connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path) -> int:

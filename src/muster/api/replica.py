@@ -65,7 +65,7 @@ class Key:
     purpose: str  # as the access log names a check by this partner
 
 
-def _key(digest: str, partner: str, kinds: Any) -> Key:
+def key_of(digest: str, partner: str, kinds: Any) -> Key:
     kinds = frozenset(json.loads(kinds) if isinstance(kinds, str) else kinds)
     return Key(digest, partner, kinds, f"measures check ({', '.join(sorted(kinds))})")
 
@@ -130,7 +130,7 @@ class Replica:
             self.seen_mark = max([self.seen_mark, *(event for _, event in rows)])
             if quiet:
                 self.safe_mark = self.seen_mark = max(self.seen_mark, upto)
-        self.keys = {key_id: _key(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(
+        self.keys = {key_id: key_of(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(
                          "SELECT k.key_id, k.digest, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
                          "ON p.id = k.partner_id WHERE k.revoked_at IS NULL")}
         conn.commit()

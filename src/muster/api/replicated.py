@@ -22,11 +22,15 @@ from muster.api.readlog import ReadLog
 from muster.api.replica import Active, Replica
 
 
+def connection_params() -> dict[str, Any]:
+    """psycopg's connect arguments for the database Django uses, without Django's own adapters."""
+    return {k: v for k, v in connection.get_connection_params().items()
+            if k not in ("cursor_factory", "context", "prepare_threshold")}
+
+
 def connect() -> psycopg.Connection[Any]:
     """A connection of its own to the database Django uses (for the threads here)."""
-    params = connection.get_connection_params()
-    return psycopg.connect(**{k: v for k, v in params.items()
-                              if k not in ("cursor_factory", "context", "prepare_threshold")})
+    return psycopg.connect(**connection_params())
 
 
 @dataclass
