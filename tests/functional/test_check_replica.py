@@ -28,15 +28,15 @@ from muster.api.readlog import ReadLog, replay
 from muster.api.replica import Replica
 from muster.api.replicated import Serving, connect, connection_params
 from muster.audit.models import PartnerRead
-from muster.events.models import Event
 from muster.events.outbox import hold_for_writing
-from muster.measures.models import Measure
+from muster.measures.models import LegalBasis
 from muster.notices import outcomes, tick
 from muster.notices.models import Summons
 from muster.partners import keys
 from muster.registry.models import Person
 from muster.rules.national_id import snils_check_digits
 from muster.rules.notice_numbers import format_summons_number, summons_number
+from tests.functional.conftest import new_measure
 from tests.functional.test_processes import _free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,11 +95,7 @@ def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, ser
 
 def test_the_served_bytes_are_what_json_dumps_writes_for_the_answer(world, served, monkeypatch):
     person = Person.objects.get(national_id=world["ids"][1])
-    m = Measure.objects.create(person=person, summons_id=77, kind="exit_ban", status="active",
-                               legal_basis='Статья 7 «ограничения», "quoted" \\ and a tab\t',
-                               effective_from=date(2026, 3, 3), policy_version="v")
-    Event.objects.create(type="measure.applied", person=person, summons_id=77, measure_id=m.pk,
-                         payload={"kind": "exit_ban"}, occurred_at=timezone.now())
+    new_measure(person, 'Статья 7 «ограничения», "quoted" \\ and a tab\t', date(2026, 3, 3))
     served.replica.refresh()
     monkeypatch.setattr("muster.api.replicated._serving", served)
     for key in (world["border"], world["bureau"]):
@@ -165,26 +161,21 @@ def writer_in_flight(write: Callable[[], None] = lambda: None) -> Iterator[None]
         thread.join(10)
 
 
-def _new_measure(person: Person, summons_id: int) -> None:
-    m = Measure.objects.create(person=person, summons_id=summons_id, kind="exit_ban", status="active",
-                               legal_basis="basis", effective_from=date(2026, 3, 2), policy_version="v")
-    Event.objects.create(type="measure.applied", person=person, summons_id=summons_id, measure_id=m.pk,
-                         payload={"kind": "exit_ban"}, occurred_at=timezone.now())
-
-
 def test_an_event_committed_after_a_later_numbered_one_is_not_missed(world, served):
     replica = served.replica
     replica.refresh()
     early, late = Person.objects.create(national_id="10000000100", sex="M", birth_date=date(2000, 1, 1)), \
         Person.objects.create(national_id="10000000209", sex="M", birth_date=date(2000, 1, 1))
-    with writer_in_flight(lambda: _new_measure(early, 900_001)):  # the lower event id, committed last
+    LegalBasis.objects.create(text="basis")  # before the writers: a new text would make one wait for the other
+    made: dict[str, int] = {}
+    with writer_in_flight(lambda: made.update(early=new_measure(early).summons_id)):  # lower event id, committed last
         with transaction.atomic():
-            _new_measure(late, 900_002)
+            made["late"] = new_measure(late).summons_id
         replica.refresh()  # a writer is in flight: only what is committed, and the replica remembers the gap
-        assert [m.summons_id for m in replica.measures("10000000209")] == [900_002]
+        assert [m.summons_id for m in replica.measures("10000000209")] == [made["late"]]
         assert replica.measures("10000000100") == ()
     replica.refresh()
-    assert [m.summons_id for m in replica.measures("10000000100")] == [900_001]
+    assert [m.summons_id for m in replica.measures("10000000100")] == [made["early"]]
 
 
 def test_a_new_replica_is_not_used_until_no_writer_is_in_flight(world):

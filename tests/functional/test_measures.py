@@ -115,6 +115,8 @@ def test_the_person_is_told_in_the_account_and_by_email_when_applied_and_lifted(
     messages = notify.messages_of(Measure.objects.get().person_id)
     assert [m["topic"] for m in messages] == ["measure.lifted", "measure.applied"]
     assert messages[0]["lifted_on"] == "2026-03-05" and "53-FZ" in messages[1]["legal_basis"]
+    assert messages[1]["effective_from"] == "2026-03-02" and messages[1]["summons_number"] == summons.number
+    assert messages[0]["reason"] == "summons excused on 2026-03-05" and messages[0]["kind"] == "exit_ban"
     from email.header import decode_header, make_header
 
     told = [m for m in received if "личном кабинете" in str(make_header(decode_header(m["Subject"])))]

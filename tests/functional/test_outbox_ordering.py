@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from muster.events.models import Event
 from muster.events.outbox import hold_for_writing
-from muster.measures.models import Measure
+from muster.measures.models import LegalBasis, Measure
 from muster.partners import feed, keys
 from muster.partners.models import FeedEntry
 from muster.registry.models import Person
@@ -20,7 +20,7 @@ from muster.registry.models import Person
 
 def _measure_event(person: Person, summons_id: int) -> None:
     m = Measure.objects.create(person=person, summons_id=summons_id, kind="exit_ban", status="active",
-                               legal_basis="x", effective_from=date(2026, 3, 2), policy_version="v")
+                               basis=LegalBasis.objects.get(text="x"), effective_from=date(2026, 3, 2), policy_version="v")
     Event.objects.create(type="measure.applied", person=person, summons_id=summons_id, measure_id=m.pk,
                          payload={"kind": "exit_ban", "summons_number": summons_id * 100 + 97},
                          occurred_at=timezone.now())
@@ -32,6 +32,7 @@ def test_publishing_waits_for_writers_in_flight_so_no_event_is_skipped(packs):
         pytest.skip("SQLite has one writer at a time: the case cannot arise")
     keys.add("Border", ["exit_ban"], "", actor="t")
     person = Person.objects.create(national_id="10000000100", sex="M", birth_date=date(2000, 1, 1))
+    LegalBasis.objects.create(text="x")  # before the writers: a new text would make one wait for the other
     inserted, release = threading.Event(), threading.Event()
 
     def slow_writer():

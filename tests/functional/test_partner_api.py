@@ -99,6 +99,11 @@ def test_feed_is_ordered_gapless_scoped_and_pages(world):
     assert {e["type"] for e in everything} == {"measure.applied"}
     assert {e["data"]["kind"] for e in everything} == {"credit_ban"}
     assert {e["data"]["national_id"] for e in everything} == set(world["ids"])
+    for e in everything:  # what the measure keeps for good is read from its row
+        m = Measure.objects.select_related("basis").get(pk=e["data"]["measure_id"])
+        assert (e["data"]["effective_from"], e["data"]["legal_basis"], e["data"]["summons_number"]) == (
+            m.effective_from.isoformat(), m.legal_basis, format_summons_number(Summons.objects.get(pk=m.summons_id).number))
+        assert m.kind == "credit_ban" and "53-FZ" in m.legal_basis and m.person.national_id == e["data"]["national_id"]
 
 
 def test_a_lift_reaches_the_feed_and_the_check_the_same_day(world):

@@ -22,6 +22,9 @@ from muster.rules.policy import Pack
 
 _pack_cache: tuple[float, Pack] | None = None
 PACK_TTL_SECONDS = 60.0
+# A person's measures, through their summonses (muster.measures.models says why), with the legal basis.
+_MEASURES_OF_P = ("JOIN notices_summons s ON s.person_id = p.id JOIN measures_measure m ON m.summons_id = s.id "
+                  "JOIN measures_legalbasis b ON b.id = m.basis_id")
 
 
 def pack() -> Pack:
@@ -46,9 +49,9 @@ def active_measures(caller: Caller, national_id: str) -> dict[str, Any]:
     kinds = sorted(caller.kinds) or [""]
     marks = ", ".join(["%s"] * len(kinds))
     purpose = f"measures check ({', '.join(kinds)})"
-    select = (f"SELECT m.id, m.kind, m.effective_from, m.legal_basis, m.summons_id FROM person p "
-              f"JOIN measures_measure m ON m.person_id = p.id WHERE m.status = 'active' AND m.kind IN ({marks}) "
-              f"AND m.effective_from <= %s ORDER BY m.effective_from, m.id")
+    select = (f"SELECT m.id, m.kind, m.effective_from, b.text, m.summons_id FROM person p {_MEASURES_OF_P} "
+              f"WHERE m.status = 'active' AND m.kind IN ({marks}) AND m.effective_from <= %s "
+              f"ORDER BY m.effective_from, m.id")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s), "
@@ -109,8 +112,8 @@ def check(key: str, national_id: str) -> dict[str, Any]:
             "logged AS (INSERT INTO audit_partnerread (at, partner, person_id, purpose) "
             "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
             "FROM jsonb_array_elements_text(caller.kinds) x) || ')' FROM caller, person) "
-            "SELECT m.id, m.kind, m.effective_from, m.legal_basis, m.summons_id FROM caller "
-            "LEFT JOIN (person JOIN measures_measure m ON m.person_id = person.id AND m.status = 'active' "
+            "SELECT m.id, m.kind, m.effective_from, b.text, m.summons_id FROM caller "
+            "LEFT JOIN (person p " + _MEASURES_OF_P + " AND m.status = 'active' "
             "AND m.effective_from <= %s) ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id",
             [parsed[0], parsed[1], normalised, now, today], prepare=True)
         rows = cur.fetchall()

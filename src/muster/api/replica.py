@@ -70,8 +70,10 @@ def key_of(digest: str, partner: str, kinds: Any) -> Key:
     return Key(digest, partner, kinds, f"measures check ({', '.join(sorted(kinds))})")
 
 
-_MEASURES = ("SELECT p.national_id, m.id, m.kind, m.effective_from, m.legal_basis, m.summons_id "
-             "FROM measures_measure m JOIN registry_person p ON p.id = m.person_id WHERE m.status = 'active' ")
+_MEASURES = ("SELECT p.national_id, m.id, m.kind, m.effective_from, b.text, m.summons_id "
+             "FROM measures_measure m JOIN registry_person p ON p.id = m.person_id "
+             "JOIN measures_legalbasis b ON b.id = m.basis_id WHERE m.status = 'active' ")
+_OF_PEOPLE = "AND m.summons_id IN (SELECT id FROM notices_summons WHERE person_id = ANY(%s))"  # by summons_person
 _ORDER = " ORDER BY p.national_id, m.effective_from, m.id"
 
 
@@ -149,7 +151,7 @@ class Replica:
         ids = sorted(person_ids)
         for start in range(0, len(ids), 50_000):
             chunk = ids[start:start + 50_000]
-            found = _group(conn.execute(_MEASURES + "AND m.person_id = ANY(%s)" + _ORDER, [chunk]))
+            found = _group(conn.execute(_MEASURES + _OF_PEOPLE + _ORDER, [chunk]))
             national_ids = [nid for (nid,) in conn.execute(
                 "SELECT national_id FROM registry_person WHERE id = ANY(%s)", [chunk])]
             people = dict(self.people)  # replace, not mutate: request threads read without a lock

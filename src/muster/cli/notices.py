@@ -164,7 +164,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
                               for d in s.deliveries.order_by("id")]
         data["measures"] = [{"kind": m.kind, "status": m.status, "effective_from": m.effective_from,
                              "lifted_on": m.lifted_on, "reason": m.lift_reason or None, "legal_basis": m.legal_basis}
-                            for m in s.measures.order_by("id")]
+                            for m in s.measures.select_related("basis").order_by("id")]
         if as_json:
             emit_json(data)
         else:

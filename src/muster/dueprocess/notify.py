@@ -42,6 +42,14 @@ def _email(topic: str) -> tuple[str, str]:
     return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
 
 
+def _details() -> str:
+    """What the account shows: the measure's lasting facts from its row, then what the event says
+    (the day it was lifted and why)."""
+    facts = sql.json_object({"kind": "m.kind", "effective_from": "m.effective_from", "legal_basis": "b.text",
+                             "summons_number": sql.number_from_id("e.summons_id")})
+    return f"({facts} || e.payload)" if sql.is_postgres() else f"json_patch({facts}, e.payload)"
+
+
 def make_messages(now: datetime) -> int:
     """One message per new measure event, for the person it concerns. Returns how many."""
     with outbox.new_events(MessageCursor) as (cur, after, upto):
@@ -50,9 +58,10 @@ def make_messages(now: datetime) -> int:
         cur.execute(
             "INSERT INTO dueprocess_personmessage (person_id, event_id, topic, details, created_at, "
             "email_state, attempts, next_attempt_at, last_error) "
-            "SELECT e.person_id, e.id, e.type, e.payload, %s, "
+            f"SELECT e.person_id, e.id, e.type, {_details()}, %s, "
             "CASE WHEN p.email IS NULL OR p.email = '' THEN 'none' ELSE 'queued' END, 0, %s, '' "
             "FROM events_event e JOIN registry_person p ON p.id = e.person_id "
+            "JOIN measures_measure m ON m.id = e.measure_id JOIN measures_legalbasis b ON b.id = m.basis_id "
             "WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s)",
             [sql.dt(now), sql.dt(now), after, upto, *MEASURE_EVENTS])
         return int(cur.rowcount)

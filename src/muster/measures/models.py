@@ -3,15 +3,43 @@
 from django.db import models
 
 
+class LegalBasis(models.Model):
+    """The text of a legal basis, stored once and named by every measure that rests on it.
+
+    A policy version gives each measure kind its legal basis; a campaign applies it to a
+    million people. Kept as a row of its own, the text is as it was when the measure was
+    applied (a later edit of a policy file makes a new row, not a changed one), and the
+    measures and their ledger events stay narrow."""
+
+    text = models.TextField(unique=True)
+
+    class Meta:
+        verbose_name_plural = "legal bases"
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def ids_for(cls, texts: list[str]) -> dict[str, int]:
+        """The row of each text, created if new (safe against a concurrent writer)."""
+        wanted = set(texts)
+        cls.objects.bulk_create([cls(text=t) for t in sorted(wanted)], ignore_conflicts=True)
+        return dict(cls.objects.filter(text__in=wanted).values_list("text", "id"))
+
+
 class Measure(models.Model):
-    # Indexed by the composite indexes below (person first, summons first), not on their own.
+    # A person's measures are found through their summonses (summons_person, then
+    # one_measure_kind_per_summons): an index on the person here would cost every batch of a
+    # million measures a sixth of its time and spare the reader nothing it needs.
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                db_index=False, related_name="measures")
     summons = models.ForeignKey("notices.Summons", on_delete=models.PROTECT, db_constraint=False,
                                 db_index=False, related_name="measures")
     kind = models.CharField(max_length=40)
-    status = models.CharField(max_length=12)  # pending (officer sign-off) | active | suspended | lifted
-    legal_basis = models.TextField()
+    status = models.CharField(max_length=12)  # pending (officer sign-off) | active | suspended | lifted | declined
+    # Legal bases are never deleted (PROTECT through the ORM); no per-row check at commit.
+    basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, db_constraint=False, db_index=False,
+                              related_name="+")
     effective_from = models.DateField()
     lifted_on = models.DateField(null=True, blank=True)
     lift_reason = models.CharField(max_length=200, blank=True)
@@ -20,7 +48,13 @@ class Measure(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["summons", "kind"], name="one_measure_kind_per_summons")]
-        indexes = [models.Index(fields=["person", "status"], name="measure_person_status")]
+        # The officers' sign-off queue: small, and empty for kinds that need no sign-off.
+        indexes = [models.Index(fields=["effective_from", "id"], name="measure_pending",
+                                condition=models.Q(status="pending"))]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.status})"
+
+    @property
+    def legal_basis(self) -> str:
+        return self.basis.text

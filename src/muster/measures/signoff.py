@@ -51,17 +51,19 @@ def show(national_id: str, pack_code: str, *, actor: str) -> list[dict[str, Any]
     with transaction.atomic():
         trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose="measures show")
     triggers = _triggers(pack_code)
-    return [_row(m, triggers) for m in Measure.objects.filter(person=person).order_by("effective_from", "id")]
+    return [_row(m, triggers) for m in Measure.objects.filter(summons__person=person)
+            .select_related("basis").order_by("effective_from", "id")]
 
 
 def pending(pack_code: str) -> list[dict[str, Any]]:
     """The sign-off queue, oldest first (no personal data beyond the summons number)."""
     triggers = _triggers(pack_code)
-    return [_row(m, triggers) for m in Measure.objects.filter(status="pending").order_by("effective_from", "id")]
+    return [_row(m, triggers) for m in Measure.objects.filter(status="pending")
+            .select_related("basis").order_by("effective_from", "id")]
 
 
 def _pending(measure_id: int) -> Measure:
-    measure = Measure.objects.select_for_update().filter(pk=measure_id).first()
+    measure = Measure.objects.select_for_update(of=("self",)).select_related("basis").filter(pk=measure_id).first()
     if measure is None:
         raise LookupError(f"no measure {measure_id}")
     if measure.status != "pending":
@@ -80,9 +82,7 @@ def sign(measure_id: int, at: datetime, pack_code: str, *, actor: str) -> dict[s
         measure.save(update_fields=["status", "effective_from"])
         Event.objects.create(type="measure.applied", person_id=measure.person_id, summons_id=measure.summons_id,
                              measure_id=measure.pk, occurred_at=at,
-                             payload={"kind": measure.kind, "effective_from": measure.effective_from.isoformat(),
-                                      "summons_number": summons_number(measure.summons_id),
-                                      "legal_basis": measure.legal_basis, "signed_by": actor})
+                             payload={"kind": measure.kind, "signed_by": actor})
         trail.record(actor, "measure.sign", "measure", str(measure.pk), person_id=measure.person_id,
                      purpose=f"{measure.kind} signed off")
     return _row(measure, _triggers(pack_code))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from muster import sql
 from muster.audit import trail
 from muster.events.outbox import hold_for_writing
-from muster.measures.applying import apply_measures
+from muster.measures.applying import apply_measures, record_bases
 from muster.notices.models import Campaign, Run
 from muster.notices.tick import TICK_LOCK
 from muster.policy import loader
@@ -195,6 +195,7 @@ def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
     result.dry_run = False
     pack, version, placed_on, window = _context(campaign, now)
     run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
+    record_bases(version)
     with connection.cursor() as cur:
         sql.batch_settings(cur)
         result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
@@ -231,9 +232,7 @@ def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, r
     where = "s.issue_run = %s" + sql.shard_filter("s.id", shard)
     deliveries = _queue_deliveries(cur, version, now, run_id, where)
     placed = _placement_events(cur, campaign, now, run_id, where)
-    # The run's summonses are new and each is filled once: none has a measure yet, so no check for one.
-    measures, applied = apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, now,
-                                       fresh=True)
+    measures, applied = apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, now)
     return {"deliveries": deliveries, "measures": measures, "events": placed + applied}
 
 

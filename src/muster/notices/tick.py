@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from muster import sql
 from muster.audit import trail
-from muster.measures.applying import apply_measures
+from muster.measures.applying import apply_measures, record_bases
 from muster.notices import dispatch
 from muster.notices.models import Run
 from muster.policy import loader
@@ -85,6 +85,8 @@ def _tick_in_shards(now: datetime, actor: str) -> Counter[str]:
     with sql.session_lock(TICK_LOCK):
         with transaction.atomic(), connection.cursor() as cur:
             run = _start(now, actor)
+            for version, _, _ in _versions(cur, now):
+                record_bases(version)
             cuts = sql.id_cuts(cur, "status IN ('placed', 'served')", [])
         for part in sql.fan_out(lambda shard: _shard(run.pk, now, shard), sql.shards_from(cuts)):
             counts.update(part)
@@ -99,12 +101,18 @@ def _shard(run_id: int, now: datetime, shard: sql.Shard | None) -> Counter[str]:
     counts: Counter[str] = Counter()
     with connection.cursor() as cur:
         sql.batch_settings(cur)
-        for pack_code, version_code in _open_versions(cur):
-            pack = loader.get_pack(pack_code)
-            version = next(v for v in pack.versions if v.code == version_code)
-            today = today_in(pack, now)
+        for version, pack_code, today in _versions(cur, now):
             counts.update(_advance(cur, version, pack_code, today, now, run_id, shard))
     return counts
+
+
+def _versions(cur: Any, now: datetime) -> list[tuple[PolicyVersion, str, Any]]:
+    """(policy version, pack code, today in the pack's time zone) for each version that has work."""
+    found = []
+    for pack_code, version_code in _open_versions(cur):
+        pack = loader.get_pack(pack_code)
+        found.append((next(v for v in pack.versions if v.code == version_code), pack_code, today_in(pack, now)))
+    return found
 
 
 def _open_versions(cur: Any) -> list[tuple[str, str]]:
