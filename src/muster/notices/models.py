@@ -79,7 +79,10 @@ class Summons(models.Model):
     class Meta:
         verbose_name_plural = "summonses"
         constraints = [models.UniqueConstraint(fields=["campaign", "person"], name="one_summons_per_campaign")]
-        indexes = [models.Index(fields=["status", "appearance_date"], name="summons_status_appearance"),
+        # The engine looks up open summonses only; a summons that closes or is missed leaves this
+        # index rather than taking a new entry in it.
+        indexes = [models.Index(fields=["status", "appearance_date"], name="summons_open",
+                                condition=models.Q(status__in=["placed", "served"])),
                    models.Index(fields=["issue_run"], name="summons_issue_run"),
                    models.Index(fields=["changed_run"], name="summons_changed_run",
                                 condition=models.Q(changed_run__isnull=False)),
