@@ -12,6 +12,7 @@ from muster.rules.toml_reader import PolicyError
 
 RU_DIR = builtin_packs_dir() / "ru"
 VERSION_2024 = (RU_DIR / "policies" / "2024-01-01.toml").read_text(encoding="utf-8")
+EXIT_BAN_BASIS = next(line for line in VERSION_2024.splitlines() if line.startswith('legal_basis = "Federal Law 53-FZ Art. 7.1'))
 
 
 def test_ru_pack_has_four_versions_and_all_federal_subjects():
@@ -89,6 +90,10 @@ def _problems(path: Path) -> str:
         ("max_age = 30", "max_age = 10", "key 'eligibility.max_age': must be greater than min_age"),
         ("[version]", "[version]\n[version.extra]", "unknown key"),
         ("grace_days = 20", "grace_days = -1", "must be at least 0"),
+        (EXIT_BAN_BASIS, 'legal_basis = "  "', "key 'measures[0].legal_basis': must say what law the measure rests on"),
+        (EXIT_BAN_BASIS, 'legal_basis = "' + "z" * 1001 + '"',
+         "key 'measures[0].legal_basis': at most 1,000 characters (a citation of the law), got 1,001"),
+        (EXIT_BAN_BASIS, "legal_basis = 7", "key 'measures[0].legal_basis': expected a string"),
     ],
 )
 def test_bad_version_file_is_refused_with_file_and_key(tmp_path, old, new, expected):

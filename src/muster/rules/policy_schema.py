@@ -162,6 +162,10 @@ def _summons(t: TableReader) -> SummonsRules:
                         grace_days=grace or 0)
 
 
+# A legal basis is stored once per text and looked up by it (muster.measures.models.LegalBasis).
+MAX_LEGAL_BASIS = 1000
+
+
 def _measures(root: TableReader) -> tuple[MeasureRule, ...]:
     out = []
     seen: set[str] = set()
@@ -172,10 +176,16 @@ def _measures(root: TableReader) -> tuple[MeasureRule, ...]:
         if kind in seen:
             t.problem("kind", f"duplicate measure kind {kind!r}")
         seen.add(kind)
+        basis = t.req("legal_basis", str, "")
+        if isinstance(t.data.get("legal_basis"), str) and not basis.strip():
+            t.problem("legal_basis", "must say what law the measure rests on")
+        elif len(basis) > MAX_LEGAL_BASIS:
+            t.problem("legal_basis", f"at most {MAX_LEGAL_BASIS:,} characters (a citation of the law), "
+                                     f"got {len(basis):,}")
         out.append(MeasureRule(
             kind=kind,
             trigger=t.choice("trigger", MEASURE_TRIGGERS) or "",
-            legal_basis=t.req("legal_basis", str, ""),
+            legal_basis=basis,
             lifted_by=t.str_list("lifted_by", choices=MEASURE_LIFTS),
             officer_signoff=t.opt("officer_signoff", bool, False),
         ))
