@@ -70,7 +70,9 @@ def _tick_in_one(now: datetime, actor: str) -> Counter[str]:
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
         run = _start(now, actor)
-        counts.update(_shard(run.pk, now, None))
+        with connection.cursor() as cur:
+            versions = _versions(cur, now)
+        counts.update(_shard(run.pk, now, versions, None))
         _finish(run, counts, actor, now)
     return counts
 
@@ -85,23 +87,25 @@ def _tick_in_shards(now: datetime, actor: str) -> Counter[str]:
     with sql.session_lock(TICK_LOCK):
         with transaction.atomic(), connection.cursor() as cur:
             run = _start(now, actor)
-            for version, _, _ in _versions(cur, now):
+            versions = _versions(cur, now)
+            for version, _, _ in versions:
                 record_bases(version)
             cuts = sql.id_cuts(cur, "status IN ('placed', 'served')", [])
-        for part in sql.fan_out(lambda shard: _shard(run.pk, now, shard), sql.shards_from(cuts)):
+        for part in sql.fan_out(lambda shard: _shard(run.pk, now, versions, shard), sql.shards_from(cuts)):
             counts.update(part)
         with transaction.atomic():
             _finish(run, counts, actor, now)
     return counts
 
 
-def _shard(run_id: int, now: datetime, shard: sql.Shard | None) -> Counter[str]:
+def _shard(run_id: int, now: datetime, versions: list[tuple[PolicyVersion, str, Any]],
+           shard: sql.Shard | None) -> Counter[str]:
     """Every transition due at `now` for one shard of the summonses (None: all), in the caller's
-    transaction."""
+    transaction, for the policy versions that have work (found once, under the tick lock)."""
     counts: Counter[str] = Counter()
     with connection.cursor() as cur:
         sql.batch_settings(cur)
-        for version, pack_code, today in _versions(cur, now):
+        for version, pack_code, today in versions:
             counts.update(_advance(cur, version, pack_code, today, now, run_id, shard))
     return counts
 
