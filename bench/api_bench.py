@@ -44,11 +44,12 @@ SETUP = r"""
 import json, math, os, sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
 from muster import engine
-from muster.notices import campaigns, issuing
-from muster.notices.models import Summons
+from muster.campaigns import services as campaigns
+from muster.campaigns import issuing
+from muster.summons.models import Summons
 from muster.partners import keys
 from muster.policy import loader
 pack = loader.get_pack("ru")
@@ -60,8 +61,8 @@ campaign = campaigns.create(pack, campaigns.CampaignRequest(
     appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor="bench", today=date(2026, 3, 2))
 issuing.issue(campaign, datetime(2026, 3, 2, 9, tzinfo=msk), actor="bench")
 import time
-from muster.dueprocess import notify
-from muster.notices import tick
+from muster.delivery import messages as notify
+from muster.summons import tick
 from muster.partners import feed
 later = datetime(2026, 4, 25, 9, tzinfo=msk)
 for name, kinds in (("Border", ["exit_ban"]), ("Traffic", ["driving_ban", "vehicle_registration_ban"]),
@@ -73,8 +74,8 @@ t = time.perf_counter(); written = feed.publish(later); timing["publish_s"] = ti
 timing["published"] = sum(written.values())
 t = time.perf_counter(); timing["messages"] = notify.make_messages(later); timing["messages_s"] = time.perf_counter() - t
 # The backlog of "you have a notice" emails and SMS is not what this benchmark measures: mark it sent.
-from muster.dueprocess.models import PersonMessage
-from muster.notices.models import Delivery
+from muster.delivery.models import PersonMessage
+from muster.delivery.models import Delivery
 Delivery.objects.filter(channel__in=("email", "sms"), state="queued").update(state="sent", next_attempt_at=None)
 PersonMessage.objects.filter(email_state="queued").update(email_state="sent", next_attempt_at=None)
 kinds = sorted({m.kind for v in pack.versions for m in v.measures})
@@ -86,11 +87,11 @@ print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"],
 
 LIFT = r"""
 import os, sys, time
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
 from django.utils import timezone
-from muster.notices import outcomes
-from muster.notices.models import Summons
+from muster.summons import outcomes
+from muster.summons.models import Summons
 from muster.rules.notice_numbers import format_summons_number, summons_number
 ids = list(Summons.objects.filter(status="missed").order_by("id").values_list("id", flat=True)[:int(sys.argv[1])])
 for sid in ids:
@@ -120,7 +121,7 @@ def ensure_wrk() -> str:
 
 
 def muster(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run([PY, "-m", "muster.cli.main", *args], env=env, check=True, capture_output=True,
+    return subprocess.run([PY, "-m", "muster.interfaces.cli.main", *args], env=env, check=True, capture_output=True,
                           text=True).stdout
 
 
@@ -193,7 +194,7 @@ def webhook_lag(env: dict[str, str], lifts: int) -> dict[str, float]:
     Receiver.arrivals = []
     muster(["partner", "add", "Border hook", "--kinds", "exit_ban", "--webhook",
             f"http://127.0.0.1:{server.server_port}/hook"], env)
-    worker = subprocess.Popen([PY, "-m", "muster.cli.main", "worker", "--interval", "0.5"], env=env,
+    worker = subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "worker", "--interval", "0.5"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         subprocess.run([PY, "-c", LIFT, str(lifts), "0.05"], env=env, check=True, capture_output=True)
@@ -248,7 +249,7 @@ def main() -> None:
         script = work / "measures.lua"
         script.write_text(WRK_SCRIPT % {"ids": ids_file, "key": setup["api_key"]})
         api_port, bare_port = 18431, 18432
-        procs.append(subprocess.Popen([PY, "-m", "muster.cli.main", "serve", "--port", str(api_port),
+        procs.append(subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "serve", "--port", str(api_port),
                                        "--workers", "2"], env=served, stderr=subprocess.DEVNULL))
         procs.append(subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{bare_port}", "--workers", "2",
                                        "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",

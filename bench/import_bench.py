@@ -34,7 +34,7 @@ COLUMNS = ("national_id, family_name, given_name, patronymic, sex, birth_date, d
 
 IMPORT_CHILD = """
 import json, os, sys, time
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
 from pathlib import Path
 from muster.policy import loader
@@ -97,7 +97,7 @@ def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[dict, in
 
 
 def muster(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run([PY, "-m", "muster.cli.main", *args], env=env, check=True, capture_output=True)
+    subprocess.run([PY, "-m", "muster.interfaces.cli.main", *args], env=env, check=True, capture_output=True)
 
 
 class Postgres:

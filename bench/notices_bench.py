@@ -36,10 +36,13 @@ import json, os, sys, time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
-from muster.notices import campaigns, issuing, letters, tick
-from muster.notices.models import Delivery
+from muster.campaigns import services as campaigns
+from muster.campaigns import issuing
+from muster.delivery import letters
+from muster.summons import tick
+from muster.delivery.models import Delivery
 from muster.policy import loader
 pack = loader.get_pack("ru")
 summonses, letters_wanted = int(sys.argv[1]), int(sys.argv[2])
@@ -89,7 +92,7 @@ print(json.dumps(out))
 
 
 def muster(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run([PY, "-m", "muster.cli.main", *args], env=env, check=True, capture_output=True)
+    subprocess.run([PY, "-m", "muster.interfaces.cli.main", *args], env=env, check=True, capture_output=True)
 
 
 def bench_pack(work: Path) -> Path:

@@ -67,7 +67,7 @@ def cli_run(packs):
     """Run a muster command in this process, against the test database."""
     from click.testing import CliRunner
 
-    from muster.cli.main import build
+    from muster.interfaces.cli.main import build
 
     runner = CliRunner()
 
@@ -86,7 +86,7 @@ def scratch_database_url(tmp_path):
         return
     import psycopg
 
-    from muster.config import parse_database_url
+    from muster.kernel.config import parse_database_url
 
     cfg = parse_database_url(url)
     name = f"muster_scratch_{uuid.uuid4().hex[:10]}"
@@ -103,7 +103,7 @@ def scratch_database_url(tmp_path):
 def muster_process(args: list[str], database_url: str, cwd: Path, env_extra: dict[str, str] | None = None,
                    **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "MUSTER_DATABASE_URL": database_url, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "muster.cli.main", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "muster.interfaces.cli.main", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, **kw)
 
 

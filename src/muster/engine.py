@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from muster.dueprocess import notify
-from muster.notices import tick
+from muster.delivery import messages as notify
 from muster.partners import feed, webhooks
+from muster.summons import tick
 
 OUTBOX_KEYS = ("feed_entries", "messages", "message_email_sent", "message_email_retried",
                "message_email_failed", "webhooks_delivered", "webhooks_retried", "webhooks_dead")

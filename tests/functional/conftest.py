@@ -9,12 +9,14 @@ import pytest
 from django.utils import timezone
 
 from muster import engine
-from muster.events.models import Event
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.campaigns.models import Campaign
+from muster.ledger.models import Event
 from muster.measures.models import LegalBasis, Measure
-from muster.notices import campaigns, issuing
-from muster.notices.models import Campaign, Summons
 from muster.partners import keys
 from muster.registry.models import Person
+from muster.summons.models import Summons
 from tests.conftest import at
 
 NOW = at("2026-03-02")

@@ -38,7 +38,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path, sc
     key = json.loads(run("partner", "add", "Border", "--kinds", "exit_ban,credit_ban", "--json"))["api_key"]
     port = _free_port()
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
-    server = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),
                                "--workers", "2"], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

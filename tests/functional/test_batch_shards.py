@@ -10,11 +10,14 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection, transaction
 
-from muster import sql
-from muster.events.models import Event
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery
+from muster.kernel import db as sql
+from muster.ledger.models import Event
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, tick
-from muster.notices.models import Delivery, Run, Summons
+from muster.summons import tick
+from muster.summons.models import Run, Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -23,19 +23,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from muster.api import checks
-from muster.api.readlog import ReadLog, replay
-from muster.api.replica import Replica
-from muster.api.replicated import Serving, connect, connection_params
 from muster.audit.models import PartnerRead
-from muster.events.outbox import hold_for_writing
+from muster.audit.spool import ReadLog, replay
+from muster.ledger.outbox import hold_for_writing
+from muster.measures import checks
 from muster.measures.models import LegalBasis
-from muster.notices import outcomes, tick
-from muster.notices.models import Summons
+from muster.measures.replica import Replica
+from muster.measures.serving import Serving, connect, connection_params
 from muster.partners import keys
 from muster.registry.models import Person
 from muster.rules.national_id import snils_check_digits
 from muster.rules.notice_numbers import format_summons_number, summons_number
+from muster.summons import outcomes, tick
+from muster.summons.models import Summons
 from tests.functional.conftest import new_measure
 from tests.functional.test_processes import _free_port
 
@@ -72,7 +72,7 @@ def from_replica(serving: Serving, key: str, national_id: str):
 
 
 def test_the_tick_lock_is_the_one_the_replica_tries():
-    from muster.api import replica
+    from muster.measures import replica
 
     assert replica.TICK_LOCK == tick.TICK_LOCK
 
@@ -97,7 +97,7 @@ def test_the_served_bytes_are_what_json_dumps_writes_for_the_answer(world, serve
     person = Person.objects.get(national_id=world["ids"][1])
     new_measure(person, 'Статья 7 «ограничения», "quoted" \\ and a tab\t', date(2026, 3, 3))
     served.replica.refresh()
-    monkeypatch.setattr("muster.api.replicated._serving", served)
+    monkeypatch.setattr("muster.measures.serving._serving", served)
     for key in (world["border"], world["bureau"]):
         for national_id in world["ids"]:
             served_bytes = checks.from_memory(key, national_id)
@@ -230,7 +230,7 @@ import json, os, signal, sys
 from datetime import datetime, timezone
 from pathlib import Path
 import psycopg
-from muster.api.readlog import ReadLog
+from muster.audit.spool import ReadLog
 params, spool, ids = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
 log = ReadLog(lambda: psycopg.connect(**params), spool)
 for nid in ids[:3]:
@@ -266,7 +266,7 @@ def test_the_served_check_uses_the_replica_and_follows_a_lift(world, tmp_path):
     database = os.environ["MUSTER_DATABASE_URL"].rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
     env = {**os.environ, "MUSTER_DATABASE_URL": database, "MUSTER_CHECK_REPLICA_INTERVAL": "0.2",
            "MUSTER_ALLOWED_HOSTS": "127.0.0.1", "MUSTER_SPOOL_DIR": str(tmp_path / "spool")}
-    server = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),
                                "--workers", "1"], env=env, stderr=subprocess.PIPE)
     summons = Summons.objects.filter(status="missed").select_related("person").first()
     url = f"http://127.0.0.1:{port}/api/v1/measures/{summons.person.national_id}"

@@ -11,8 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from muster.notices import campaigns, issuing, tick
-from muster.notices.models import Delivery, DeliveryEvent
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.summons import tick
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +132,7 @@ def test_sms_gateway_answering_5xx_is_retried(settings, sms_gateway, issued):
 
 
 def test_sms_gateway_timing_out_is_retried(settings, sms_gateway, issued, monkeypatch):
-    from muster.notices import channels
+    from muster.delivery import ports as channels
 
     settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
     monkeypatch.setattr(channels.HttpSms, "timeout", 0.5)

@@ -9,8 +9,8 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
 
-from muster.api.fastpath import MeasuresFastPath
 from muster.audit.trail import reads_of
+from muster.interfaces.partner_api.fastpath import MeasuresFastPath
 from muster.registry.models import Person
 
 pytestmark = pytest.mark.django_db

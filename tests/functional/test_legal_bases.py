@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from muster import engine
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
 from muster.measures.models import LegalBasis, Measure
-from muster.notices import campaigns, issuing
 from tests.conftest import at
 
 NOW = at("2026-03-02")

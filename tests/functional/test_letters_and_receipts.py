@@ -8,8 +8,11 @@ from datetime import date
 
 import pytest
 
-from muster.notices import campaigns, issuing, tick
-from muster.notices.models import Delivery, Summons
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery
+from muster.summons import tick
+from muster.summons.models import Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

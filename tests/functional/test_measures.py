@@ -9,15 +9,17 @@ from datetime import date
 import pytest
 
 from muster import engine
-from muster.dueprocess import notify
-from muster.dueprocess.models import PersonMessage
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery import messages as notify
+from muster.delivery.models import PersonMessage
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, outcomes
-from muster.notices.models import Summons
 from muster.partners import keys
 from muster.partners.models import FeedEntry
 from muster.policy import loader
 from muster.rules.notice_numbers import format_summons_number
+from muster.summons import outcomes
+from muster.summons.models import Summons
 from tests.conftest import REPO, at, snils
 from tests.functional.test_delivery_channels import smtp_server  # noqa: F401 - a fixture
 

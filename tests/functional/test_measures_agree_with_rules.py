@@ -9,14 +9,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from muster.events.models import Event
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.ledger.models import Event
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, outcomes, tick
-from muster.notices.models import Delivery, DeliveryEvent, Run, Summons
 from muster.rules.delivery import DeliveryEvent as PureEvent
 from muster.rules.delivery import service
 from muster.rules.notice_numbers import format_summons_number
 from muster.rules.outcomes import OUTCOMES, measures_of_summons
+from muster.summons import outcomes, tick
+from muster.summons.models import Run, Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from muster.events.models import Event
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.ledger.models import Event
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, outcomes, tick
-from muster.notices.models import Summons
 from muster.rules.notice_numbers import format_summons_number, parse_summons_number
+from muster.summons import outcomes, tick
+from muster.summons.models import Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

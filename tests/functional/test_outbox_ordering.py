@@ -10,8 +10,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from muster.events.models import Event
-from muster.events.outbox import hold_for_writing
+from muster.ledger.models import Event
+from muster.ledger.outbox import hold_for_writing
 from muster.measures.models import LegalBasis, Measure
 from muster.partners import feed, keys
 from muster.partners.models import FeedEntry

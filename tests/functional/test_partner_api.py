@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from muster import engine
 from muster.audit.trail import reads_of
 from muster.measures.models import Measure
-from muster.notices import outcomes
-from muster.notices.models import Summons
 from muster.partners import keys
 from muster.registry.models import Observation, Person
 from muster.rules.notice_numbers import format_summons_number
+from muster.summons import outcomes
+from muster.summons.models import Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

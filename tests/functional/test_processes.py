@@ -28,7 +28,7 @@ def test_killed_import_leaves_whole_state_and_rerun_completes(tmp_path, scratch_
     assert muster_process(["generate", "persons", "--count", "100000", "--seed", "9", "--out", str(data)],
                           scratch_database_url, tmp_path).returncode == 0
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
-    proc = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "import", "persons", str(data), "--json"],
+    proc = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "import", "persons", str(data), "--json"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(1.5)  # well inside the import (several seconds for 100k rows)
     proc.send_signal(signal.SIGKILL)
@@ -49,7 +49,7 @@ def test_serve_runs_a_real_server(tmp_path, scratch_database_url):
     assert muster_process(["init"], scratch_database_url, tmp_path).returncode == 0
     port = _free_port()
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
-    server = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "serve", "--port", str(port),
+    server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),
                                "--workers", "1"], cwd=tmp_path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -74,7 +74,7 @@ def test_serve_runs_a_real_server(tmp_path, scratch_database_url):
 
 def test_console_script_is_installed():
     exe = REPO / ".venv" / "bin" / "muster"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "muster.cli.main"]
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "muster.interfaces.cli.main"]
     out = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "import" in out.stdout
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
-from muster.api import readlog
-from muster.api.readlog import ReadLog
-from muster.api.replica import Replica, key_of
-from muster.api.replicated import Serving
+from muster.audit import spool as readlog
+from muster.audit.spool import ReadLog
+from muster.measures.replica import Replica, key_of
+from muster.measures.serving import Serving
 from muster.partners import keys
 
 
@@ -44,7 +44,7 @@ def test_while_the_database_is_away_rows_stay_and_the_check_stops_using_the_spoo
     serving = Serving(replica, log)
     today = date(2026, 3, 2)
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-    with caplog.at_level(logging.WARNING, logger="muster.api"):
+    with caplog.at_level(logging.WARNING, logger="muster.interfaces.partner_api"):
         for n in range(readlog.MAX_BATCHES_BEHIND + 1):
             assert not log.behind()
             assert serving.measures(("k1", keys._digest("secret")), f"{n:011d}", at, today) == []

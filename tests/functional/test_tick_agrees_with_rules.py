@@ -8,12 +8,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from muster.events.models import Event
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.ledger.models import Event
 from muster.measures.models import Measure
-from muster.notices import campaigns, issuing, tick
-from muster.notices.models import Delivery, DeliveryEvent, Run, Summons
 from muster.rules.delivery import DeliveryEvent as PureEvent
 from muster.rules.delivery import missed_from, service
+from muster.summons import tick
+from muster.summons.models import Run, Summons
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

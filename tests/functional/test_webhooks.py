@@ -13,7 +13,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from muster import engine
-from muster.notices import campaigns, issuing
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
 from muster.partners import feed, keys, webhooks
 from muster.partners.models import FeedEntry
 from tests.conftest import at
@@ -167,7 +168,7 @@ def test_a_dispatcher_killed_mid_run_loses_no_event(tmp_path, scratch_database_u
     run("campaign", "issue", "K", "--now", NOW.isoformat())
     run("partner", "add", "Border", "--kinds", "exit_ban", "--webhook", f"http://127.0.0.1:{server.server_port}/h")
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
-    proc = subprocess.Popen([sys.executable, "-m", "muster.cli.main", "webhooks", "send", "--now", NOW.isoformat()],
+    proc = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "webhooks", "send", "--now", NOW.isoformat()],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while len(rec.received) < count // 3 and time.monotonic() < deadline:

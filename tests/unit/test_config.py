@@ -1,6 +1,6 @@
 import pytest
 
-from muster.config import DEV_SECRET, ConfigError, load, parse_database_url
+from muster.kernel.config import DEV_SECRET, ConfigError, load, parse_database_url
 
 
 @pytest.mark.parametrize(

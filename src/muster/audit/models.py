@@ -46,7 +46,7 @@ class PartnerRead(models.Model):
 
 
 class SpoolFile(models.Model):
-    """How many lines of a partner-read spool file are in PartnerRead (muster.api.readlog), so a
+    """How many lines of a partner-read spool file are in PartnerRead (muster.audit.spool), so a
     file replayed after a crash adds only what its process had not written."""
 
     name = models.CharField(max_length=100, primary_key=True)

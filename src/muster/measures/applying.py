@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from muster import sql
+from muster.kernel import db as sql
 from muster.measures.models import LegalBasis
 from muster.rules.policy import PolicyVersion
 
@@ -30,7 +30,7 @@ def apply_measures(cur: Any, version: PolicyVersion, trigger: str, start: str, w
 
     The event names the measure and its kind. What never changes once a measure is in force (the
     day it takes effect, its legal basis, its summons) is read from the measure's row by those who
-    publish the event (muster.partners.feed, muster.dueprocess.notify)."""
+    publish the event (muster.partners.feed, muster.delivery.messages)."""
     rules = [r for r in version.measures if r.trigger == trigger]
     if not rules:
         return 0, 0

@@ -8,11 +8,11 @@ from typing import Any
 from django.db import transaction
 
 from muster.audit import trail
-from muster.events.models import Event
-from muster.events.outbox import hold_for_writing
+from muster.kernel.clock import today_in
+from muster.ledger.models import Event
+from muster.ledger.outbox import hold_for_writing
 from muster.measures.models import Measure
 from muster.policy import loader
-from muster.policy.clock import today_in
 from muster.registry import records
 from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.rules.outcomes import start_on_signing

@@ -6,7 +6,7 @@ measure event to the feed of every partner whose kinds include it, giving it
 the partner's next sequence number, so each partner's feed is numbered
 1, 2, 3, ... with no gaps and never changes once written.
 
-The ledger is read through muster.events.outbox, so no event is skipped.
+The ledger is read through muster.ledger.outbox, so no event is skipped.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from muster import sql
-from muster.events import outbox
-from muster.events.outbox import MEASURE_EVENTS
+from muster.kernel import db as sql
+from muster.ledger import outbox
+from muster.ledger.outbox import MEASURE_EVENTS
 from muster.partners.models import FeedEntry, Partner, Publication
 
 BIG_BATCH = 50_000

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from muster import sql
+from muster.kernel import db as sql
 from muster.registry.staging import STAGING
 from muster.rules.person_record import OBSERVED_FIELDS, PERSON_COLUMNS
 

@@ -1,0 +1,304 @@
+"""Issue a campaign's summonses: one set-based pass, safe to run again.
+
+Only people liable on the placement date are picked, in the order the policy
+sets, never twice for one campaign, and at most the district's quota. Each
+summons gets its number, an appearance date spread by the office's daily
+capacity, queued deliveries, its events, and the measures the policy starts
+on placement.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from muster.audit import trail
+from muster.campaigns.models import Campaign
+from muster.kernel import db as sql
+from muster.kernel.clock import today_in
+from muster.ledger.outbox import hold_for_writing
+from muster.measures.applying import apply_measures, record_bases
+from muster.policy import loader
+from muster.registry.liability_sql import reason_case
+from muster.rules.policy import Pack, PolicyVersion, version_in_force
+from muster.rules.schedule import Window, usable_window, window_problems
+from muster.summons.models import Run
+from muster.summons.tick import TICK_LOCK
+
+ISSUE_LOCK = 0x4D495353  # "MISS": with the campaign id, one issue run per campaign at a time
+_ORDER = {"oldest_first": "p.birth_date ASC", "youngest_first": "p.birth_date DESC",
+          "national_id": "p.national_id ASC"}
+
+
+class IssueError(ValueError):
+    """The campaign cannot be issued now; the message says why."""
+
+
+@dataclass
+class DistrictPlan:
+    district: str
+    quota: int
+    already_issued: int
+    available: int  # liable and not yet summoned for this campaign
+    room: int  # places left in the office's calendar within the window
+    issue: int = 0
+    shortfall_reasons: list[str] = field(default_factory=list)
+    not_liable: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"district": self.district, "quota": self.quota, "already_issued": self.already_issued,
+                "available": self.available, "room": self.room, "issue": self.issue,
+                "shortfall": self.quota - self.already_issued - self.issue,
+                "shortfall_reasons": self.shortfall_reasons, "not_liable": self.not_liable}
+
+
+@dataclass
+class IssueResult:
+    campaign: str
+    placed_on: date
+    policy_version: str
+    window: Window
+    dry_run: bool
+    districts: list[DistrictPlan]
+    issued: int = 0
+    deliveries: int = 0
+    measures: int = 0
+    events: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "placed_on": self.placed_on, "policy_version": self.policy_version,
+                "window": {"first": self.window.first, "last": self.window.last}, "dry_run": self.dry_run,
+                "issued": self.issued, "would_issue": sum(d.issue for d in self.districts),
+                "shortfall": sum(d.quota - d.already_issued - d.issue for d in self.districts),
+                "deliveries_queued": self.deliveries, "measures_applied": self.measures,
+                "events": self.events, "districts": [d.as_dict() for d in self.districts]}
+
+
+def _context(campaign: Campaign, now: datetime) -> tuple[Pack, PolicyVersion, date, Window]:
+    pack = loader.get_pack(campaign.pack_code)
+    placed_on = today_in(pack, now)
+    version = version_in_force(pack.versions, placed_on)
+    if version is None or version.summons is None:
+        raise IssueError(f"no policy of pack {pack.code} with summonses is in force on {placed_on}")
+    problems = window_problems(version, campaign.purpose, campaign.appear_from, campaign.appear_to)
+    if problems:
+        raise IssueError(f"the campaign window breaks policy {version.code}: " + "; ".join(problems))
+    window = usable_window(version, campaign.appear_from, campaign.appear_to, placed_on)
+    if window is None:
+        raise IssueError(f"no appearance date in {campaign.appear_from}..{campaign.appear_to} is usable for "
+                         f"summonses placed on {placed_on} under {version.code}")
+    return pack, version, placed_on, window
+
+
+def _candidates(pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
+                districts: list[str]) -> tuple[str, list[object]]:
+    """SQL for (person_id, district, rn): liable, not yet summoned, in selection order."""
+    case, case_params = reason_case(pack, placed_on)
+    order = ", ".join(_ORDER[k] for k in (version.campaigns.selection_order if version.campaigns else ())
+                      ) or "p.birth_date ASC"
+    if "p.national_id" not in order:
+        order += ", p.national_id ASC"
+    marks = ", ".join(["%s"] * len(districts))
+    return (f"SELECT p.id AS person_id, p.district AS district, "
+            f"ROW_NUMBER() OVER (PARTITION BY p.district ORDER BY {order}) AS rn "
+            f"FROM registry_person p WHERE p.district IN ({marks}) AND ({case}) = 'liable' "
+            f"AND NOT EXISTS (SELECT 1 FROM notices_summons s WHERE s.campaign_id = %s AND s.person_id = p.id)",
+            [*districts, *case_params, campaign.pk])
+
+
+def plan(campaign: Campaign, now: datetime) -> IssueResult:
+    """What an issue run at `now` would do, district by district, and why some are short."""
+    pack, version, placed_on, window = _context(campaign, now)
+    quotas = dict(campaign.districts.values_list("district", "quota"))
+    capacity = {d.code: d.daily_capacity for d in pack.districts}
+    districts = sorted(quotas)
+    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, districts)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT district, COUNT(*) FROM ({cand_sql}) c GROUP BY district", cand_params)
+        available = dict(cur.fetchall())
+        cur.execute("SELECT district, COUNT(*) FROM notices_summons WHERE campaign_id = %s GROUP BY district",
+                    [campaign.pk])
+        issued = dict(cur.fetchall())
+        case, case_params = reason_case(pack, placed_on)
+        marks = ", ".join(["%s"] * len(districts))
+        cur.execute(f"SELECT district, code, COUNT(*) FROM (SELECT p.district AS district, {case} AS code "
+                    f"FROM registry_person p WHERE p.district IN ({marks})) t WHERE code <> 'liable' "
+                    f"GROUP BY district, code", [*case_params, *districts])
+        reasons: dict[str, dict[str, int]] = {}
+        for district, code, n in cur.fetchall():
+            reasons.setdefault(district, {})[code] = n
+    plans = []
+    for district in districts:
+        done = issued.get(district, 0)
+        room = max(0, window.days * capacity[district] - done)
+        p = DistrictPlan(district, quotas[district], done, available.get(district, 0), room,
+                         not_liable=dict(sorted(reasons.get(district, {}).items())))
+        wanted = max(0, p.quota - done)
+        p.issue = min(wanted, p.available, room)
+        if p.issue < wanted:
+            if p.available < wanted:
+                p.shortfall_reasons.append(f"only {p.available} liable people not yet summoned")
+            if room < wanted:
+                p.shortfall_reasons.append(
+                    f"office capacity: {capacity[district]} a day leaves room for {room} more between "
+                    f"{window.first} and {window.last}")
+        plans.append(p)
+    return IssueResult(campaign.code, placed_on, version.code, window, True, plans)
+
+
+def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = False) -> IssueResult:
+    if dry_run or not sql.can_fan_out():
+        return _issue_in_one(campaign, now, actor=actor, dry_run=dry_run)
+    return _issue_in_shards(campaign, now, actor=actor)
+
+
+def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool) -> IssueResult:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:  # one issue run per campaign at a time
+                cur.execute("SELECT id FROM notices_campaign WHERE id = %s FOR UPDATE", [campaign.pk])
+        result = plan(campaign, now)
+        if dry_run:
+            return result
+        hold_for_writing()  # its measure events must not be skipped by a feed reading meanwhile
+        run, version = _place(campaign, now, actor, result)
+        with connection.cursor() as cur:
+            counts = _fill(cur, version, campaign, now, run.pk, None)
+        _finish(run, campaign, actor, result.placed_on, {"issued": result.issued, **counts}, result)
+    return result
+
+
+def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueResult:
+    """PostgreSQL, outside any transaction: the summonses are placed in one transaction, then their
+    deliveries, measures and events are written in sql.SHARDS id ranges at once, each in its own
+    transaction that also marks its shard done on the run. A run left unfinished by a crash is
+    completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
+    lock), so neither sees a summons without its deliveries, measures and events."""
+    with sql.session_lock(TICK_LOCK), sql.session_lock(ISSUE_LOCK, campaign.pk):
+        for unfinished in Run.objects.filter(kind="issue", campaign=campaign, finished_at__isnull=True):
+            _, version, placed_on, _ = _context(campaign, unfinished.now)
+            _complete(unfinished, version, campaign, actor, placed_on, None)
+        with transaction.atomic():
+            result = plan(campaign, now)
+            run, version = _place(campaign, now, actor, result, shards=True)
+        _complete(run, version, campaign, actor, result.placed_on, result)
+    return result
+
+
+def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
+           shards: bool = False) -> tuple[Run, PolicyVersion]:
+    """The run and its summonses, in the caller's transaction (with `shards`, and where to cut them)."""
+    result.dry_run = False
+    pack, version, placed_on, window = _context(campaign, now)
+    run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
+    record_bases(version)
+    with connection.cursor() as cur:
+        sql.batch_settings(cur)
+        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
+        sql.analyze(cur, "notices_summons")
+        if shards:
+            run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
+            run.save(update_fields=["counts"])
+    return run, version
+
+
+def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: str, placed_on: date,
+              result: IssueResult | None) -> None:
+    """Write the shards of `run` not yet done, then finish it."""
+    shards = sql.shards_from(run.counts["cuts"])
+
+    def one(item: tuple[int, sql.Shard]) -> None:
+        with connection.cursor() as cur:
+            counts = _fill(cur, version, campaign, run.now, run.pk, item[1])
+            cur.execute("UPDATE notices_run SET counts = counts || %s::jsonb WHERE id = %s",
+                        [json.dumps({f"shard{item[0]}": counts}), run.pk])
+
+    sql.fan_out(one, [(k, shard) for k, shard in enumerate(shards) if f"shard{k}" not in run.counts])
+    with transaction.atomic():
+        run.refresh_from_db()
+        parts = [run.counts[f"shard{k}"] for k in range(len(shards))]
+        counts = {key: sum(p[key] for p in parts) for key in ("deliveries", "measures", "events")}
+        _finish(run, campaign, actor, placed_on, {"issued": run.counts["issued"], **counts}, result)
+
+
+def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, run_id: int,
+          shard: sql.Shard | None) -> dict[str, int]:
+    """Deliveries, measures and events for the run's summonses (in one shard of them)."""
+    sql.batch_settings(cur)
+    where = "s.issue_run = %s" + sql.shard_filter("s.id", shard)
+    deliveries = _queue_deliveries(cur, version, now, run_id, where)
+    placed = _placement_events(cur, campaign, now, run_id, where)
+    measures, applied = apply_measures(cur, version, "placement", "s.placed_on", where, [run_id], run_id, now)
+    return {"deliveries": deliveries, "measures": measures, "events": placed + applied}
+
+
+def _finish(run: Run, campaign: Campaign, actor: str, placed_on: date, counts: dict[str, int],
+            result: IssueResult | None) -> None:
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    if result is not None:
+        result.deliveries, result.measures, result.events = (counts["deliveries"], counts["measures"],
+                                                             counts["events"])
+    trail.record(actor, "campaign.issue", "campaign", campaign.code,
+                 purpose=f"issued {counts['issued']} summonses placed on {placed_on} (run {run.pk})")
+
+
+def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
+                      window: Window, now: datetime, run_id: int) -> int:
+    districts = sorted(campaign.districts.values_list("district", flat=True))
+    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, districts)
+    position = "(COALESCE(i.n, 0) + c.rn - 1)"
+    appearance = sql.add_days("%s", f"{position} / d.daily_capacity")
+    cur.execute(
+        f"WITH issued AS (SELECT district, COUNT(*) AS n FROM notices_summons WHERE campaign_id = %s "
+        f"GROUP BY district), candidates AS ({cand_sql}) "
+        f"INSERT INTO notices_summons (campaign_id, person_id, district, placed_at, placed_on, appearance_date, "
+        f"status, served_how, served_evidence, closed_reason, policy_version, issue_run) "
+        f"SELECT %s, c.person_id, c.district, %s, %s, {appearance}, 'placed', '', '', '', %s, %s "
+        f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
+        f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
+        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s "
+        f"ORDER BY c.person_id",  # ids in person order: the rows keyed by person and by summons go in together
+        [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
+         campaign.pk, window.days])
+    # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
+    cur.execute("SELECT COUNT(*) FROM notices_summons WHERE issue_run = %s", [run_id])
+    return int(cur.fetchone()[0])
+
+
+def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int, where: str) -> int:
+    """Deliveries by the channel rules, in one pass: the electronic account for those who have
+    one, email and SMS notices where there is an address, and registered post for everyone
+    without an account (every summons gets at least one attempt through a channel personal to
+    the person)."""
+    assert version.summons is not None
+    allowed = set(version.summons.channels) | set(version.summons.notify_channels)
+    conditions = {"portal": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
+                  "sms": "p.phone IS NOT NULL", "post": "NOT (p.electronic_account IS TRUE)"}
+    channels = [c for c in version.summons.channel_order if c in allowed and c in conditions]
+    if not channels:
+        return 0
+    values = ", ".join(["(%s, %s)"] * len(channels))
+    pick = " OR ".join(f"(k.column1 = '{c}' AND {conditions[c]})" for c in channels)
+    cur.execute(
+        f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
+        f"provider_ref, last_error) SELECT s.id, s.person_id, k.column1, 'queued', 0, %s, '', '' "
+        f"FROM notices_summons s JOIN registry_person p ON p.id = s.person_id "
+        f"CROSS JOIN (VALUES {values}) AS k WHERE {where} AND ({pick}) ORDER BY s.id, k.column2",
+        [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
+    return int(cur.rowcount)
+
+
+def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:
+    payload = sql.json_object({"number": sql.number_from_id("s.id"), "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
+                               "appearance_date": sql.date_text("s.appearance_date")})
+    cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
+                f"SELECT 'summons.placed', s.person_id, s.id, {payload}, %s FROM notices_summons s "
+                f"WHERE {where} ORDER BY s.id", [campaign.code, sql.dt(now), run_id])
+    return int(cur.rowcount)

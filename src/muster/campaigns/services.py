@@ -1,0 +1,96 @@
+"""Create and read campaigns. Windows are checked against the policy in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+
+from muster.audit import trail
+from muster.campaigns.models import Campaign, CampaignDistrict
+from muster.kernel.clock import today_in
+from muster.rules.policy import Pack, version_in_force
+from muster.rules.schedule import window_problems
+from muster.summons.models import Summons
+
+
+class CampaignError(ValueError):
+    """A campaign request is invalid; the message names the field."""
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    code: str
+    purpose: str
+    districts: dict[str, int]
+    appear_from: date
+    appear_to: date
+    place: str
+    appear_time: time = time(9, 0)
+
+
+def create(pack: Pack, request: CampaignRequest, *, actor: str, today: date | None = None) -> Campaign:
+    today = today or today_in(pack)
+    version = version_in_force(pack.versions, today)
+    if version is None:
+        raise CampaignError(f"--pack: no policy of {pack.code} is in force on {today}")
+    problems = []
+    if not request.code.strip():
+        problems.append("--code: is empty")
+    if Campaign.objects.filter(code=request.code).exists():
+        problems.append(f"--code: campaign {request.code!r} exists already")
+    if not request.districts:
+        problems.append("--district: name at least one district as CODE:QUOTA")
+    known = pack.district_codes()
+    for code, quota in request.districts.items():
+        if code not in known:
+            problems.append(f"--district: unknown district {code!r} in pack {pack.code}")
+        if quota < 1:
+            problems.append(f"--district {code}: the quota must be at least 1")
+    if not request.place.strip():
+        problems.append("--place: is empty")
+    if request.appear_from <= today:
+        problems.append(f"--appear-from: {request.appear_from} is not after today ({today})")
+    problems += [f"window: {p}" for p in window_problems(version, request.purpose, request.appear_from,
+                                                          request.appear_to)]
+    if problems:
+        raise CampaignError("; ".join(problems))
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            code=request.code, purpose=request.purpose, pack_code=pack.code, policy_version=version.code,
+            place=request.place, appear_from=request.appear_from, appear_to=request.appear_to,
+            appear_time=request.appear_time, created_by=actor)
+        CampaignDistrict.objects.bulk_create(
+            CampaignDistrict(campaign=campaign, district=code, quota=quota)
+            for code, quota in sorted(request.districts.items()))
+        trail.record(actor, "campaign.create", "campaign", campaign.code, purpose=request.purpose)
+    return campaign
+
+
+def get(code: str) -> Campaign:
+    campaign = Campaign.objects.filter(code=code).first()
+    if campaign is None:
+        raise LookupError(f"no campaign {code!r}")
+    return campaign
+
+
+def describe(campaign: Campaign) -> dict[str, Any]:
+    """The campaign with its progress counts (no personal data)."""
+    by_status = dict(Summons.objects.filter(campaign=campaign).values_list("status")
+                     .annotate(n=Count("id")).values_list("status", "n"))
+    by_district = dict(Summons.objects.filter(campaign=campaign).values_list("district")
+                       .annotate(n=Count("id")).values_list("district", "n"))
+    return {
+        "code": campaign.code, "purpose": campaign.purpose, "pack": campaign.pack_code,
+        "policy_version": campaign.policy_version, "place": campaign.place,
+        "appear_from": campaign.appear_from, "appear_to": campaign.appear_to,
+        "appear_time": campaign.appear_time.strftime("%H:%M"),
+        "districts": [{"district": d.district, "quota": d.quota, "issued": by_district.get(d.district, 0)}
+                      for d in campaign.districts.order_by("district")],
+        "issued": sum(by_status.values()),
+        "status": {s: by_status.get(s, 0) for s in
+                   ("placed", "served", "appeared", "excused", "missed", "cancelled")},
+    }

@@ -1,0 +1,99 @@
+"""Tell people when a measure is applied to them and when it is lifted (SPEC 2.3).
+
+Messages are made set-based from the ledger (as partners' feeds are, under
+the same locks, so none is skipped), shown in the person's electronic
+account, and announced by email without details. Each email is settled in
+its own transaction: a crash re-sends at most one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from muster.delivery.models import MessageCursor, PersonMessage
+from muster.delivery.ports import SendFailed, email_port
+from muster.kernel import db as sql
+from muster.ledger import outbox
+from muster.ledger.outbox import MEASURE_EVENTS
+from muster.policy import loader
+from muster.rules.delivery import retry_delay
+
+# (subject, applied, lifted) in each language; the email says only that there is a message.
+EMAIL = {
+    "ru": ("Muster: новое сообщение в личном кабинете",
+           "К вам применена мера ограничения. В личном кабинете {url}/portal/ указано, какая, с какого дня, "
+           "на каком правовом основании и как её снять.",
+           "Мера ограничения в отношении вас снята. Подробности в личном кабинете {url}/portal/."),
+    "en": ("Muster: a message in your electronic account",
+           "A restriction has been applied to you. Your electronic account at {url}/portal/ "
+           "says which, from when, on what legal basis, and how it is lifted.",
+           "A restriction on you has been lifted. Your electronic account at {url}/portal/ has the details."),
+}
+
+
+def _email(topic: str) -> tuple[str, str]:
+    """The subject and body in the first language of the default pack."""
+    language = loader.get_pack(settings.MUSTER_DEFAULT_PACK).languages[0]
+    subject, applied, lifted = EMAIL.get(language, EMAIL["en"])
+    body = applied if topic == "measure.applied" else lifted
+    return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
+
+
+def _details() -> str:
+    """What the account shows: the measure's lasting facts from its row, then what the event says
+    (the day it was lifted and why)."""
+    facts = sql.json_object({"kind": "m.kind", "effective_from": "m.effective_from", "legal_basis": "b.text",
+                             "summons_number": sql.number_from_id("e.summons_id")})
+    return f"({facts} || e.payload)" if sql.is_postgres() else f"json_patch({facts}, e.payload)"
+
+
+def make_messages(now: datetime) -> int:
+    """One message per new measure event, for the person it concerns. Returns how many."""
+    with outbox.new_events(MessageCursor) as (cur, after, upto):
+        if upto is None:
+            return 0
+        cur.execute(
+            "INSERT INTO dueprocess_personmessage (person_id, event_id, topic, details, created_at, "
+            "email_state, attempts, next_attempt_at, last_error) "
+            f"SELECT e.person_id, e.id, e.type, {_details()}, %s, "
+            "CASE WHEN p.email IS NULL OR p.email = '' THEN 'none' ELSE 'queued' END, 0, %s, '' "
+            "FROM events_event e JOIN registry_person p ON p.id = e.person_id "
+            "JOIN measures_measure m ON m.id = e.measure_id JOIN measures_legalbasis b ON b.id = m.basis_id "
+            "WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s)",
+            [sql.dt(now), sql.dt(now), after, upto, *MEASURE_EVENTS])
+        return int(cur.rowcount)
+
+
+def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    due = (PersonMessage.objects.filter(email_state="queued", next_attempt_at__lte=now)
+           .select_related("person").order_by("next_attempt_at", "id")[:limit])
+    port = email_port()
+    for message in due:
+        subject, body = _email(message.topic)
+        try:
+            port.send(message.person.email, subject, body)
+        except SendFailed as exc:
+            message.attempts += 1
+            message.last_error = str(exc)[:300]
+            if exc.temporary and message.attempts < settings.MUSTER_DELIVERY_MAX_ATTEMPTS:
+                message.next_attempt_at = now + timedelta(seconds=retry_delay(message.attempts))
+                counts["message_email_retried"] += 1
+            else:
+                message.email_state, message.next_attempt_at = "failed", None
+                counts["message_email_failed"] += 1
+        else:
+            message.attempts += 1
+            message.email_state, message.next_attempt_at, message.last_error = "sent", None, ""
+            counts["message_email_sent"] += 1
+        message.save(update_fields=["attempts", "last_error", "email_state", "next_attempt_at"])
+    return counts
+
+
+def messages_of(person_id: int) -> list[dict[str, object]]:
+    """A person's messages, newest first, as the electronic account shows them."""
+    return [{"topic": m.topic, "at": m.created_at.isoformat(), **m.details}
+            for m in PersonMessage.objects.filter(person_id=person_id).order_by("-id")]

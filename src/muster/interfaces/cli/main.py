@@ -1,0 +1,55 @@
+"""The `muster` command line: one entry point for everything an operator scripts.
+
+Django is set up lazily, the first time a command needs the database, so
+`muster --help` and `muster policy check` stay fast and need no database.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import click
+
+from muster import __version__
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
+    import django
+
+    django.setup()
+
+
+def actor() -> str:
+    """Who is acting, for the audit trail: MUSTER_ACTOR or the operating-system user."""
+    return os.environ.get("MUSTER_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="muster")
+def cli() -> None:
+    """Muster: military-service registration and call-up notices, with due process built in."""
+
+
+_built = False
+
+
+def build() -> click.Group:
+    """Attach every command group to `cli` (once) and return it."""
+    global _built
+    if not _built:
+        from muster.interfaces.cli import notices, packs, partners, registry, server
+
+        for module in (packs, registry, notices, partners, server):
+            module.register(cli)
+        _built = True
+    return cli
+
+
+def main() -> None:
+    build()()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Commands for the database and jurisdiction packs: init, packs, policy."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from muster.interfaces.cli.main import setup_django
+from muster.interfaces.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, emit_json, fail, table
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def parse_datetime(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An ISO date-time; one without a zone is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO date-time such as 2026-03-01T09:00, got {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def date_option(*names: str, **kwargs: Any) -> Any:
+    """A --DATE option parsed as YYYY-MM-DD, with a clear error for a bad date."""
+    return click.option(*names, callback=_date, metavar="DATE", **kwargs)
+
+
+def initialise() -> dict[str, Any]:
+    """Migrate the database and install every pack found; safe to run again."""
+    setup_django()
+    from django.core.management import call_command
+
+    from muster.policy import loader
+    from muster.rules.toml_reader import PolicyError
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    installed, refused = [], []
+    for directory in loader.pack_dirs():
+        try:
+            pack, changed = loader.install(directory)
+            installed.append({"pack": pack.code, "versions": len(pack.versions), "changed": changed})
+        except PolicyError as exc:
+            refused.append({"pack": directory.name, "problems": [str(p) for p in exc.problems]})
+    return {"migrated": True, "packs": installed, "refused": refused}
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("init")
+    @json_option
+    def init_command(as_json: bool) -> None:
+        """Create or upgrade the database and install the jurisdiction packs. Idempotent."""
+        result = initialise()
+        if as_json:
+            emit_json(result)
+        else:
+            for p in result["packs"]:
+                state = "installed" if p["changed"] else "unchanged"
+                click.echo(f"pack {p['pack']}: {p['versions']} policy versions, {state}")
+        for r in result["refused"]:
+            for problem in r["problems"]:
+                click.secho(f"refused: {problem}", err=True, fg="red")
+        if result["refused"]:
+            raise SystemExit(EXIT_INVALID)
+
+    @cli.group("packs")
+    def packs_group() -> None:
+        """Jurisdiction packs."""
+
+    @packs_group.command("list")
+    @json_option
+    def packs_list(as_json: bool) -> None:
+        """List the installed packs and their policy versions."""
+        setup_django()
+        from muster.policy.models import PackRecord
+
+        data = [{"code": p.code, "name": p.name, "loaded_at": p.loaded_at,
+                 "versions": [{"code": v.code, "effective_from": v.effective_from,
+                               "effective_until": v.effective_until}
+                              for v in p.versions.order_by("position")]}
+                for p in PackRecord.objects.order_by("code")]
+        if as_json:
+            emit_json(data)
+            return
+        if not data:
+            click.echo("no packs installed; run 'muster init'")
+        for p in data:
+            click.echo(f"{p['code']}: {p['name']}")
+            for v in p["versions"]:
+                click.echo(f"  {v['effective_from']}  {v['code']}")
+
+    @cli.group("policy")
+    def policy_group() -> None:
+        """Policy versions: show the one in force, check a file."""
+
+    @policy_group.command("show")
+    @click.argument("pack_code", metavar="PACK")
+    @date_option("--on", "on", help="The date (default: today in the pack's time zone).")
+    @json_option
+    def policy_show(pack_code: str, on: date | None, as_json: bool) -> None:
+        """Show the policy version of PACK in force on a date."""
+        setup_django()
+        from muster.kernel.clock import today_in
+        from muster.policy import loader
+        from muster.rules.policy import version_in_force
+
+        try:
+            pack = loader.get_pack(pack_code)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        on = on or today_in(pack)
+        version = version_in_force(pack.versions, on)
+        if version is None:
+            fail(f"no policy version of pack {pack.code} is in force on {on}", as_json=as_json,
+                 code=EXIT_NOT_FOUND)
+        data = {"pack": pack.code, "on": on, "version": asdict(version)}
+        if as_json:
+            emit_json(data)
+            return
+        e = version.eligibility
+        rows = [("pack", pack.code), ("on", on), ("version", version.code),
+                ("effective from", version.effective_from), ("legal basis", version.legal_basis),
+                ("summary", version.summary),
+                ("liable", f"{'/'.join(e.sexes) or 'any sex'}, citizens of "
+                           f"{', '.join(e.citizenships) or 'any country'}, from the {e.min_age}th "
+                           f"until the {e.max_age}th birthday")]
+        for tr in e.transitional:
+            rows.append(("transitional", tr.explanation))
+        if version.summons:
+            s = version.summons
+            rows.append(("served", f"{s.deemed_served_after_days} days after placement unless served earlier"))
+            rows.append(("grace", f"{s.grace_days} days after the appearance date"))
+        for m in version.measures:
+            rows.append((f"measure {m.kind}", f"from {m.trigger}; {m.legal_basis}"))
+        if version.registration:
+            rows.append(("registration", f"within {version.registration.register_within_days} days "
+                                         f"of the {e.min_age}th birthday"))
+        table(rows)
+
+    @policy_group.command("check")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @json_option
+    def policy_check(file: Path, as_json: bool) -> None:
+        """Validate a policy-version file, or a whole pack (pack.toml or its folder). Exit 2 if invalid."""
+        from muster.policy.files import check_file
+        from muster.rules.toml_reader import PolicyError
+
+        try:
+            summary = check_file(file)
+        except PolicyError as exc:
+            problems = [str(p) for p in exc.problems]
+            if as_json:
+                emit_json({"valid": False, "problems": problems})
+            for p in problems:
+                click.secho(p, err=True, fg="red")
+            raise SystemExit(EXIT_INVALID) from None
+        if as_json:
+            emit_json({"valid": True, "summary": summary})
+        else:
+            click.echo(f"{file}: valid ({summary})")

@@ -1,0 +1,214 @@
+"""Commands for measures (show, sign-off queue), partner agencies, their feeds and webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from muster.interfaces.cli.main import actor, setup_django
+from muster.interfaces.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, emit_json, fail, table
+from muster.interfaces.cli.packs import json_option, parse_datetime
+from muster.interfaces.cli.registry import _load_pack, _pack_option
+
+
+def _now(now: datetime | None) -> datetime:
+    from django.utils import timezone
+
+    return now or timezone.now()
+
+
+def _now_option(f: Any) -> Any:
+    return click.option("--now", "now", callback=parse_datetime, metavar="DATETIME",
+                        help="The time to act at (default: now); for simulation.")(f)
+
+
+def _measure_rows(rows: list[dict[str, Any]]) -> None:
+    for m in rows:
+        lifted = f", lifted {m['lifted_on']}" if m["lifted_on"] else ""
+        click.echo(f"#{m['id']} {m['kind']} {m['status']} from {m['effective_from']}{lifted} "
+                   f"(summons {m['number']}): {m['reason']}")
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("measures")
+    def measures_group() -> None:
+        """Measures on people: read them, and sign off those the policy holds for an officer."""
+
+    @measures_group.command("show")
+    @click.argument("national_id")
+    @_pack_option
+    @json_option
+    def measures_show(national_id: str, pack_code: str | None, as_json: bool) -> None:
+        """Every measure of one person, active and past (the read is logged for the person)."""
+        setup_django()
+        from muster.measures import signoff
+        from muster.registry import records
+
+        pack = _load_pack(pack_code, as_json)
+        try:
+            rows = signoff.show(national_id, pack.code, actor=actor())
+        except records.InvalidNationalId as exc:
+            fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
+        except records.PersonNotFound as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(rows) if as_json else _measure_rows(rows)
+
+    @measures_group.command("pending")
+    @_pack_option
+    @json_option
+    def measures_pending(pack_code: str | None, as_json: bool) -> None:
+        """The queue of measures waiting for an officer's sign-off."""
+        setup_django()
+        from muster.measures import signoff
+
+        rows = signoff.pending(_load_pack(pack_code, as_json).code)
+        emit_json(rows) if as_json else _measure_rows(rows)
+
+    @measures_group.command("sign")
+    @click.argument("measure_id", type=int)
+    @_now_option
+    @_pack_option
+    @json_option
+    def measures_sign(measure_id: int, now: datetime | None, pack_code: str | None, as_json: bool) -> None:
+        """Sign off a pending measure: it comes into force and partners are told."""
+        setup_django()
+        from muster.measures import signoff
+
+        try:
+            row = signoff.sign(measure_id, _now(now), _load_pack(pack_code, as_json).code, actor=actor())
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        except signoff.SignOffError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        emit_json(row) if as_json else _measure_rows([row])
+
+    @measures_group.command("decline")
+    @click.argument("measure_id", type=int)
+    @click.option("--reason", required=True, help="Why the measure should not start.")
+    @_now_option
+    @_pack_option
+    @json_option
+    def measures_decline(measure_id: int, reason: str, now: datetime | None, pack_code: str | None,
+                         as_json: bool) -> None:
+        """Decline a pending measure: it never comes into force."""
+        setup_django()
+        from muster.measures import signoff
+
+        try:
+            row = signoff.decline(measure_id, _now(now), reason, _load_pack(pack_code, as_json).code,
+                                  actor=actor())
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        except signoff.SignOffError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        emit_json(row) if as_json else _measure_rows([row])
+
+    @cli.group("partner")
+    def partner_group() -> None:
+        """Partner agencies and their API keys."""
+
+    @partner_group.command("add")
+    @click.argument("name")
+    @click.option("--kinds", required=True, help="Measure kinds it enforces, comma-separated: K1,K2.")
+    @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
+    @json_option
+    def partner_add(name: str, kinds: str, webhook: str, as_json: bool) -> None:
+        """Create a partner; prints its API key (and webhook secret) once."""
+        setup_django()
+        from muster.partners import keys
+
+        try:
+            data = keys.add(name, [k.strip() for k in kinds.split(",") if k.strip()], webhook, actor=actor())
+        except keys.PartnerError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        if as_json:
+            emit_json(data)
+            return
+        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}")
+        click.echo(f"api key (shown once, keep it secret): {data['api_key']}")
+        if data["webhook_secret"]:
+            click.echo(f"webhook secret: {data['webhook_secret']}")
+
+    @partner_group.command("list")
+    @json_option
+    def partner_list(as_json: bool) -> None:
+        """Every partner, its kinds, webhook and keys (never the keys themselves)."""
+        setup_django()
+        from muster.partners import keys
+        from muster.partners.models import Partner
+
+        rows = [keys.describe(p) for p in Partner.objects.order_by("name")]
+        if as_json:
+            emit_json(rows)
+        else:
+            table([(r["name"], f"{','.join(r['kinds'])}  feed {r['feed_length']}  "
+                               f"{sum(1 for k in r['keys'] if not k['revoked_at'])} active key(s)") for r in rows],
+                  title="partners")
+
+    for command, verb, doc in (("rotate-key", "rotate", "Issue a new API key; older keys stop working at once."),
+                               ("revoke-keys", "revoke", "Revoke every key of the partner (lock it out).")):
+        _key_command(partner_group, command, verb, doc)
+
+    @cli.group("webhooks")
+    def webhooks_group() -> None:
+        """Partners' webhook deliveries: send, dead letters, replay."""
+
+    @webhooks_group.command("send")
+    @_now_option
+    @json_option
+    def webhooks_send(now: datetime | None, as_json: bool) -> None:
+        """Publish new measure events to partners' feeds and deliver the webhooks that are due."""
+        setup_django()
+        from muster.partners import feed, webhooks
+
+        published = feed.publish(_now(now))
+        counts = {"feed_entries": sum(published.values()), **{k: 0 for k in ("delivered", "retried", "dead")}}
+        counts.update(webhooks.send_due(_now(now)))
+        emit_json(counts) if as_json else table(list(counts.items()), title="webhooks")
+
+    @webhooks_group.command("dead")
+    @click.option("--partner", default=None)
+    @json_option
+    def webhooks_dead(partner: str | None, as_json: bool) -> None:
+        """Deliveries that gave up after MUSTER_WEBHOOK_MAX_ATTEMPTS."""
+        setup_django()
+        from muster.partners import webhooks
+
+        rows = webhooks.dead_letters(partner)
+        emit_json(rows) if as_json else table([(f"{r['partner']} #{r['seq']}", f"{r['type']} after "
+                                                f"{r['attempts']} attempts: {r['last_error']}") for r in rows],
+                                              title="dead letters")
+
+    @webhooks_group.command("replay")
+    @click.option("--partner", default=None, help="Only this partner's dead letters.")
+    @_now_option
+    @json_option
+    def webhooks_replay(partner: str | None, now: datetime | None, as_json: bool) -> None:
+        """Queue dead letters again, due now; the next `webhooks send` or worker turn delivers them."""
+        setup_django()
+        from muster.partners import webhooks
+
+        count = webhooks.replay(_now(now), partner)
+        emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")
+
+
+def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
+    @group.command(command, help=doc)
+    @click.argument("name")
+    @json_option
+    def key_command(name: str, as_json: bool) -> None:
+        setup_django()
+        from muster.partners import keys
+
+        try:
+            data = getattr(keys, verb)(name, actor=actor())
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        if as_json:
+            emit_json(data)
+        elif "api_key" in data:
+            click.echo(f"new api key for {name} (shown once): {data['api_key']}")
+        else:
+            click.echo(f"revoked {data['revoked']} key(s) of {name}")

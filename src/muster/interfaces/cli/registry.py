@@ -1,0 +1,200 @@
+"""Commands for the registry: import, person, liable, generate, audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from muster.interfaces.cli.main import actor, setup_django
+from muster.interfaces.cli.output import (
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    EXIT_REJECTED,
+    emit_json,
+    fail,
+    progress,
+    table,
+)
+from muster.interfaces.cli.packs import date_option, json_option, parse_datetime
+
+
+def _pack_option(f):  # type: ignore[no-untyped-def]
+    return click.option("--pack", "pack_code", default=None, metavar="P",
+                        help="Jurisdiction pack (default: MUSTER_PACK, 'ru').")(f)
+
+
+def _load_pack(pack_code: str | None, as_json: bool):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    from muster.policy import loader
+
+    try:
+        return loader.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
+    except LookupError as exc:
+        fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("import")
+    def import_group() -> None:
+        """Bulk imports."""
+
+    @import_group.command("persons")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--source", default="import", show_default=True, help="The agency or feed the data comes from.")
+    @click.option("--errors", "errors_path", type=click.Path(path_type=Path), help="Write rejected rows here (CSV: line, column, reason).")
+    @click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
+    @click.option("--observed-at", callback=parse_datetime, metavar="DATETIME", help="When the source observed the data (default: now).")
+    @_pack_option
+    @json_option
+    def import_persons(file: Path, source: str, errors_path: Path | None, strict: bool,
+                       observed_at: datetime | None, pack_code: str | None, as_json: bool) -> None:
+        """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
+        setup_django()
+        from muster.registry.importer import import_persons as run
+        from muster.registry.readers import FileProblem, total_units
+
+        pack = _load_pack(pack_code, as_json)
+        try:
+            total = total_units(file) if file.exists() else 0
+            with progress(f"importing {file.name}", total, enabled=not as_json) as tick:
+                result = run(file, pack, source=source, errors_path=errors_path, strict=strict,
+                             observed_at=observed_at, actor=actor(), progress=tick)
+        except FileProblem as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        data = {k: v for k, v in result.as_dict().items()
+                if k in ("read", "imported", "updated", "unchanged", "rejected")}
+        data["strict_aborted"] = result.strict_aborted
+        data["duplicates_folded"] = result.duplicates_folded
+        if as_json:
+            emit_json(data)
+        else:
+            table(list(data.items()), title=f"import of {file.name}")
+            if result.strict_aborted:
+                click.secho("--strict: some rows were bad, so nothing was imported", err=True, fg="red")
+            if result.rejected and errors_path:
+                click.echo(f"rejected rows are listed in {errors_path}", err=True)
+        if result.rejected:
+            raise SystemExit(EXIT_REJECTED)
+
+    @cli.group("person")
+    def person_group() -> None:
+        """One person's record. Every read is logged for that person to see."""
+
+    @person_group.command("show")
+    @click.argument("national_id")
+    @_pack_option
+    @date_option("--on", "on", help="Liability on this date (default: today).")
+    @click.option("--purpose", default="operator lookup", show_default=True, help="Why you are reading it (logged).")
+    @json_option
+    def person_show(national_id: str, pack_code: str | None, on: date | None, purpose: str,
+                    as_json: bool) -> None:
+        """Show a person's record, where each value came from, and their liability."""
+        setup_django()
+        from muster.kernel.clock import today_in
+        from muster.registry import records
+
+        pack = _load_pack(pack_code, as_json)
+        try:
+            data = records.show(national_id, pack, on or today_in(pack), actor=actor(), purpose=purpose)
+        except records.InvalidNationalId as exc:
+            fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
+        except records.PersonNotFound as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        if as_json:
+            emit_json(data)
+            return
+        rows = [("national id", data["national_id_display"])]
+        provenance = data["provenance"]
+        for field, value in data["fields"].items():
+            src = provenance.get(field)
+            rows.append((field, f"{'' if value is None else value}"
+                                + (f"   [{src['source']}, {src['observed_at'][:10]}]" if src else "")))
+        liability = data["liability"]
+        rows.append(("liable", f"{'yes' if liability['liable'] else 'no'} on {data['on']}"))
+        for reason in liability["reasons"]:
+            rows.append(("", reason))
+        table(rows)
+
+    @cli.command("liable")
+    @_pack_option
+    @date_option("--on", "on", required=True)
+    @click.option("--district", metavar="CODE", help="Only this district.")
+    @click.option("--list", "as_list", is_flag=True, help="Stream the national ids of those liable.")
+    @json_option
+    def liable(pack_code: str | None, on: date, district: str | None, as_list: bool, as_json: bool) -> None:
+        """Count (or list) who is liable on a date, and why the others are not."""
+        setup_django()
+        from muster.registry import liability_sql
+
+        pack = _load_pack(pack_code, as_json)
+        if district and district.upper() not in pack.district_codes():
+            fail(f"--district: unknown district {district!r} in pack {pack.code}", as_json=as_json,
+                 code=EXIT_INVALID)
+        district = district.upper() if district else None
+        if as_list:
+            for national_id in liability_sql.liable_ids(pack, on, district):
+                click.echo(national_id)
+            return
+        counts = liability_sql.count_by_reason(pack, on, district)
+        liable_count = counts.pop("liable", 0)
+        not_liable = dict(sorted(counts.items()))
+        if as_json:
+            emit_json({"count": liable_count, "not_liable": not_liable})
+        else:
+            table([("liable", liable_count), *((f"not liable: {k}", v) for k, v in not_liable.items())],
+                  title=f"{pack.code} on {on}" + (f", {district}" if district else ""))
+
+    @cli.group("generate")
+    def generate_group() -> None:
+        """Synthetic data for demos, tests and benchmarks."""
+
+    @generate_group.command("persons")
+    @click.option("--count", type=click.IntRange(min=0), required=True)
+    @click.option("--seed", type=int, required=True)
+    @click.option("--out", type=click.Path(path_type=Path), required=True, help="A .csv or .parquet file.")
+    @click.option("--bad-share", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+                  help="Share of rows made deliberately invalid.")
+    @date_option("--as-of", "as_of", help="Ages are computed as of this date (default 2026-01-01).")
+    @click.option("--pack", "pack_code", default="ru", show_default=True)
+    @click.option("--cohort", type=click.Choice(["population", "conscripts"]), default="population",
+                  show_default=True, help="conscripts: only men of call-up age (for benchmarks).")
+    @json_option
+    def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
+                         pack_code: str, cohort: str, as_json: bool) -> None:
+        """Write a deterministic synthetic population."""
+        from muster.policy.files import find_builtin_pack
+        from muster.registry import synthetic
+
+        pack = find_builtin_pack(pack_code)
+        gen = synthetic.Generator(pack, seed=seed, as_of=as_of or date(2026, 1, 1), bad_share=bad_share,
+                                  cohort=cohort)
+        with progress(f"generating {out.name}", count, enabled=not as_json) as tick:
+            synthetic.write(out, gen, count, tick)
+        if as_json:
+            emit_json({"count": count, "seed": seed, "out": str(out)})
+        else:
+            click.echo(f"wrote {count} persons to {out}")
+
+    @cli.group("audit")
+    def audit_group() -> None:
+        """The audit trail."""
+
+    @audit_group.command("verify")
+    @json_option
+    def audit_verify(as_json: bool) -> None:
+        """Check the hash chain of the audit trail. Exit 2 if it is broken."""
+        setup_django()
+        from muster.audit import trail
+
+        checked, broken = trail.verify()
+        if as_json:
+            emit_json({"checked": checked, "intact": broken is None, "first_broken_id": broken})
+        elif broken is None:
+            click.echo(f"audit trail intact: {checked} records")
+        else:
+            click.secho(f"audit trail broken at record {broken}", fg="red")
+        if broken is not None:
+            raise SystemExit(EXIT_INVALID)

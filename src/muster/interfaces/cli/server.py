@@ -1,0 +1,185 @@
+"""Commands that run the service: serve, demo, and user accounts for the admin."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from muster.interfaces.cli.main import actor, setup_django
+from muster.interfaces.cli.output import EXIT_INVALID, emit_json, fail, progress, table
+from muster.interfaces.cli.packs import initialise, json_option
+
+
+def run_server(host: str, port: int, workers: int) -> None:
+    """Serve the WSGI app on gunicorn (a production-grade server, not runserver)."""
+    from gunicorn.app.base import BaseApplication
+
+    setup_django()
+    from muster.interfaces.wsgi import application
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", 4)
+            self.cfg.set("worker_class", "gthread")
+            # No access log: request paths can carry national ids (personal data).
+            self.cfg.set("accesslog", None)
+            self.cfg.set("errorlog", "-")
+            self.cfg.set("loglevel", "warning")
+            self.cfg.set("post_fork", _start_worker)
+            self.cfg.set("worker_exit", _stop_worker)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            return application
+
+    _App().run()
+
+
+def _start_worker(server: Any, worker: Any) -> None:
+    """In each worker process: the partner check's measures replica (PostgreSQL only)."""
+    from django.conf import settings
+    from django.db import connection
+
+    if settings.MUSTER_CHECK_REPLICA and connection.vendor == "postgresql":
+        from muster.measures import serving as replicated
+
+        replicated.start(settings.MUSTER_CHECK_REPLICA_INTERVAL, settings.MUSTER_SPOOL_DIR)
+
+
+def _stop_worker(server: Any, worker: Any) -> None:
+    from muster.measures import serving as replicated
+
+    replicated.stop()
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=int)
+    @click.option("--workers", default=2, show_default=True, type=int)
+    def serve(host: str, port: int, workers: int) -> None:
+        """Serve the status page and the admin."""
+        click.echo(f"Muster is serving on http://{host}:{port}/ (admin at /admin/); Ctrl-C stops it", err=True)
+        run_server(host, port, workers)
+
+    @cli.command("demo")
+    @click.option("--count", default=100_000, show_default=True, type=click.IntRange(min=0))
+    @click.option("--seed", default=2026, show_default=True, type=int)
+    @click.option("--serve/--no-serve", "then_serve", default=True, show_default=True)
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=int)
+    @json_option
+    def demo(count: int, seed: int, then_serve: bool, host: str, port: int, as_json: bool) -> None:
+        """Set up, generate and import a synthetic population, print a summary, and serve."""
+        init = initialise()
+        from muster.kernel.clock import today_in
+        from muster.policy import loader
+        from muster.registry import liability_sql, synthetic
+        from muster.registry.importer import import_persons
+
+        if init["refused"]:
+            fail("a pack was refused: " + "; ".join(p for r in init["refused"] for p in r["problems"]),
+                 as_json=as_json, code=EXIT_INVALID)
+        pack = loader.get_pack("ru")
+        gen = synthetic.Generator(pack, seed=seed, as_of=today_in(pack), bad_share=0.0)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"demo-population-{seed}.csv"
+            with progress("generating people", count, enabled=not as_json) as tick:
+                synthetic.write(path, gen, count, tick)
+            with progress("importing", path.stat().st_size, enabled=not as_json) as tick:
+                result = import_persons(path, pack, source="demo-generator", actor=actor(), progress=tick)
+        today = today_in(pack)
+        counts = liability_sql.count_by_reason(pack, today)
+        from django.conf import settings
+
+        from muster.interfaces.cli import demo as demo_campaign
+
+        campaign = demo_campaign.run(pack, today, Path(settings.MUSTER_OUTBOX_DIR) / "letters", actor=actor())
+        password = _ensure_demo_admin()
+        imported = {k: v for k, v in result.as_dict().items()
+                    if k in ("read", "imported", "updated", "unchanged", "rejected")}
+        summary = {"import": {k: v for k, v in result.as_dict().items()
+                              if k in ("read", "imported", "updated", "unchanged", "rejected")},
+                   "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
+                   "admin": {"username": "demo", "password_set": password is not None},
+                   "campaign": campaign}
+        if as_json:
+            emit_json(summary)
+        else:
+            rows = [(f"import {k}", v) for k, v in imported.items()]
+            rows.append((f"liable on {today}", summary["liable_today"]))
+            rows += [(f"not liable: {k}", v) for k, v in sorted(counts.items())]
+            rows += [(f"campaign {campaign['campaign']}: {k}", v) for k, v in sorted(campaign["summonses"].items())]
+            rows += [(f"measures {k}", v) for k, v in sorted(campaign["measures"].items())]
+            rows += [(f"partner feed: {p['name']} ({', '.join(p['kinds'])})", f"{p['feed_length']} events")
+                     for p in campaign["partners"]]
+            table(rows, title="Muster demo (pack ru)")
+            shown = [p for p in campaign["partners"] if p["api_key"]]
+            if shown:
+                click.echo("partner API keys (shown once; try: curl -H 'Authorization: Bearer KEY' "
+                           f"http://{host}:{port}/api/v1/events?limit=5):")
+                for p in shown:
+                    click.echo(f"  {p['name']}: {p['api_key']}")
+            if password:
+                click.echo(f"admin login: demo / {password}  (shown once)")
+        if then_serve:
+            click.echo(f"serving on http://{host}:{port}/ ; Ctrl-C stops it", err=True)
+            run_server(host, port, workers=2)
+
+    @cli.group("user")
+    def user_group() -> None:
+        """Accounts for the web admin."""
+
+    @user_group.command("add")
+    @click.argument("username")
+    @click.option("--superuser", is_flag=True, help="Full administrator.")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    @json_option
+    def user_add(username: str, superuser: bool, password_stdin: bool, as_json: bool) -> None:
+        """Create an account; the password is asked for, or read from stdin."""
+        setup_django()
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import ValidationError, validate_password
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+        User: Any = get_user_model()
+        if User.objects.filter(username=username).exists():
+            fail(f"user {username!r} exists already", as_json=as_json, code=EXIT_INVALID)
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            fail("password: " + " ".join(exc.messages), as_json=as_json, code=EXIT_INVALID)
+        if superuser:
+            User.objects.create_superuser(username=username, password=password)
+        else:
+            User.objects.create_user(username=username, password=password, is_staff=True)
+        if as_json:
+            emit_json({"username": username, "superuser": superuser})
+        else:
+            click.echo(f"created {username}")
+
+
+def _ensure_demo_admin() -> str | None:
+    """A 'demo' superuser with a random password, created once; returns the password if new."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if User.objects.filter(username="demo").exists():
+        return None
+    password = os.environ.get("MUSTER_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    User.objects.create_superuser(username="demo", password=password)
+    return password
+
+
+__all__ = ["register", "run_server", "date"]

@@ -1,0 +1,101 @@
+"""The partner check's hot path, answered at the WSGI layer.
+
+`GET /api/v1/measures/{national_id}` is what border posts and traffic police call for every
+person they see, so it must come close to a bare endpoint (SPEC 8). Django's request cycle
+(middleware, URL routing, ninja's validation) costs more than the check itself, so this
+wrapper answers that one request shape directly: the same host validation and security
+headers as Django, the same problem documents, and the same answer as the ninja view (which
+stays the documented operation, and answers the same URL under Django's test client): from
+the worker's measures replica (`checks.from_memory`, no Django database use at all) when it
+can, else from `checks.check`. Anything else, or anything unusual about the request, goes on
+to Django untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import request_finished, request_started
+from django.http.request import split_domain_port, validate_host
+
+from muster.interfaces.partner_api.problems import TITLES, UNAUTHORISED, problem_document
+from muster.measures import checks
+from muster.rules.national_id import InvalidNationalId
+
+log = logging.getLogger("muster.interfaces.partner_api")
+PREFIX = "/api/v1/measures/"
+# What Django's SecurityMiddleware and XFrameOptionsMiddleware add to every answer.
+SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                    ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin")]
+StartResponse = Callable[..., Any]
+_GOOD_HOSTS: set[str] = set()  # Host headers already validated (settings do not change while serving)
+
+
+class MeasuresFastPath:
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        national_id = self._national_id(environ)
+        if national_id is None:
+            return self.app(environ, start_response)
+        try:
+            answered = self._answer(environ, national_id, checks.from_memory)
+            if answered is None:
+                # The signals Django's own handler sends: database connections are recycled on them.
+                request_started.send(sender=self.__class__, environ=environ)
+                try:
+                    answered = self._answer(environ, national_id, self._from_database)
+                finally:
+                    request_finished.send(sender=self.__class__)
+            assert answered is not None  # the database always answers
+            status, body, extra = answered
+        except Exception:  # never a traceback with personal data in it to the client or the log
+            log.exception("partner check failed")
+            status, body, extra = 500, problem_document(500, TITLES[500], "an internal error; it has been logged"), []
+        content = "application/json" if status == 200 else "application/problem+json"
+        start_response(f"{status} {'OK' if status == 200 else TITLES[status]}",
+                       [("Content-Type", content), ("Content-Length", str(len(body))), *SECURITY_HEADERS, *extra])
+        return [body]
+
+    @staticmethod
+    def _national_id(environ: dict[str, Any]) -> str | None:
+        """The id if this request is plainly a check this path answers; None sends it to Django."""
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+            return None
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        if not path.startswith(PREFIX):
+            return None
+        national_id = path[len(PREFIX):]
+        if not national_id or "/" in national_id or "\ufffd" in national_id:
+            return None
+        host = environ.get("HTTP_HOST", "")
+        if host not in _GOOD_HOSTS:
+            domain, _ = split_domain_port(host)
+            if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+                return None  # Django answers a bad Host with 400, and logs it
+            if len(_GOOD_HOSTS) < 64:  # only hosts ALLOWED_HOSTS admits, so the set stays small
+                _GOOD_HOSTS.add(host)
+        return national_id
+
+    @staticmethod
+    def _from_database(key: str, national_id: str) -> bytes:
+        return json.dumps(checks.check(key, national_id), cls=DjangoJSONEncoder).encode()
+
+    @staticmethod
+    def _answer(environ: dict[str, Any], national_id: str,
+                how: Callable[[str, str], bytes | None]) -> tuple[int, bytes, list[tuple[str, str]]] | None:
+        scheme, _, key = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        try:
+            body = how(key.strip() if scheme.lower() == "bearer" else "", national_id)
+        except checks.Unauthorised:
+            return 401, problem_document(401, TITLES[401], UNAUTHORISED), [
+                ("WWW-Authenticate", 'Bearer realm="muster"')]
+        except InvalidNationalId as exc:
+            return 400, problem_document(400, "Invalid national id", str(exc), [("national_id", str(exc))]), []
+        return None if body is None else (200, body, [])

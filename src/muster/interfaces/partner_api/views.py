@@ -1,0 +1,136 @@
+"""The partner API, /api/v1/: thin views over the partners, measures and registry modules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Header, Query
+from ninja.security import HttpBearer
+
+from muster.interfaces.partner_api.problems import ProblemAPI, problem
+from muster.interfaces.partner_api.schemas import (
+    FeedPage,
+    MeasuresAnswer,
+    Problem,
+    SubmissionIn,
+    SubmissionOut,
+)
+from muster.measures import checks
+from muster.partners import feed, keys
+from muster.partners.models import Submission
+from muster.registry import submissions
+from muster.rules.national_id import InvalidNationalId
+
+PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem}
+
+
+class PartnerKey(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> keys.Caller | None:
+        return keys.authenticate(token)
+
+
+api = ProblemAPI(
+    title="Muster partner API", version="1", urls_namespace="api-v1", auth=PartnerKey(), docs_url=None,
+    description="For partner agencies: check the measures a person is under (only the kinds you enforce), "
+                "read them as an ordered feed, and submit data about people. Authenticate with the bearer "
+                "key from `muster partner add`. Every check of a person is shown to that person.")
+
+
+@api.get("/measures/{national_id}", response={200: MeasuresAnswer, **PROBLEMS}, operation_id="get_measures",
+         summary="The caller's kinds of measure in force for one person", auth=None,
+         openapi_extra={"security": [{"PartnerKey": []}]})
+def get_measures(request: HttpRequest, national_id: str) -> Any:
+    # The API's hot path: authentication is part of the check's single statement (checks.check),
+    # so the key is read here rather than by the router.
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    try:
+        answer = checks.check(key.strip() if scheme.lower() == "bearer" else "", national_id)
+    except checks.Unauthorised:
+        return api.unauthorised()
+    except InvalidNationalId as exc:
+        return problem(400, "Invalid national id", str(exc), [("national_id", str(exc))])
+    return HttpResponse(json.dumps(answer, cls=DjangoJSONEncoder), content_type="application/json")
+
+
+@api.get("/events", response={200: FeedPage, **PROBLEMS}, operation_id="get_events",
+         summary="The caller's feed of measure.applied and measure.lifted, in order, with no gaps")
+def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
+               limit: int = Query(100, ge=1, le=1000)) -> Any:
+    caller: keys.Caller = request.auth  # type: ignore[attr-defined]
+    events, last, more = feed.page(caller.partner_id, after, limit)
+    # Assembled here, not re-validated field by field: the feed is read in bulk (FeedPage documents
+    # it, and the schemathesis test holds the two together).
+    body = f'{{"events": {events}, "next_after": {last}, "has_more": {"true" if more else "false"}}}'
+    return HttpResponse(body, content_type="application/json")
+
+
+@api.post("/submissions", response={201: SubmissionOut, **PROBLEMS}, operation_id="post_submission",
+          summary="Submit data about a person (address, contact, death, emigration)")
+def post_submission(request: HttpRequest, body: SubmissionIn,
+                    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)
+                    ) -> Any:
+    caller: keys.Caller = request.auth  # type: ignore[attr-defined]
+    digest = hashlib.sha256(request.body).hexdigest()
+    earlier = Submission.objects.filter(partner_id=caller.partner_id, idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return _replay(earlier, digest)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            status, answer = _apply(caller, body, idempotency_key, now)
+            saved = Submission.objects.create(partner_id=caller.partner_id, idempotency_key=idempotency_key,
+                                              body_digest=digest, status_code=status, answer=answer,
+                                              received_at=now)
+    except IntegrityError:  # the same key, at the same moment, from another request: answer as it was
+        return _replay(Submission.objects.get(partner_id=caller.partner_id, idempotency_key=idempotency_key),
+                       digest)
+    if status == 201:
+        answer["submission_id"] = saved.pk
+        Submission.objects.filter(pk=saved.pk).update(answer=answer)
+    return _json(status, answer)
+
+
+if settings.MUSTER_BENCH_ENDPOINT:
+    BARE = {"national_id": "10000000000", "checked_on": "2026-11-29", "measures": [
+        {"measure_id": 1, "kind": "exit_ban", "effective_from": "2026-03-02", "summons_number": "00000-0001-98",
+         "legal_basis": "Federal Law 53-FZ Art. 7.1 as amended by 127-FZ; 114-FZ Art. 15"}]}
+
+    @api.get("/_bare", auth=None, include_in_schema=False, response=MeasuresAnswer)
+    def bare(request: HttpRequest) -> Any:
+        """The benchmark's baseline on the same stack: a constant answer from memory, no database."""
+        return BARE
+
+
+def _apply(caller: keys.Caller, body: SubmissionIn, key: str, now: Any) -> tuple[int, dict[str, Any]]:
+    pack = checks.pack()
+    try:
+        applied = submissions.apply(
+            pack, body.national_id, body.kind, dict(body.data), source=f"partner:{caller.name}",
+            observed_at=body.observed_at or now, reference=f"submission {key}", actor=f"partner:{caller.name}")
+    except submissions.SubmissionRejected as exc:
+        doc = {"type": "about:blank", "title": "Submission rejected", "status": 422, "detail": str(exc),
+               "errors": [{"field": p.column, "reason": p.reason} for p in exc.problems]}
+        return 422, doc
+    return 201, {"submission_id": 0, "status": "applied", **applied.as_dict()}
+
+
+def _replay(earlier: Submission, digest: str) -> HttpResponse:
+    if earlier.body_digest != digest:
+        return problem(422, "Idempotency-Key reused",
+                       "this Idempotency-Key was used before with a different body; use a new key",
+                       [("Idempotency-Key", "already used with a different body")])
+    return _json(earlier.status_code, earlier.answer)
+
+
+def _json(status: int, answer: dict[str, Any]) -> HttpResponse:
+    kind = "application/problem+json" if status >= 400 else "application/json"
+    return HttpResponse(json.dumps(answer), status=status, content_type=kind)

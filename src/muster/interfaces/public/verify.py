@@ -1,0 +1,61 @@
+"""The public check that a paper notice is genuine. It shows the office and the
+appearance date only, and is rate-limited per client address."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from muster.policy import loader
+from muster.rules.notice_numbers import (
+    InvalidNumber,
+    code_matches,
+    format_summons_number,
+    parse_summons_number,
+    sequence_of,
+)
+from muster.summons.models import Summons
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}"
+    if cache.add(key, 1, timeout=60):
+        return False
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=60)
+        return False
+    return count > settings.MUSTER_VERIFY_RATE_PER_MINUTE
+
+
+@never_cache
+@require_GET
+def verify(request: HttpRequest) -> HttpResponse:
+    number_text = request.GET.get("n", "").strip()
+    code = request.GET.get("c", "").strip()
+    context: dict[str, object] = {"n": number_text, "c": code}
+    if not number_text and not code:
+        return render(request, "public/verify.html", context)
+    if _over_limit(request):
+        context["error"] = "Too many checks from your address. Please wait a minute and try again."
+        return render(request, "public/verify.html", context, status=429)
+    try:
+        number = parse_summons_number(number_text)
+    except InvalidNumber as exc:
+        context["error"] = f"The number {exc}."
+        return render(request, "public/verify.html", context, status=400)
+    summons = Summons.objects.select_related("campaign").filter(pk=sequence_of(number)).first()
+    if summons is None or not code_matches(number, code, settings.MUSTER_VERIFY_KEY):
+        context["result"] = "not_genuine"
+        return render(request, "public/verify.html", context, status=404)
+    pack = loader.get_pack(summons.campaign.pack_code)
+    office = next((d.office for d in pack.districts if d.code == summons.district), summons.district)
+    context.update(result="genuine", number=format_summons_number(number), office=office,
+                   appearance_date=summons.appearance_date,
+                   cancelled=summons.status == "cancelled")
+    return render(request, "public/verify.html", context)

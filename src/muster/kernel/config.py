@@ -1,0 +1,183 @@
+"""Read Muster's configuration from the environment, once, with safe defaults.
+
+Production (MUSTER_ENV=production) refuses unsafe settings instead of
+silently running with them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+DEV_SECRET = "muster-dev-insecure-secret-key-do-not-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing, malformed or unsafe; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    environment: str
+    debug: bool
+    secret_key: str
+    database: dict
+    allowed_hosts: list[str]
+    default_pack: str
+    packs_dirs: list[Path]
+    time_zone: str
+    static_root: str | None
+    public_url: str
+    email_url: str
+    sms_url: str
+    outbox_dir: Path
+    spool_dir: Path
+    verify_key: bytes
+    letter_font: Path
+    delivery_max_attempts: int
+    verify_rate_per_minute: int
+    webhook_max_attempts: int
+    webhook_timeout: int
+    bench_endpoint: bool
+    check_replica: bool
+    check_replica_interval: float
+
+
+def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
+    """sqlite:///relative.sqlite3, sqlite:////absolute/path, or postgresql://user@host:port/db."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        # sqlite:///relative.sqlite3 -> "relative.sqlite3"; sqlite:////abs/x -> "/abs/x"
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ConfigError(f"{name}: a sqlite URL needs a file path, e.g. sqlite:///muster.sqlite3")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+            "TEST": {"NAME": None},
+        }
+    if parts.scheme in ("postgres", "postgresql"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise ConfigError(f"{name}: a postgresql URL needs a database name")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": dbname,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "OPTIONS": {},
+        }
+    raise ConfigError(f"{name}: unsupported scheme {parts.scheme!r}; use sqlite:/// or postgresql://")
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _number(env: dict[str, str], name: str, default: float, parse: type, what: str,
+            minimum: float, maximum: float | None = None) -> Any:
+    """A number from the environment, or the default; a clear error naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = parse(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected {what}, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {raw}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name}: must be at most {maximum}, got {raw}")
+    return value
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 0) -> int:
+    return int(_number(env, name, default, int, "a whole number", minimum))
+
+
+def _seconds(env: dict[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
+    return float(_number(env, name, default, float, "a number of seconds", minimum, maximum))
+
+
+def load(env: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if env is None else env)
+    environment = env.get("MUSTER_ENV", "development")
+    if environment not in ("development", "test", "production"):
+        raise ConfigError(f"MUSTER_ENV: expected development, test or production, got {environment!r}")
+    production = environment == "production"
+    debug = _bool(env, "MUSTER_DEBUG", False)
+    secret = env.get("MUSTER_SECRET_KEY") or DEV_SECRET
+    hosts = [h.strip() for h in env.get("MUSTER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
+    db_url = env.get("MUSTER_DATABASE_URL") or "sqlite:///muster.sqlite3"
+    database = parse_database_url(db_url)
+    if production:
+        problems = []
+        if secret == DEV_SECRET or len(secret) < 40:
+            problems.append("MUSTER_SECRET_KEY must be set to a random value of 40+ characters")
+        if debug:
+            problems.append("MUSTER_DEBUG must be off")
+        if "*" in hosts:
+            problems.append("MUSTER_ALLOWED_HOSTS must list the real host names, not '*'")
+        if database["ENGINE"].endswith("sqlite3") and not _bool(env, "MUSTER_ALLOW_SQLITE", False):
+            problems.append("MUSTER_DATABASE_URL should be PostgreSQL (set MUSTER_ALLOW_SQLITE=true to insist)")
+        if problems:
+            raise ConfigError("refusing unsafe production settings: " + "; ".join(problems))
+    outbox = Path(env.get("MUSTER_OUTBOX_DIR", "muster-outbox"))
+    email_url = env.get("MUSTER_EMAIL_URL") or f"file://{outbox.resolve() / 'email'}"
+    sms_url = env.get("MUSTER_SMS_URL") or f"file://{outbox.resolve() / 'sms'}"
+    for name, url in (("MUSTER_EMAIL_URL", email_url), ("MUSTER_SMS_URL", sms_url)):
+        scheme = urlsplit(url).scheme
+        allowed = ("smtp", "file") if name == "MUSTER_EMAIL_URL" else ("http", "https", "file")
+        if scheme not in allowed:
+            raise ConfigError(f"{name}: expected one of {', '.join(s + '://' for s in allowed)}, got {url!r}")
+    if production and (email_url.startswith("file:") or sms_url.startswith("file:")) \
+            and not _bool(env, "MUSTER_ALLOW_FILE_OUTBOX", False):
+        raise ConfigError("refusing unsafe production settings: MUSTER_EMAIL_URL and MUSTER_SMS_URL must name "
+                          "real gateways (set MUSTER_ALLOW_FILE_OUTBOX=true to insist)")
+    builtin = Path(__file__).resolve().parent.parent / "packs"
+    extra = [Path(p) for p in env.get("MUSTER_PACKS_DIRS", "").split(os.pathsep) if p]
+    return Config(
+        environment=environment,
+        debug=debug,
+        secret_key=secret,
+        database=database,
+        allowed_hosts=hosts,
+        default_pack=env.get("MUSTER_PACK", "ru"),
+        packs_dirs=[builtin, *extra],
+        time_zone=env.get("MUSTER_TIME_ZONE", "Europe/Moscow"),
+        static_root=env.get("MUSTER_STATIC_ROOT") or None,
+        public_url=env.get("MUSTER_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        email_url=email_url,
+        sms_url=sms_url,
+        outbox_dir=outbox,
+        spool_dir=Path(env.get("MUSTER_SPOOL_DIR", "muster-spool")).resolve(),
+        verify_key=(env.get("MUSTER_VERIFY_KEY") or f"verify:{secret}").encode(),
+        letter_font=Path(env.get("MUSTER_LETTER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
+        delivery_max_attempts=_int(env, "MUSTER_DELIVERY_MAX_ATTEMPTS", 5, minimum=1),
+        verify_rate_per_minute=_int(env, "MUSTER_VERIFY_RATE_PER_MINUTE", 20, minimum=1),
+        webhook_max_attempts=_int(env, "MUSTER_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1),
+        webhook_timeout=_int(env, "MUSTER_WEBHOOK_TIMEOUT", 10, minimum=1),
+        bench_endpoint=_bool(env, "MUSTER_BENCH_ENDPOINT", False),
+        check_replica=_bool(env, "MUSTER_CHECK_REPLICA", True),
+        check_replica_interval=_seconds(env, "MUSTER_CHECK_REPLICA_INTERVAL", 0.5, minimum=0.05, maximum=60),
+    )

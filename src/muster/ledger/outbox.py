@@ -1,0 +1,57 @@
+"""Reading the ledger as a transactional outbox: each consumer (partners' feeds, people's
+messages) takes the events after its mark, and no event is ever skipped.
+
+A sequence number is taken when a row is inserted, not when its transaction commits, so
+a reader could see event 11 before event 10 commits and move its mark past 10. To rule
+that out on PostgreSQL, writers of measure events outside the tick hold LEDGER_LOCK in
+shared mode (`hold_for_writing`), the tick holds its own lock, and a consumer takes both
+exclusively: while it reads, no writer is in flight. SQLite has one writer at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, models, transaction
+
+LEDGER_LOCK = 0x4D464545  # "MFEE"
+MEASURE_EVENTS = ("measure.applied", "measure.lifted")
+
+
+def hold_for_writing() -> None:
+    """Call inside a transaction that writes measure events outside the tick."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LEDGER_LOCK])
+
+
+def lock_out_writers(cur: Any) -> None:
+    """Wait until no ledger writer is in flight, and keep new ones out until this transaction ends."""
+    from muster.summons.tick import TICK_LOCK
+
+    if connection.vendor == "postgresql":
+        cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, LEDGER_LOCK])
+
+
+def consumed_so_far(cur: Any, mark_model: type[models.Model]) -> int:
+    """In the caller's transaction, with writers locked out: the last event the consumer has taken."""
+    lock_out_writers(cur)
+    mark, _ = mark_model.objects.select_for_update().get_or_create(pk=1)  # type: ignore[attr-defined]
+    return int(mark.last_event_id)
+
+
+@contextmanager
+def new_events(mark_model: type[models.Model]) -> Iterator[tuple[Any, int, int | None]]:
+    """In one transaction: (cursor, last event consumed, last event now in the ledger or None).
+    The consumer's mark (a one-row model with `last_event_id`) moves on when the block succeeds."""
+    with transaction.atomic(), connection.cursor() as cur:
+        lock_out_writers(cur)
+        mark, _ = mark_model.objects.select_for_update().get_or_create(pk=1)  # type: ignore[attr-defined]
+        cur.execute("SELECT MAX(id) FROM events_event WHERE id > %s", [mark.last_event_id])
+        upto = cur.fetchone()[0]
+        yield cur, mark.last_event_id, upto
+        if upto is not None:
+            mark.last_event_id = upto
+            mark.save(update_fields=["last_event_id"])

@@ -1,0 +1,213 @@
+"""An in-memory copy of the measures in force, so the partner check needs no query of its own.
+
+SPEC 8 has checks read from a replica. Each server process keeps one: every measure whose
+status is `active`, by national id, and the unrevoked API keys. A background thread follows
+the event ledger (`measure.applied`, `measure.lifted`) and re-reads the measures of the
+people whose events it sees, every `MUSTER_CHECK_REPLICA_INTERVAL` seconds (0.5 by default).
+
+What it may miss, and how that is covered:
+- Ledger ids are taken at insert and committed later, so an event can appear below one
+  already seen. When no ledger writer is in flight (the outbox's locks, tried without
+  waiting), the replica re-reads every event since its last such moment; so it catches
+  up at the latest when the writer in flight commits.
+- A key the replica does not know (added since the last refresh) is checked in SQL, and a
+  key it still knows but has been revoked is refused when the read is logged (`readlog`),
+  which runs in the same round trip as the answer's commit.
+- If it has not refreshed for `stale_after` seconds (the database is down, say), the
+  check goes back to SQL and fails there as it would without a replica.
+So a lift or a new measure reaches the check within about one interval of its commit: a
+lag of the same kind as a streaming replica's, far inside the day the law counts in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+
+from muster.ledger.outbox import LEDGER_LOCK, MEASURE_EVENTS
+from muster.rules.notice_numbers import format_summons_number, summons_number
+from muster.summons.tick import TICK_LOCK
+
+log = logging.getLogger("muster.interfaces.partner_api")
+
+
+@dataclass(frozen=True, slots=True)
+class Active:
+    """One measure in force, as the check answers it, with its answer's JSON text made once."""
+
+    measure_id: int
+    kind: str
+    effective_from: date
+    legal_basis: str
+    summons_id: int
+    number: str  # the summons number, printed
+    middle: str  # the answer's JSON between the measure id and the number (shared by many measures)
+
+    @property
+    def json(self) -> str:
+        """This measure in the check's answer (see `checks.answer`), as json.dumps writes it."""
+        return f'{{"measure_id": {self.measure_id}{self.middle}"summons_number": "{self.number}"}}'
+
+
+@dataclass(frozen=True)
+class Key:
+    digest: str
+    partner: str
+    kinds: frozenset[str]
+    purpose: str  # as the access log names a check by this partner
+
+
+def key_of(digest: str, partner: str, kinds: Any) -> Key:
+    kinds = frozenset(json.loads(kinds) if isinstance(kinds, str) else kinds)
+    return Key(digest, partner, kinds, f"measures check ({', '.join(sorted(kinds))})")
+
+
+_MEASURES = ("SELECT p.national_id, m.id, m.kind, m.effective_from, b.text, m.summons_id "
+             "FROM measures_measure m JOIN registry_person p ON p.id = m.person_id "
+             "JOIN measures_legalbasis b ON b.id = m.basis_id WHERE m.status = 'active' ")
+_OF_PEOPLE = "AND m.summons_id IN (SELECT id FROM notices_summons WHERE person_id = ANY(%s))"  # by summons_person
+_ORDER = " ORDER BY p.national_id, m.effective_from, m.id"
+
+
+class Replica:
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]], stale_after: float = 5.0):
+        self._connect = connect
+        self._conn: psycopg.Connection[Any] | None = None
+        self.stale_after = stale_after
+        self.people: dict[str, tuple[Active, ...]] = {}
+        self.keys: dict[str, Key] = {}
+        self.safe_mark: int | None = None  # every event up to here is reflected (no gap below it)
+        self.seen_mark = 0  # the highest event id read
+        self.refreshed_at = 0.0  # time.monotonic() of the last successful refresh
+        self._lock = threading.Lock()  # one refresh at a time
+        self._stop = threading.Event()
+
+    # --- reading (request threads) ---
+
+    def fresh(self) -> bool:
+        return self.safe_mark is not None and time.monotonic() - self.refreshed_at < self.stale_after
+
+    def measures(self, national_id: str) -> tuple[Active, ...]:
+        return self.people.get(national_id, ())
+
+    # --- following the ledger (the refresh thread) ---
+
+    def refresh(self) -> None:
+        """One step: re-read the keys and the people whose measure events are new since last time."""
+        with self._lock:
+            conn = self._connection()
+            try:
+                self._refresh(conn)
+            except Exception:
+                self._conn = None
+                conn.close()
+                raise
+            self.refreshed_at = time.monotonic()
+
+    def _refresh(self, conn: psycopg.Connection[Any]) -> None:
+        with conn.transaction():
+            # Two statements: the second's snapshot is taken once the locks are held (READ COMMITTED).
+            (quiet,) = _one(conn, "SELECT pg_try_advisory_xact_lock(%s) AND pg_try_advisory_xact_lock(%s)",
+                            [TICK_LOCK, LEDGER_LOCK])
+            (upto,) = _one(conn, "SELECT COALESCE(MAX(id), 0) FROM events_event", [])
+        # The locks are released: writers go on; everything up to `upto` was committed if `quiet`.
+        if self.safe_mark is None:
+            if not quiet:
+                return  # not ready until a moment with no writer in flight
+            self._load_all(conn)
+            self.safe_mark = self.seen_mark = upto
+        else:
+            since = self.safe_mark if quiet else self.seen_mark
+            rows = conn.execute("SELECT person_id, MAX(id) FROM events_event WHERE type = ANY(%s) AND id > %s "
+                                "GROUP BY person_id", [list(MEASURE_EVENTS), since]).fetchall()
+            self._reload_people({person for person, _ in rows})
+            self.seen_mark = max([self.seen_mark, *(event for _, event in rows)])
+            if quiet:
+                self.safe_mark = self.seen_mark = max(self.seen_mark, upto)
+        self.keys = {key_id: key_of(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(
+                         "SELECT k.key_id, k.digest, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
+                         "ON p.id = k.partner_id WHERE k.revoked_at IS NULL")}
+        conn.commit()
+
+    def _load_all(self, conn: psycopg.Connection[Any]) -> None:
+        # A server-side cursor: the rows stream in, rather than all of them held at once.
+        with conn.cursor(name="measures_replica_load") as cur:
+            cur.itersize = 20_000
+            cur.execute(_MEASURES + _ORDER)
+            self.people = _group(cur)
+
+    def _reload_people(self, person_ids: set[int]) -> None:
+        if not person_ids:
+            return
+        conn = self._connection()
+        ids = sorted(person_ids)
+        for start in range(0, len(ids), 50_000):
+            chunk = ids[start:start + 50_000]
+            found = _group(conn.execute(_MEASURES + _OF_PEOPLE + _ORDER, [chunk]))
+            national_ids = [nid for (nid,) in conn.execute(
+                "SELECT national_id FROM registry_person WHERE id = ANY(%s)", [chunk])]
+            people = dict(self.people)  # replace, not mutate: request threads read without a lock
+            for nid in national_ids:
+                people.pop(nid, None)
+            people.update(found)
+            self.people = people
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+    def follow(self, interval: float) -> None:
+        """Refresh every `interval` seconds until stopped (run on a daemon thread)."""
+        failing = False
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - keep following; the check falls back to SQL meanwhile
+                if not failing:  # once per outage, not every interval
+                    log.warning("the measures replica could not refresh; checks use the database meanwhile",
+                                exc_info=True)
+                failing = True
+            else:
+                if failing:
+                    log.warning("the measures replica refreshes again")
+                failing = False
+            self._stop.wait(interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def _one(conn: psycopg.Connection[Any], query: str, params: list[Any]) -> tuple[Any, ...]:
+    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return tuple(row)
+
+
+def _group(rows: Iterable[tuple[Any, ...]]) -> dict[str, tuple[Active, ...]]:
+    """Rows ordered by national id become one tuple of measures each; texts are shared."""
+    shared: dict[Any, Any] = {}  # one object for each distinct text, date and answer part
+    grouped: dict[str, list[Active]] = {}
+    for nid, mid, kind, start, basis, summons_id in rows:
+        kind, start, basis = shared.setdefault(kind, kind), shared.setdefault(start, start), shared.setdefault(basis, basis)
+        middle = shared.get((kind, start, basis))
+        if middle is None:
+            middle = shared.setdefault((kind, start, basis), ", " + json.dumps(
+                {"kind": kind, "effective_from": start.isoformat(), "legal_basis": basis})[1:-1] + ", ")
+        grouped.setdefault(nid, []).append(Active(
+            mid, kind, start, basis, summons_id, format_summons_number(summons_number(summons_id)), middle))
+    return {nid: tuple(found) for nid, found in grouped.items()}

@@ -1,0 +1,128 @@
+"""Record what came of a summons, and lift the measures that rest on it the same day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from muster.audit import trail
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.clock import today_in
+from muster.ledger.models import Event
+from muster.ledger.outbox import hold_for_writing
+from muster.measures.models import Measure
+from muster.policy import loader
+from muster.rules.delivery import next_state
+from muster.rules.notice_numbers import (
+    InvalidNumber,
+    format_summons_number,
+    parse_summons_number,
+    sequence_of,
+)
+from muster.rules.outcomes import (
+    CLOSED_STATUS,
+    OUTCOMES,
+    OutcomeRefused,
+    check_outcome,
+    kinds_lifted,
+)
+from muster.summons.models import Summons
+
+
+class OutcomeError(ValueError):
+    pass
+
+
+@dataclass
+class Outcome:
+    number: str
+    status: str
+    lifted: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "status": self.status, "measures_lifted": self.lifted}
+
+
+def find(number_text: str) -> Summons:
+    """The summons for a printed number; InvalidNumber for a wrong check digit, LookupError if none."""
+    number = parse_summons_number(number_text)
+    summons = Summons.objects.select_related("campaign").filter(pk=sequence_of(number)).first()
+    if summons is None:
+        raise LookupError(f"no summons {format_summons_number(number)}")
+    return summons
+
+
+def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: str = "") -> Outcome:
+    if outcome not in OUTCOMES:
+        raise OutcomeError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    with transaction.atomic():
+        summons = find(number_text)
+        summons = Summons.objects.select_for_update().select_related("campaign").get(pk=summons.pk)
+        shown = format_summons_number(summons.number)
+        try:
+            check_outcome(summons.status, outcome)
+        except OutcomeRefused as exc:
+            raise OutcomeError(f"summons {shown}: {exc}"
+                               + (f" ({summons.closed_reason})" if summons.closed_reason else "")) from None
+        if at < summons.placed_at:
+            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed ({summons.placed_at.isoformat()})")
+        pack = loader.get_pack(summons.campaign.pack_code)
+        day = today_in(pack, at)
+        version = next(v for v in pack.versions if v.code == summons.policy_version)
+        summons.status = CLOSED_STATUS[outcome]
+        summons.closed_at = at
+        summons.closed_reason = f"{outcome.replace('_', ' ')} on {day}" + (f": {reason}" if reason else "")
+        summons.save(update_fields=["status", "closed_at", "closed_reason"])
+        Event.objects.create(type=f"summons.{outcome}", person_id=summons.person_id, summons_id=summons.pk,
+                             payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
+        lifting_kinds = kinds_lifted(version, outcome)
+        lifted = []
+        hold_for_writing()
+        for measure in Measure.objects.select_for_update().filter(
+                summons=summons, kind__in=lifting_kinds, status__in=("pending", "active", "suspended")):
+            was_in_force = measure.status != "pending"
+            measure.status = "lifted"
+            measure.lifted_on = day
+            measure.lift_reason = f"summons {outcome.replace('_', ' ')} on {day}"
+            measure.save(update_fields=["status", "lifted_on", "lift_reason"])
+            if not was_in_force:
+                continue  # never signed off, so never applied: nobody outside was told of it
+            Event.objects.create(type="measure.lifted", person_id=summons.person_id, summons_id=summons.pk,
+                                 measure_id=measure.pk, occurred_at=at,
+                                 payload={"kind": measure.kind, "lifted_on": day.isoformat(),
+                                          "reason": measure.lift_reason, "summons_number": summons.number})
+            lifted.append(measure.kind)
+        trail.record(actor, f"summons.{outcome}", "summons", str(summons.number), person_id=summons.person_id,
+                     purpose=reason or outcome)
+    return Outcome(shown, CLOSED_STATUS[outcome], lifted)
+
+
+def hand_over(number_text: str, event: str, at: datetime, *, actor: str) -> dict[str, Any]:
+    """Record handing a summons over in person: the person signed for it, or refused it.
+    Either counts as service (by the policy's `served_by.in_person`) at the next tick."""
+    if event not in ("signed", "refused"):
+        raise OutcomeError("the event must be signed or refused")
+    with transaction.atomic():
+        summons = find(number_text)
+        shown = format_summons_number(summons.number)
+        if summons.status not in ("placed", "served"):
+            raise OutcomeError(f"summons {shown} is {summons.status}: there is nothing to hand over")
+        if at < summons.placed_at:
+            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed")
+        if DeliveryEvent.objects.filter(summons_id=summons.pk, channel="in_person").exists():
+            raise OutcomeError(f"summons {shown} was already handed over in person")
+        day = today_in(loader.get_pack(summons.campaign.pack_code), at)
+        delivery = Delivery.objects.create(summons=summons, person_id=summons.person_id, channel="in_person",
+                                           state=next_state("queued", event), attempts=1)
+        DeliveryEvent.objects.create(delivery=delivery, summons_id=summons.pk, person_id=summons.person_id,
+                                     channel="in_person", event=event, happened_on=day, at=at,
+                                     evidence=f"handed over in person by {actor}: {event}")
+        trail.record(actor, f"summons.in_person_{event}", "summons", str(summons.number),
+                     person_id=summons.person_id, purpose="handed over in person")
+    return {"number": shown, "in_person": event, "on": day}
+
+
+__all__ = ["InvalidNumber", "OutcomeError", "find", "hand_over", "record"]

@@ -1,0 +1,216 @@
+"""The time engine: every transition due at `now`, set-based, and nothing twice.
+
+In order: summonses posted to electronic accounts, service (by delivery or
+deemed), measures that start on service, summonses missed after the grace
+days and the measures that start then, their events, and finally the email
+and SMS notices that are due. A second tick at the same `now` finds nothing
+to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from muster.audit import trail
+from muster.delivery import notices as dispatch
+from muster.kernel import db as sql
+from muster.kernel.clock import today_in
+from muster.measures.applying import apply_measures, record_bases
+from muster.policy import loader
+from muster.rules.delivery import SERVICE_PREFERENCE
+from muster.rules.policy import PolicyVersion
+from muster.summons.models import Run
+
+TICK_LOCK = 0x4D544943  # "MTIC"
+
+COUNT_KEYS = ("portal_posted", "served", "missed", "measures_applied", "events",
+              "email_sent", "email_retried", "email_failed", "sms_sent", "sms_retried", "sms_failed")
+
+
+class TickError(ValueError):
+    pass
+
+
+def last_tick() -> datetime | None:
+    return Run.objects.filter(kind="tick").order_by("-now").values_list("now", flat=True).first()
+
+
+def tick(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
+    counts = _tick_in_shards(now, actor) if sql.can_fan_out() else _tick_in_one(now, actor)
+    if send:
+        counts.update(dispatch.send_due(now))
+    return dict(counts)
+
+
+def _start(now: datetime, actor: str) -> Run:
+    last = last_tick()
+    if last is not None and now < last:
+        raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
+                        f"the clock does not go backwards")
+    return Run.objects.create(kind="tick", now=now, actor=actor)
+
+
+def _finish(run: Run, counts: Counter[str], actor: str, now: datetime) -> None:
+    run.counts = dict(counts)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    if any(counts.values()):
+        trail.record(actor, "tick", "run", str(run.pk), purpose=f"tick at {now.isoformat()}")
+
+
+def _tick_in_one(now: datetime, actor: str) -> Counter[str]:
+    counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
+        run = _start(now, actor)
+        with connection.cursor() as cur:
+            versions = _versions(cur, now)
+        counts.update(_shard(run.pk, now, versions, None))
+        _finish(run, counts, actor, now)
+    return counts
+
+
+def _tick_in_shards(now: datetime, actor: str) -> Counter[str]:
+    """PostgreSQL, outside any transaction: the summonses split in id ranges over sql.SHARDS connections, each
+    shard in its own transaction (both cores write at once). Every change of a summons, with its
+    deliveries, measures and events, is in its shard's transaction; a crash leaves whole summonses
+    done or not, and the next tick (state-driven like every step) does the rest. The session lock is
+    held across all shards, so nothing that waits for the tick (the partners' feed) sees one half."""
+    counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
+    with sql.session_lock(TICK_LOCK):
+        with transaction.atomic(), connection.cursor() as cur:
+            run = _start(now, actor)
+            versions = _versions(cur, now)
+            for version, _, _ in versions:
+                record_bases(version)
+            cuts = sql.id_cuts(cur, "status IN ('placed', 'served')", [])
+        for part in sql.fan_out(lambda shard: _shard(run.pk, now, versions, shard), sql.shards_from(cuts)):
+            counts.update(part)
+        with transaction.atomic():
+            _finish(run, counts, actor, now)
+    return counts
+
+
+def _shard(run_id: int, now: datetime, versions: list[tuple[PolicyVersion, str, Any]],
+           shard: sql.Shard | None) -> Counter[str]:
+    """Every transition due at `now` for one shard of the summonses (None: all), in the caller's
+    transaction, for the policy versions that have work (found once, under the tick lock)."""
+    counts: Counter[str] = Counter()
+    with connection.cursor() as cur:
+        sql.batch_settings(cur)
+        for version, pack_code, today in versions:
+            counts.update(_advance(cur, version, pack_code, today, now, run_id, shard))
+    return counts
+
+
+def _versions(cur: Any, now: datetime) -> list[tuple[PolicyVersion, str, Any]]:
+    """(policy version, pack code, today in the pack's time zone) for each version that has work."""
+    found = []
+    for pack_code, version_code in _open_versions(cur):
+        pack = loader.get_pack(pack_code)
+        found.append((next(v for v in pack.versions if v.code == version_code), pack_code, today_in(pack, now)))
+    return found
+
+
+def _open_versions(cur: Any) -> list[tuple[str, str]]:
+    cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_summons s "
+                "JOIN notices_campaign c ON c.id = s.campaign_id WHERE s.status IN ('placed', 'served') "
+                "ORDER BY 1, 2")
+    versions = list(cur.fetchall())
+    cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_delivery d "
+                "JOIN notices_summons s ON s.id = d.summons_id JOIN notices_campaign c ON c.id = s.campaign_id "
+                "WHERE d.channel = 'portal' AND d.state = 'queued'")
+    return sorted(set(versions) | set(cur.fetchall()))
+
+
+def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: datetime,
+             run_id: int, shard: sql.Shard | None) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    rules = version.summons
+    assert rules is not None
+    v = version.code
+    scope = ("s.policy_version = %s AND s.campaign_id IN "
+             "(SELECT id FROM notices_campaign WHERE pack_code = %s)" + sql.shard_filter("s.id", shard))
+
+    # 1. Posting to the electronic account delivers it there.
+    cur.execute(f"INSERT INTO notices_deliveryevent (delivery_id, summons_id, person_id, channel, event, "
+                f"happened_on, at, evidence) SELECT d.id, d.summons_id, d.person_id, 'portal', 'posted', %s, %s, "
+                f"'posted to the electronic account' FROM notices_delivery d "
+                f"JOIN notices_summons s ON s.id = d.summons_id "
+                f"WHERE d.channel = 'portal' AND d.state = 'queued' AND s.placed_at <= %s AND {scope}",
+                [today, sql.dt(now), sql.dt(now), v, pack_code])
+    counts["portal_posted"] = cur.rowcount
+    # The same deliveries as just recorded (same predicate, same transaction): no scan of past events.
+    cur.execute(f"UPDATE notices_delivery SET state = 'delivered', attempts = attempts + 1 "
+                f"WHERE channel = 'portal' AND state = 'queued' AND EXISTS (SELECT 1 FROM notices_summons s "
+                f"WHERE s.id = notices_delivery.summons_id AND s.placed_at <= %s AND {scope})",
+                [sql.dt(now), v, pack_code])
+
+    # 2. Service: the earliest route that serves (muster.rules.delivery.service).
+    parts, params = [], []
+    serving = [(c, e) for c, events in rules.served_by for e in events]
+    if serving:
+        pairs = " OR ".join("(e.channel = %s AND e.event = %s)" for _ in serving)
+        pref = "CASE e.channel " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(SERVICE_PREFERENCE)) + " END"
+        parts.append(f"SELECT e.summons_id AS summons_id, e.happened_on AS served_on, {pref} AS pref, "
+                     f"e.channel || ':' || e.event AS how, 'served: ' || e.channel || ' ' || e.event || ' on ' "
+                     f"|| {sql.date_text('e.happened_on')} AS evidence, e.id AS recorded FROM notices_deliveryevent e "
+                     f"JOIN notices_summons s ON s.id = e.summons_id WHERE s.status = 'placed' AND {scope} "
+                     f"AND e.happened_on <= %s AND ({pairs})")
+        params += [v, pack_code, today, *(x for pair in serving for x in pair)]
+    if rules.deemed_served_after_days is not None:
+        n = rules.deemed_served_after_days
+        deemed = sql.add_days("s.placed_on", str(n))
+        parts.append(f"SELECT s.id, {deemed}, {len(SERVICE_PREFERENCE)}, 'deemed', "
+                     f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')}, 0 "
+                     f"FROM notices_summons s WHERE s.status = 'placed' AND {scope} AND {deemed} <= %s")
+        params += [v, pack_code, today]
+    if parts:
+        cur.execute(f"WITH cand AS ({' UNION ALL '.join(parts)}), best AS (SELECT summons_id, served_on, how, "
+                    f"evidence, ROW_NUMBER() OVER (PARTITION BY summons_id ORDER BY served_on, pref, recorded) AS rn "
+                    f"FROM cand) UPDATE notices_summons SET status = 'served', served_on = best.served_on, "
+                    f"served_how = best.how, served_evidence = best.evidence, changed_run = %s FROM best "
+                    f"WHERE best.summons_id = notices_summons.id AND best.rn = 1", [*params, run_id])
+        # (rowcount is not reported for a WITH ... UPDATE on every driver)
+        cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = 'served' "
+                    f"AND {scope}", [run_id, v, pack_code])
+        counts["served"] = int(cur.fetchone()[0])
+    counts["events"] += _status_events(cur, "served", run_id, now, shard)
+    counts.update(_apply(cur, version, "served", "s.served_on", run_id, now, shard))
+
+    # 3. Missed: not appeared by the end of the grace days.
+    grace = rules.grace_days
+    cur.execute(f"UPDATE notices_summons SET status = 'missed', "
+                f"missed_on = {sql.add_days('appearance_date', str(grace + 1))}, changed_run = %s "
+                f"WHERE status = 'served' AND {scope.replace('s.', '')} "
+                f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
+    counts["missed"] = cur.rowcount
+    counts["events"] += _status_events(cur, "missed", run_id, now, shard)
+    counts.update(_apply(cur, version, "missed", "s.missed_on", run_id, now, shard))
+    return counts
+
+
+def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int, now: datetime,
+           shard: sql.Shard | None) -> Counter[str]:
+    """Every measure the policy starts on `trigger`, for the summonses this run moved there, in one pass."""
+    measures, events = apply_measures(cur, version, trigger, start, "s.changed_run = %s AND s.status = %s"
+                                      + sql.shard_filter("s.id", shard), [run_id, trigger], run_id, now)
+    return Counter(measures_applied=measures, events=events)
+
+
+def _status_events(cur: Any, status: str, run_id: int, now: datetime, shard: sql.Shard | None) -> int:
+    day = "served_on" if status == "served" else "missed_on"
+    payload = sql.json_object({"number": sql.number_from_id("s.id"), status + "_on": sql.date_text(f"s.{day}"),
+                               "how": "s.served_how"})
+    cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
+                f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "
+                f"WHERE s.changed_run = %s AND s.status = %s{sql.shard_filter('s.id', shard)} ORDER BY s.id",
+                [f"summons.{status}", sql.dt(now), run_id, status])
+    return cur.rowcount
