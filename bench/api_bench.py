@@ -46,6 +46,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
+from muster.kernel.actor import Actor
 from muster import engine
 from muster.campaigns import services as campaigns
 from muster.campaigns import issuing
@@ -58,8 +59,8 @@ msk = ZoneInfo("Europe/Moscow")
 codes = [d.code for d in pack.districts]
 campaign = campaigns.create(pack, campaigns.CampaignRequest(
     code="BENCH", purpose="call_up", districts={c: math.ceil(summonses / len(codes)) for c in codes},
-    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor="bench", today=date(2026, 3, 2))
-issuing.issue(campaign, datetime(2026, 3, 2, 9, tzinfo=msk), actor="bench")
+    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor=Actor.officer("bench"), today=date(2026, 3, 2))
+issuing.issue(campaign, datetime(2026, 3, 2, 9, tzinfo=msk), actor=Actor.officer("bench"))
 import time
 from muster.delivery import messages as notify
 from muster.summons import tick
@@ -67,9 +68,9 @@ from muster.partners import feed
 later = datetime(2026, 4, 25, 9, tzinfo=msk)
 for name, kinds in (("Border", ["exit_ban"]), ("Traffic", ["driving_ban", "vehicle_registration_ban"]),
                     ("Credit", ["credit_ban"])):
-    keys.add(name, kinds, "", actor="bench")
+    keys.add(name, kinds, "", actor=Actor.officer("bench"))
 timing = {}
-t = time.perf_counter(); tick.tick(later, actor="bench", send=False); timing["tick_s"] = time.perf_counter() - t
+t = time.perf_counter(); tick.tick(later, actor=Actor.officer("bench")); timing["tick_s"] = time.perf_counter() - t
 t = time.perf_counter(); written = feed.publish(later); timing["publish_s"] = time.perf_counter() - t
 timing["published"] = sum(written.values())
 t = time.perf_counter(); timing["messages"] = notify.make_messages(later); timing["messages_s"] = time.perf_counter() - t
@@ -79,7 +80,7 @@ from muster.delivery.models import Delivery
 Delivery.objects.filter(channel__in=("email", "sms"), state="queued").update(state="sent", next_attempt_at=None)
 PersonMessage.objects.filter(email_state="queued").update(email_state="sent", next_attempt_at=None)
 kinds = sorted({m.kind for v in pack.versions for m in v.measures})
-t = time.perf_counter(); partner = keys.add("Everything", kinds, "", actor="bench")
+t = time.perf_counter(); partner = keys.add("Everything", kinds, "", actor=Actor.officer("bench"))
 timing["backfill_s"] = time.perf_counter() - t
 ids = list(Summons.objects.order_by("?").values_list("person__national_id", flat=True)[:20000])
 print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids, "timing": timing}))
@@ -95,7 +96,7 @@ from muster.summons.models import Summons
 from muster.rules.notice_numbers import format_summons_number, summons_number
 ids = list(Summons.objects.filter(status="missed").order_by("id").values_list("id", flat=True)[:int(sys.argv[1])])
 for sid in ids:
-    outcomes.record(format_summons_number(summons_number(sid)), "appeared", timezone.now(), actor="bench")
+    outcomes.record(format_summons_number(summons_number(sid)), "appeared", timezone.now(), actor=Actor.officer("bench"))
     time.sleep(float(sys.argv[2]))
 """
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
+from muster.kernel.actor import Actor
 from muster.campaigns import services as campaigns
 from muster.campaigns import issuing
 from muster.delivery import letters
@@ -51,10 +52,10 @@ quota = -(-summonses // len(districts))
 now = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 campaign = campaigns.create(pack, campaigns.CampaignRequest(
     code="BENCH", purpose="call_up", districts={d: quota for d in districts},
-    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor="bench", today=now.date())
+    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 31), place="bench"), actor=Actor.officer("bench"), today=now.date())
 out = {}
 t = time.perf_counter()
-result = issuing.issue(campaign, now, actor="bench")
+result = issuing.issue(campaign, now, actor=Actor.officer("bench"))
 out["issue_s"] = time.perf_counter() - t
 out["issued"] = result.issued
 out["deliveries"] = result.deliveries
@@ -62,11 +63,11 @@ if letters_wanted:
     Delivery.objects.filter(channel="post").exclude(
         pk__in=Delivery.objects.filter(channel="post").order_by("id").values("pk")[:letters_wanted]).update(state="failed")
     t = time.perf_counter()
-    batch = letters.make_batch(now, Path(sys.argv[3]), actor="bench")
+    batch = letters.make_batch(now, Path(sys.argv[3]), actor=Actor.officer("bench"))
     out["letters"] = batch["letters"]
     out["letters_s"] = time.perf_counter() - t
 t = time.perf_counter()
-out["tick_service"] = tick.tick(now + timedelta(days=7), actor="bench", send=False)
+out["tick_service"] = tick.tick(now + timedelta(days=7), actor=Actor.officer("bench"))
 out["tick_service_s"] = time.perf_counter() - t
 if sys.argv[4] == "daily":
     # The engine as operators run it: one tick a day, each over every open summons, each day's
@@ -75,7 +76,7 @@ if sys.argv[4] == "daily":
     day = datetime(2026, 3, 30, 9, 0, tzinfo=ZoneInfo("Europe/Moscow"))
     while day <= datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")):
         t = time.perf_counter()
-        counts = tick.tick(day, actor="bench", send=False)
+        counts = tick.tick(day, actor=Actor.officer("bench"))
         out["tick_daily"].append({"day": day.date().isoformat(), "s": time.perf_counter() - t,
                                   "missed": counts["missed"], "measures_applied": counts["measures_applied"]})
         day += timedelta(days=1)
@@ -84,7 +85,7 @@ if sys.argv[4] == "daily":
 else:
     # Catching up: one tick after every grace period has ended, everyone missed at once.
     t = time.perf_counter()
-    out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor="bench",
+    out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor=Actor.officer("bench"),
                                    send=False)
     out["tick_missed_s"] = time.perf_counter() - t
 print(json.dumps(out))

@@ -12,15 +12,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from muster.delivery import messages as notify
+from muster.delivery import notices
+from muster.kernel.actor import Actor
 from muster.partners import feed, webhooks
 from muster.summons import tick
+from muster.summons.tick import TickError
 
 OUTBOX_KEYS = ("feed_entries", "messages", "message_email_sent", "message_email_retried",
                "message_email_failed", "webhooks_delivered", "webhooks_retried", "webhooks_dead")
 
 
-def turn(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
-    counts = tick.tick(now, actor=actor, send=send)
+def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
+    counts = tick.tick(now, actor=actor)
+    if send:
+        counts.update(notices.send_due(now))
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))
     counts["feed_entries"] = sum(feed.publish(now).values())
     counts["messages"] = notify.make_messages(now)
@@ -31,3 +36,6 @@ def turn(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
         counts["webhooks_retried"] = hooks["retried"]
         counts["webhooks_dead"] = hooks["dead"]
     return counts
+
+
+__all__ = ["OUTBOX_KEYS", "TickError", "turn"]

@@ -12,6 +12,7 @@ from muster import engine
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.campaigns.models import Campaign
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import LegalBasis, Measure
 from muster.partners import keys
@@ -28,11 +29,11 @@ def world(ru, people):
     ids = people(4)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 4},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
-    border = keys.add("Border", ["exit_ban"], "", actor="t")["api_key"]
-    bureau = keys.add("Bureau", ["credit_ban"], "", actor="t")["api_key"]
-    engine.turn(LATER, actor="t", send=False)
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
+    border = keys.add("Border", ["exit_ban"], "", actor=Actor.officer("t"))["api_key"]
+    bureau = keys.add("Bureau", ["credit_ban"], "", actor=Actor.officer("t"))["api_key"]
+    engine.turn(LATER, actor=Actor.officer("t"), send=False)
     return {"ids": ids, "border": border, "bureau": bureau}
 
 

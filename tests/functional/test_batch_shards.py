@@ -14,6 +14,7 @@ from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery.models import Delivery
 from muster.kernel import db as sql
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.summons import tick
@@ -28,24 +29,24 @@ NOW = at("2026-03-02")
 def _campaign(ru, count):
     return campaigns.create(ru, campaigns.CampaignRequest(
         code="SHARDS", purpose="call_up", districts={"RU-RYA": count}, appear_from=date(2026, 3, 10),
-        appear_to=date(2026, 3, 25), place="ул. Ленина, 1"), actor="t", today=NOW.date())
+        appear_to=date(2026, 3, 25), place="ул. Ленина, 1"), actor=Actor.officer("t"), today=NOW.date())
 
 
 def test_sharded_tick_serves_misses_and_does_nothing_twice(ru, people):
     people(7)
-    result = issuing.issue(_campaign(ru, 7), NOW, actor="t")
+    result = issuing.issue(_campaign(ru, 7), NOW, actor=Actor.officer("t"))
     assert sql.can_fan_out() == (connection.vendor == "postgresql" and sql.SHARDS > 1)
     assert (result.issued, result.measures, result.events) == (7, 7, 14)
     assert result.deliveries == Delivery.objects.count() >= 7
-    assert issuing.issue(campaigns.get("SHARDS"), NOW, actor="t").issued == 0
+    assert issuing.issue(campaigns.get("SHARDS"), NOW, actor=Actor.officer("t")).issued == 0
 
-    first = tick.tick(NOW, actor="t", send=False)
+    first = tick.tick(NOW, actor=Actor.officer("t"))
     assert (first["portal_posted"], first["served"], first["events"]) == (4, 4, 4)
-    assert set(tick.tick(NOW, actor="t", send=False).values()) == {0}
-    assert tick.tick(NOW + timedelta(days=7), actor="t", send=False)["served"] == 3
-    missed = tick.tick(at("2026-03-31", 0), actor="t", send=False)
+    assert set(tick.tick(NOW, actor=Actor.officer("t")).values()) == {0}
+    assert tick.tick(NOW + timedelta(days=7), actor=Actor.officer("t"))["served"] == 3
+    missed = tick.tick(at("2026-03-31", 0), actor=Actor.officer("t"))
     assert (missed["missed"], missed["measures_applied"], missed["events"]) == (7, 7 * 6, 7 * 7)
-    assert set(tick.tick(at("2026-03-31", 0), actor="t", send=False).values()) == {0}
+    assert set(tick.tick(at("2026-03-31", 0), actor=Actor.officer("t")).values()) == {0}
 
     assert Summons.objects.filter(status="missed").count() == 7
     assert Counter(Measure.objects.values_list("summons_id", flat=True)) == {
@@ -64,11 +65,11 @@ def test_an_issue_run_left_half_done_is_completed_by_the_next(ru, people):
         run, _ = issuing._place(campaign, NOW, "t", issuing.plan(campaign, NOW), shards=sql.SHARDS)
     assert Summons.objects.count() == 5 and not Delivery.objects.exists() and not Measure.objects.exists()
 
-    assert issuing.issue(campaign, NOW, actor="t").issued == 0
+    assert issuing.issue(campaign, NOW, actor=Actor.officer("t")).issued == 0
     run = Run.objects.get(pk=run.pk)
     assert run.finished_at is not None and run.counts["issued"] == 5 and run.counts["measures"] == 5
     assert Measure.objects.filter(kind="exit_ban").count() == 5
     assert Event.objects.filter(type="summons.placed").count() == 5
     assert Event.objects.filter(type="measure.applied").count() == 5
     assert set(Delivery.objects.values_list("summons_id", flat=True)) == set(Summons.objects.values_list("id", flat=True))
-    assert issuing.issue(campaign, NOW, actor="t").issued == 0 and Measure.objects.count() == 5
+    assert issuing.issue(campaign, NOW, actor=Actor.officer("t")).issued == 0 and Measure.objects.count() == 5

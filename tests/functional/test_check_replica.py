@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from muster.audit.models import PartnerRead
 from muster.audit.spool import ReadLog, replay
+from muster.kernel.actor import Actor
 from muster.ledger.outbox import hold_for_writing
 from muster.measures import checks
 from muster.measures.models import LegalBasis
@@ -32,6 +33,7 @@ from muster.measures.replica import Replica
 from muster.measures.serving import Serving, connect, connection_params
 from muster.partners import keys
 from muster.registry.models import Person
+from muster.rules.api_keys import parse_key
 from muster.rules.national_id import snils_check_digits
 from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.summons import outcomes, tick
@@ -63,7 +65,7 @@ def from_replica(serving: Serving, key: str, national_id: str):
     now = timezone.now()
     today = checks.today_in(checks.pack(), now)
     normalised = checks.pack().id_scheme.normalise(national_id)
-    found = serving.measures(keys.parse_key(key), normalised, now, today)
+    found = serving.measures(parse_key(key), normalised, now, today)
     serving.readlog.flush()
     if found is None:
         return None
@@ -84,7 +86,7 @@ def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, ser
     assert not Person.objects.filter(national_id=unknown).exists()
     for key in (world["border"], world["bureau"]):
         for national_id in [*world["ids"], unknown]:
-            assert from_replica(served, key, national_id) == checks.check(key, national_id)
+            assert from_replica(served, key, national_id) == checks.check(key, national_id, keys.authenticate)
     # Each check was logged twice (replica, then SQL); an unknown person has no record to log on.
     assert PartnerRead.objects.count() == 2 * 2 * len(world["ids"])
     assert served.readlog.rows == 2 * (len(world["ids"]) + 1)
@@ -113,28 +115,28 @@ def test_a_lift_reaches_the_replica_at_its_next_refresh(world, served):
     summons = Summons.objects.filter(status="missed").select_related("person").first()
     national_id = summons.person.national_id
     assert from_replica(served, world["border"], national_id)["measures"]
-    outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor="t")
+    outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor=Actor.officer("t"))
     replica.refresh()
     assert from_replica(served, world["border"], national_id)["measures"] == []
-    assert from_replica(served, world["border"], national_id) == checks.check(world["border"], national_id)
+    assert from_replica(served, world["border"], national_id) == checks.check(world["border"], national_id, keys.authenticate)
 
 
 def test_a_revoked_key_leaves_the_replica_at_its_next_refresh_and_sql_refuses_it(world, served):
     served.replica.refresh()
-    keys.revoke("Border", actor="t")
+    keys.revoke("Border", actor=Actor.officer("t"))
     served.replica.refresh()
     assert from_replica(served, world["border"], world["ids"][0]) is None
     with pytest.raises(checks.Unauthorised):
-        checks.check(world["border"], world["ids"][0])
+        checks.check(world["border"], world["ids"][0], keys.authenticate)
 
 
 def test_a_key_added_after_the_refresh_goes_to_the_database(world, served):
     replica = served.replica
     replica.refresh()
-    fresh = keys.add("Late", ["exit_ban"], "", actor="t")["api_key"]
+    fresh = keys.add("Late", ["exit_ban"], "", actor=Actor.officer("t"))["api_key"]
     assert from_replica(served, fresh, world["ids"][0]) is None
     replica.refresh()
-    assert from_replica(served, fresh, world["ids"][0]) == checks.check(fresh, world["ids"][0])
+    assert from_replica(served, fresh, world["ids"][0]) == checks.check(fresh, world["ids"][0], keys.authenticate)
 
 
 @contextmanager
@@ -287,7 +289,7 @@ def test_the_served_check_uses_the_replica_and_follows_a_lift(world, tmp_path):
                 assert time.monotonic() < deadline, "the server did not come up"
                 time.sleep(0.2)
         assert [m["kind"] for m in answer["measures"]] == ["exit_ban"]
-        outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor="t")
+        outcomes.record(format_summons_number(summons_number(summons.pk)), "appeared", timezone.now(), actor=Actor.officer("t"))
         deadline = time.monotonic() + 10
         while get()["measures"]:
             assert time.monotonic() < deadline, "the lift did not reach the served check"

@@ -13,12 +13,21 @@ import pytest
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
-from muster.delivery.models import Delivery, DeliveryEvent
+from muster.delivery import notices
 from muster.summons import tick
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.actor import Actor
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-03-02")
+
+
+def _tick_and_send(now, actor):
+    """The tick, then the email and SMS notices it queued (the engine's first two steps)."""
+    counts = tick.tick(now, actor=actor)
+    counts.update(notices.send_due(now))
+    return counts
 
 
 def _free_port() -> int:
@@ -85,8 +94,8 @@ def issued(ru, people):
     people(4)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 4},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 20),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
 
 
 def test_emails_go_through_a_real_smtp_server_and_say_only_that_a_notice_exists(
@@ -94,28 +103,28 @@ def test_emails_go_through_a_real_smtp_server_and_say_only_that_a_notice_exists(
     controller, received = smtp_server
     settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{controller.port}"
     settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
-    counts = tick.tick(NOW, actor="t")
+    counts = _tick_and_send(NOW, actor=Actor.officer("t"))
     assert counts["email_sent"] == 4 and counts["sms_sent"] == 4
     assert len(received) == 4 and len(sms_gateway[1].received) == 4
     body = received[0].get_payload(decode=True).decode("utf-8")
     assert "/portal/" in body and "Иван" not in body and "Иванов" not in body
     assert all(d.state == "sent" for d in Delivery.objects.filter(channel__in=("email", "sms")))
     assert DeliveryEvent.objects.filter(channel="email", event="sent").count() == 4
-    assert tick.tick(NOW, actor="t")["email_sent"] == 0  # nothing is sent twice
+    assert _tick_and_send(NOW, actor=Actor.officer("t"))["email_sent"] == 0  # nothing is sent twice
 
 
 def test_smtp_down_is_retried_with_backoff_then_fails_and_nothing_is_lost(settings, sms_gateway, issued):
     settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{_free_port()}"  # nobody listens
     settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
     settings.MUSTER_DELIVERY_MAX_ATTEMPTS = 3
-    counts = tick.tick(NOW, actor="t")
+    counts = _tick_and_send(NOW, actor=Actor.officer("t"))
     assert counts["email_retried"] == 4 and counts["email_sent"] == 0
     email = Delivery.objects.filter(channel="email").first()
     assert email.state == "queued" and email.attempts == 1 and "unreachable" in email.last_error
     assert email.next_attempt_at == NOW + timedelta(seconds=60)
-    assert tick.tick(NOW + timedelta(seconds=30), actor="t")["email_retried"] == 0  # not due yet
-    assert tick.tick(NOW + timedelta(seconds=61), actor="t")["email_retried"] == 4
-    final = tick.tick(NOW + timedelta(seconds=200), actor="t")
+    assert _tick_and_send(NOW + timedelta(seconds=30), actor=Actor.officer("t"))["email_retried"] == 0  # not due yet
+    assert _tick_and_send(NOW + timedelta(seconds=61), actor=Actor.officer("t"))["email_retried"] == 4
+    final = _tick_and_send(NOW + timedelta(seconds=200), actor=Actor.officer("t"))
     assert final["email_failed"] == 4
     assert set(Delivery.objects.filter(channel="email").values_list("state", flat=True)) == {"failed"}
     assert DeliveryEvent.objects.filter(channel="email", event="failed").count() == 4
@@ -124,11 +133,11 @@ def test_smtp_down_is_retried_with_backoff_then_fails_and_nothing_is_lost(settin
 def test_sms_gateway_answering_5xx_is_retried(settings, sms_gateway, issued):
     settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
     sms_gateway[1].behaviour = "error"
-    counts = tick.tick(NOW, actor="t")
+    counts = _tick_and_send(NOW, actor=Actor.officer("t"))
     assert counts["sms_retried"] == 4
     assert "answered 503" in Delivery.objects.filter(channel="sms").first().last_error
     sms_gateway[1].behaviour = "ok"
-    assert tick.tick(NOW + timedelta(minutes=2), actor="t")["sms_sent"] == 4
+    assert _tick_and_send(NOW + timedelta(minutes=2), actor=Actor.officer("t"))["sms_sent"] == 4
 
 
 def test_sms_gateway_timing_out_is_retried(settings, sms_gateway, issued, monkeypatch):
@@ -139,7 +148,7 @@ def test_sms_gateway_timing_out_is_retried(settings, sms_gateway, issued, monkey
     sms_gateway[1].behaviour = "slow"
     delivery = Delivery.objects.filter(channel="sms").first()
     Delivery.objects.filter(channel="sms").exclude(pk=delivery.pk).update(next_attempt_at=NOW + timedelta(days=1))
-    counts = tick.tick(NOW, actor="t")
+    counts = _tick_and_send(NOW, actor=Actor.officer("t"))
     assert counts["sms_retried"] == 1
     delivery.refresh_from_db()
     assert delivery.state == "queued" and "unreachable" in delivery.last_error

@@ -9,7 +9,7 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
 
-from muster.audit.trail import reads_of
+from muster.audit.access import reads_of
 from muster.interfaces.partner_api.fastpath import MeasuresFastPath
 from muster.registry.models import Person
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from muster.kernel.actor import Actor
 from muster.registry.importer import import_persons
 from muster.registry.models import Observation, Person
 from muster.registry.readers import FileProblem
@@ -265,7 +266,7 @@ def test_not_a_parquet_file(tmp_path, ru):
 def test_import_is_audited(tmp_path, ru):
     from muster.audit.models import AuditRecord
 
-    _import(write_csv(tmp_path / "p.csv", [person_row(snils(1))]), ru, actor="cli:tester")
+    _import(write_csv(tmp_path / "p.csv", [person_row(snils(1))]), ru, actor=Actor.officer("cli:tester"))
     record = AuditRecord.objects.get(action="import.persons")
     assert record.actor == "cli:tester" and "imported 1" in record.purpose
 

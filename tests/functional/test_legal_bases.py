@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from muster import engine
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.kernel.actor import Actor
 from muster.measures.models import LegalBasis, Measure
 from tests.conftest import at
 
@@ -22,9 +23,9 @@ def test_a_million_measures_name_a_handful_of_texts_and_keep_them_when_the_polic
     people(3)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 3},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
-    engine.turn(at("2026-04-05"), actor="t", send=False)
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
+    engine.turn(at("2026-04-05"), actor=Actor.officer("t"), send=False)
     measures = list(Measure.objects.select_related("basis"))
     version = next(v for v in ru.versions if v.code == measures[0].policy_version)
     assert len(measures) == 3 * len(version.measures)

@@ -11,6 +11,7 @@ import pytest
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery.models import Delivery
+from muster.kernel.actor import Actor
 from muster.summons import tick
 from muster.summons.models import Summons
 from tests.conftest import at
@@ -24,8 +25,8 @@ def batch(ru, people, cli_run, tmp_path):
     people(6)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 6},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 20),
-                                                   place="ул. Ленина, 1"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
+                                                   place="ул. Ленина, 1"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
     result = cli_run("letters", "batch", "--now", NOW.isoformat(), "--out", str(tmp_path / "out"), "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -91,7 +92,7 @@ def test_receipts_serve_on_delivery_and_reject_what_they_cannot_apply(batch, cli
     assert reasons[5] == ("tracking_number", "unknown tracking number")
     assert reasons[6][0] == "event" and "delivered cannot be returned" in reasons[6][1]
     assert reasons[7][0] == "event" and reasons[8][0] == "at"
-    tick.tick(at("2026-03-06"), actor="t", send=False)
+    tick.tick(at("2026-03-06"), actor=Actor.officer("t"))
     by_tracking = {d.provider_ref: d.summons for d in Delivery.objects.filter(channel="post")}
     first, second = Summons.objects.get(pk=by_tracking[tracking[0]].pk), Summons.objects.get(pk=by_tracking[tracking[1]].pk)
     assert (first.status, first.served_on, first.served_how) == ("served", date(2026, 3, 4), "post:delivered")

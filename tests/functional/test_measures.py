@@ -13,6 +13,7 @@ from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery import messages as notify
 from muster.delivery.models import PersonMessage
+from muster.kernel.actor import Actor
 from muster.measures.models import Measure
 from muster.partners import keys
 from muster.partners.models import FeedEntry
@@ -32,16 +33,16 @@ def _issue(ru, people, count=2):
     ids = people(count)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": count},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
     return ids
 
 
 def test_measures_show_lists_active_and_past_with_reasons(ru, people, cli_run):
     ids = _issue(ru, people)
-    engine.turn(LATER, actor="t", send=False)
+    engine.turn(LATER, actor=Actor.officer("t"), send=False)
     summons = Summons.objects.get(person__national_id=ids[0])
-    outcomes.record(format_summons_number(summons.number), "appeared", at("2026-04-07"), actor="officer")
+    outcomes.record(format_summons_number(summons.number), "appeared", at("2026-04-07"), actor=Actor.officer("officer"))
     result = cli_run("measures", "show", ids[0], "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -81,8 +82,8 @@ def signoff_pack(ru, tmp_path):
 
 def test_sign_off_queue_holds_the_measure_until_an_officer_signs(signoff_pack, people, cli_run):
     ids = _issue(signoff_pack, people)
-    keys.add("Bureau", ["credit_ban"], "", actor="t")
-    engine.turn(LATER, actor="t", send=False)
+    keys.add("Bureau", ["credit_ban"], "", actor=Actor.officer("t"))
+    engine.turn(LATER, actor=Actor.officer("t"), send=False)
     queue = json.loads(cli_run("measures", "pending", "--json").stdout)
     assert [r["kind"] for r in queue] == ["credit_ban", "credit_ban"]
     assert not FeedEntry.objects.exists(), "a pending measure is not published"
@@ -95,7 +96,7 @@ def test_sign_off_queue_holds_the_measure_until_an_officer_signs(signoff_pack, p
     again = cli_run("measures", "sign", str(second["id"]), "--json")
     assert again.exit_code == 2 and "declined" in json.loads(again.stdout)["error"]
     assert cli_run("measures", "sign", "999999", "--json").exit_code == 4
-    engine.turn(at("2026-04-06", 12), actor="t", send=False)
+    engine.turn(at("2026-04-06", 12), actor=Actor.officer("t"), send=False)
     entries = list(FeedEntry.objects.order_by("seq"))
     assert [(e.seq, e.type, e.payload["kind"]) for e in entries] == [(1, "measure.applied", "credit_ban")]
     assert json.loads(cli_run("measures", "pending", "--json").stdout) == []
@@ -107,12 +108,12 @@ def test_the_person_is_told_in_the_account_and_by_email_when_applied_and_lifted(
     controller, received = smtp_server
     settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{controller.port}"
     ids = _issue(ru, people, count=1)
-    counts = engine.turn(NOW, actor="t")
+    counts = engine.turn(NOW, actor=Actor.officer("t"))
     assert counts["messages"] == 1 and counts["message_email_sent"] == 1  # the exit ban, from placement
     summons = Summons.objects.get()
-    outcomes.record(format_summons_number(summons.number), "excused", at("2026-03-05"), actor="officer",
+    outcomes.record(format_summons_number(summons.number), "excused", at("2026-03-05"), actor=Actor.officer("officer"),
                     reason="illness")
-    counts = engine.turn(at("2026-03-05", 12), actor="t")
+    counts = engine.turn(at("2026-03-05", 12), actor=Actor.officer("t"))
     assert counts["messages"] == 1 and counts["message_email_sent"] == 1
     messages = notify.messages_of(Measure.objects.get().person_id)
     assert [m["topic"] for m in messages] == ["measure.lifted", "measure.applied"]
@@ -125,13 +126,13 @@ def test_the_person_is_told_in_the_account_and_by_email_when_applied_and_lifted(
     bodies = [m.get_payload(decode=True).decode() for m in told]
     assert len(bodies) == 2 and all(ids[0] not in b and "/portal/" in b for b in bodies)  # no details by email
     assert "применена" in bodies[0] and "снята" in bodies[1]  # in the pack's language
-    assert engine.turn(at("2026-03-05", 13), actor="t")["messages"] == 0  # never told twice
+    assert engine.turn(at("2026-03-05", 13), actor=Actor.officer("t"))["messages"] == 0  # never told twice
     assert PersonMessage.objects.filter(email_state="sent").count() == 2
 
 
 def test_an_accepted_appeal_annuls_the_summons_and_lifts_its_measures(ru, people, cli_run):
     ids = _issue(ru, people, count=1)
-    engine.turn(LATER, actor="t", send=False)
+    engine.turn(LATER, actor=Actor.officer("t"), send=False)
     number = format_summons_number(Summons.objects.get().number)
     result = cli_run("summons", "record", number, "appeal_accepted", "--at", at("2026-04-10").isoformat(),
                      "--reason", "appeal 12/2026 upheld", "--json")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.rules.delivery import DeliveryEvent as PureEvent
@@ -49,8 +50,8 @@ def test_set_based_apply_and_lift_agree_with_the_pure_rule(ru, people, placed, t
     window = PLACEMENTS[placed]
     campaigns.create(ru, campaigns.CampaignRequest(code="P", purpose="call_up", districts={"RU-RYA": len(timeline)},
                                                    appear_from=window[0], appear_to=window[1], place="x"),
-                     actor="t", today=start.date())
-    issuing.issue(campaigns.get("P"), start, actor="t")
+                     actor=Actor.officer("t"), today=start.date())
+    issuing.issue(campaigns.get("P"), start, actor=Actor.officer("t"))
     Delivery.objects.update(state="failed")  # only the random events below serve
     summonses = list(Summons.objects.order_by("id"))
     version = next(v for v in ru.versions if v.code == summonses[0].policy_version)
@@ -77,9 +78,9 @@ def test_set_based_apply_and_lift_agree_with_the_pure_rule(ru, people, placed, t
             version, s.placed_on, served_on, s.appearance_date, what, on, last_day).items()}
     day = start.date()
     while day <= last_day:  # a tick every day at noon; outcomes recorded in the evening
-        tick.tick(at(day.isoformat(), 12), actor="t", send=False)
+        tick.tick(at(day.isoformat(), 12), actor=Actor.officer("t"))
         for s, what in plan.get(day, []):
-            outcomes.record(format_summons_number(s.number), what, at(day.isoformat(), 18), actor="t")
+            outcomes.record(format_summons_number(s.number), what, at(day.isoformat(), 18), actor=Actor.officer("t"))
         day += timedelta(days=1)
     actual = {s.pk: {} for s in summonses[:len(timeline)]}
     for m in Measure.objects.all():

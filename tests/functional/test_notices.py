@@ -9,6 +9,7 @@ import pytest
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.rules.notice_numbers import format_summons_number, parse_summons_number
@@ -25,7 +26,7 @@ REQUEST = dict(code="SPRING-26", purpose="call_up", appear_from=date(2026, 3, 10
 
 def _campaign(ru, **kw):
     data = {**REQUEST, "districts": {"RU-RYA": 250}, **kw}
-    return campaigns.create(ru, campaigns.CampaignRequest(**data), actor="t", today=NOW.date())
+    return campaigns.create(ru, campaigns.CampaignRequest(**data), actor=Actor.officer("t"), today=NOW.date())
 
 
 def _create_cli(cli_run, *extra):
@@ -91,7 +92,7 @@ def test_issue_is_set_based_idempotent_and_spreads_by_capacity(ru, people, cli_r
 def test_oldest_are_picked_first(ru, people):
     ids = people(20)
     _campaign(ru, districts={"RU-RYA": 5})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
     from muster.registry.models import Person
 
     chosen = set(Summons.objects.values_list("person__national_id", flat=True))
@@ -104,7 +105,7 @@ def test_quota_above_the_liable_issues_what_exists_and_reports_the_shortfall(ru,
     people(30)
     people(5, start=100, sex="F")  # not liable
     _campaign(ru, districts={"RU-RYA": 50})
-    result = issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t").as_dict()
+    result = issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t")).as_dict()
     assert result["issued"] == 30 and result["shortfall"] == 20
     (district,) = result["districts"]
     assert district["shortfall_reasons"] == ["only 30 liable people not yet summoned"]
@@ -114,7 +115,7 @@ def test_quota_above_the_liable_issues_what_exists_and_reports_the_shortfall(ru,
 def test_each_summons_gets_deliveries_events_and_the_exit_ban(ru, people):
     people(10)
     _campaign(ru, districts={"RU-RYA": 10})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
     for s in Summons.objects.select_related("person"):
         channels = set(s.deliveries.values_list("channel", flat=True))
         if s.person.electronic_account:
@@ -134,10 +135,10 @@ def test_the_2023_policy_bans_exit_only_from_service(ru, people):
     campaigns.create(ru, campaigns.CampaignRequest(code="OLD", purpose="medical_examination",
                                                    districts={"RU-RYA": 4}, appear_from=date(2023, 5, 10),
                                                    appear_to=date(2023, 5, 20), place="x"),
-                     actor="t", today=old_now.date())
-    issuing.issue(campaigns.get("OLD"), old_now, actor="t")
+                     actor=Actor.officer("t"), today=old_now.date())
+    issuing.issue(campaigns.get("OLD"), old_now, actor=Actor.officer("t"))
     assert Measure.objects.count() == 0
-    tick.tick(old_now + timedelta(days=7), actor="t", send=False)
+    tick.tick(old_now + timedelta(days=7), actor=Actor.officer("t"))
     bans = Measure.objects.filter(kind="exit_ban")
     assert bans.count() == 4
     assert {m.effective_from for m in bans} <= {date(2023, 5, 2), date(2023, 5, 9)}
@@ -150,7 +151,7 @@ def _numbers():
 def test_tick_serves_misses_and_is_idempotent(ru, people, cli_run):
     people(4)
     _campaign(ru, districts={"RU-RYA": 4})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
 
     def run(now):
         result = cli_run("tick", "--now", now.isoformat(), "--no-send", "--json")
@@ -177,8 +178,8 @@ def test_tick_serves_misses_and_is_idempotent(ru, people, cli_run):
 def test_appearance_lifts_measures_the_same_day_even_when_late(ru, people, cli_run):
     people(2)
     _campaign(ru, districts={"RU-RYA": 2})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
-    tick.tick(at("2026-04-05"), actor="t", send=False)
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
+    tick.tick(at("2026-04-05"), actor=Actor.officer("t"))
     late, other = _numbers()
     result = cli_run("summons", "record", late, "appeared", "--at", at("2026-04-06", 11).isoformat(), "--json")
     assert result.exit_code == 0, result.output
@@ -203,7 +204,7 @@ def test_summons_show_and_list_contracts(ru, people, cli_run):
 
     (nid,) = people(1)
     _campaign(ru, districts={"RU-RYA": 1})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
     listed = json.loads(cli_run("summons", "list", "--person", nid, "--json").stdout)
     assert len(listed) == 1
     item = listed[0]
@@ -222,13 +223,13 @@ def test_summons_number_with_wrong_check_digit(cli_run):
 def test_in_person_signature_serves_at_the_next_tick(ru, people, cli_run):
     people(2)
     _campaign(ru, districts={"RU-RYA": 2})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
     number = _numbers()[1]  # no electronic account: not served on posting
     result = cli_run("summons", "hand", number, "refused", "--at", at("2026-03-03").isoformat(), "--json")
     assert result.exit_code == 0, result.output
     again = cli_run("summons", "hand", number, "signed", "--json")
     assert again.exit_code == 2 and "already handed over" in again.stdout
-    tick.tick(at("2026-03-04"), actor="t", send=False)
+    tick.tick(at("2026-03-04"), actor=Actor.officer("t"))
     s = outcomes.find(number)
     assert (s.status, s.served_on, s.served_how) == ("served", date(2026, 3, 3), "in_person:refused")
 
@@ -236,7 +237,7 @@ def test_in_person_signature_serves_at_the_next_tick(ru, people, cli_run):
 def test_worker_runs_the_tick(ru, people, cli_run):
     people(2)
     _campaign(ru, districts={"RU-RYA": 2})
-    issuing.issue(campaigns.get("SPRING-26"), NOW, actor="t")
+    issuing.issue(campaigns.get("SPRING-26"), NOW, actor=Actor.officer("t"))
     result = cli_run("worker", "--iterations", "1", "--interval", "0")
     assert result.exit_code == 0
     assert tick.last_tick() is not None

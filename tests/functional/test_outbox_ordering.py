@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.ledger.outbox import hold_for_writing
 from muster.measures.models import LegalBasis, Measure
@@ -30,7 +31,7 @@ def _measure_event(person: Person, summons_id: int) -> None:
 def test_publishing_waits_for_writers_in_flight_so_no_event_is_skipped(packs):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time: the case cannot arise")
-    keys.add("Border", ["exit_ban"], "", actor="t")
+    keys.add("Border", ["exit_ban"], "", actor=Actor.officer("t"))
     person = Person.objects.create(national_id="10000000100", sex="M", birth_date=date(2000, 1, 1))
     LegalBasis.objects.create(text="x")  # before the writers: a new text would make one wait for the other
     inserted, release = threading.Event(), threading.Event()

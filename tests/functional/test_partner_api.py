@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from muster import engine
-from muster.audit.trail import reads_of
+from muster.audit.access import reads_of
+from muster.kernel.actor import Actor
 from muster.measures.models import Measure
 from muster.partners import keys
 from muster.registry.models import Observation, Person
@@ -56,10 +57,10 @@ def test_missing_or_wrong_key_is_401_problem(world, header):
 def test_a_revoked_key_stops_working_and_a_rotated_key_replaces_it(world):
     path = f"/api/v1/measures/{world['ids'][0]}"
     assert _get(path, world["border"]).status_code == 200
-    fresh = keys.rotate("Border", actor="t")["api_key"]
+    fresh = keys.rotate("Border", actor=Actor.officer("t"))["api_key"]
     _problem(_get(path, world["border"]), 401)
     assert _get(path, fresh).status_code == 200
-    keys.revoke("Border", actor="t")
+    keys.revoke("Border", actor=Actor.officer("t"))
     _problem(_get(path, fresh), 401)
 
 
@@ -109,8 +110,8 @@ def test_feed_is_ordered_gapless_scoped_and_pages(world):
 def test_a_lift_reaches_the_feed_and_the_check_the_same_day(world):
     nid = world["ids"][2]
     summons = Summons.objects.get(person__national_id=nid)
-    outcomes.record(format_summons_number(summons.number), "appeared", at("2026-04-06"), actor="officer")
-    engine.turn(at("2026-04-06", 12), actor="t", send=False)
+    outcomes.record(format_summons_number(summons.number), "appeared", at("2026-04-06"), actor=Actor.officer("officer"))
+    engine.turn(at("2026-04-06", 12), actor=Actor.officer("t"), send=False)
     assert _get(f"/api/v1/measures/{nid}", world["border"]).json()["measures"] == []
     feed = _get("/api/v1/events?after=0&limit=100", world["border"]).json()["events"]
     lifted = [e for e in feed if e["type"] == "measure.lifted"]
@@ -201,7 +202,7 @@ def test_openapi_document_is_3_1_and_public(world):
 
 
 def test_a_partner_added_later_gets_the_history_of_its_kinds_on_the_pull_feed(world):
-    late = keys.add("Traffic", ["driving_ban", "exit_ban"], "http://127.0.0.1:9/hook", actor="t")
+    late = keys.add("Traffic", ["driving_ban", "exit_ban"], "http://127.0.0.1:9/hook", actor=Actor.officer("t"))
     assert late["feed_length"] == 8
     feed = _get("/api/v1/events?limit=100", late["api_key"]).json()["events"]
     assert [e["seq"] for e in feed] == list(range(1, 9))
@@ -224,7 +225,7 @@ def test_partner_add_refuses_bad_input(world, cli_run, args, message):
 def test_production_refuses_plain_http_webhooks(ru, settings):
     settings.MUSTER_ENV = "production"
     with pytest.raises(keys.PartnerError, match="https"):
-        keys.add("P", ["exit_ban"], "http://10.0.0.1/hook", actor="t")
+        keys.add("P", ["exit_ban"], "http://10.0.0.1/hook", actor=Actor.officer("t"))
 
 
 def test_partner_list_never_shows_keys(world, cli_run):
@@ -237,10 +238,12 @@ def test_partner_list_never_shows_keys(world, cli_run):
 def test_feed_numbers_printed_in_sql_agree_with_the_rule(sequence):
     from django.db import connection
 
-    from muster.partners.feed import _number_text
+    from muster.summons.sql import number, printed
     from muster.rules.notice_numbers import summons_number
 
     with connection.cursor() as cur:
-        expr = _number_text(f"CAST({sequence} AS bigint)").replace("%%", "%")  # a bigint, as the id column
+        expr = printed(f"CAST({sequence} AS bigint)").replace("%%", "%")  # a bigint, as the id column
         cur.execute(f"SELECT {expr}")
         assert cur.fetchone()[0] == format_summons_number(summons_number(sequence))
+        cur.execute("SELECT " + number(f"CAST({sequence} AS bigint)").replace("%%", "%"))
+        assert cur.fetchone()[0] == summons_number(sequence)

@@ -10,7 +10,7 @@ from muster.audit import spool as readlog
 from muster.audit.spool import ReadLog
 from muster.measures.replica import Replica, key_of
 from muster.measures.serving import Serving
-from muster.partners import keys
+from muster.rules.api_keys import digest
 
 
 def test_a_spooled_line_reads_back_as_it_was_recorded(tmp_path):
@@ -40,17 +40,17 @@ def test_while_the_database_is_away_rows_stay_and_the_check_stops_using_the_spoo
 
     log = ReadLog(down, tmp_path)  # type: ignore[arg-type]
     replica = Replica(down)  # type: ignore[arg-type]
-    replica.keys = {"k1": key_of(keys._digest("secret"), "Border", ["exit_ban"])}
+    replica.keys = {"k1": key_of(digest("secret"), "Border", ["exit_ban"])}
     serving = Serving(replica, log)
     today = date(2026, 3, 2)
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     with caplog.at_level(logging.WARNING, logger="muster.interfaces.partner_api"):
         for n in range(readlog.MAX_BATCHES_BEHIND + 1):
             assert not log.behind()
-            assert serving.measures(("k1", keys._digest("secret")), f"{n:011d}", at, today) == []
+            assert serving.measures(("k1", digest("secret")), f"{n:011d}", at, today) == []
             log.flush()
     assert log.behind()
-    assert serving.measures(("k1", keys._digest("secret")), "00000000000", datetime.now(UTC), today) is None
+    assert serving.measures(("k1", digest("secret")), "00000000000", datetime.now(UTC), today) is None
     (spool,) = tmp_path.glob("*.spool")
     assert len(readlog.read_spool(spool)) == readlog.MAX_BATCHES_BEHIND + 1
     assert len([r for r in caplog.records if "could not write" in r.getMessage()]) == 1  # once, not per flush

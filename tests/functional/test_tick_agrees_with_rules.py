@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.rules.delivery import DeliveryEvent as PureEvent
@@ -41,8 +42,8 @@ def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, 
         test_tick_service_and_missed_agree_with_the_pure_rules._people = True
     campaigns.create(ru, campaigns.CampaignRequest(code="P", purpose="call_up", districts={"RU-RYA": len(history)},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("P"), NOW, actor="t")
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("P"), NOW, actor=Actor.officer("t"))
     Delivery.objects.update(state="failed")  # only the random history below counts
     summonses = list(Summons.objects.order_by("id"))
     rules = ru.versions[-1].summons
@@ -61,7 +62,7 @@ def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, 
         if served is not None and today >= missed_from(s.appearance_date, rules.grace_days):
             status = "missed"
         expected[s.pk] = (status, served and served.served_on, served and served.how, served and served.evidence)
-    tick.tick(at(today.isoformat(), 12), actor="t", send=False)
+    tick.tick(at(today.isoformat(), 12), actor=Actor.officer("t"))
     actual = {s.pk: (s.status, s.served_on, s.served_how or None, s.served_evidence or None)
               for s in Summons.objects.filter(pk__in=expected)}
     assert actual == expected

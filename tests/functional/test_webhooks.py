@@ -15,6 +15,7 @@ from standardwebhooks.webhooks import Webhook
 from muster import engine
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.kernel.actor import Actor
 from muster.partners import feed, keys, webhooks
 from muster.partners.models import FeedEntry
 from tests.conftest import at
@@ -71,17 +72,17 @@ def border(ru, people, receiver, settings):
     settings.MUSTER_WEBHOOK_TIMEOUT = 1
     settings.MUSTER_WEBHOOK_MAX_ATTEMPTS = 3
     server, _ = receiver
-    partner = keys.add("Border", ["exit_ban"], f"http://127.0.0.1:{server.server_port}/hooks", actor="t")
+    partner = keys.add("Border", ["exit_ban"], f"http://127.0.0.1:{server.server_port}/hooks", actor=Actor.officer("t"))
     people(3)
     campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 3},
                                                    appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
-                                                   place="x"), actor="t", today=NOW.date())
-    issuing.issue(campaigns.get("C"), NOW, actor="t")
+                                                   place="x"), actor=Actor.officer("t"), today=NOW.date())
+    issuing.issue(campaigns.get("C"), NOW, actor=Actor.officer("t"))
     return partner
 
 
 def test_webhooks_are_signed_as_standard_webhooks_and_verify_with_its_library(border, receiver):
-    counts = engine.turn(NOW + timedelta(minutes=5), actor="t")
+    counts = engine.turn(NOW + timedelta(minutes=5), actor=Actor.officer("t"))
     assert counts["feed_entries"] == 3 and counts["webhooks_delivered"] == 3
     _, rec = receiver
     verifier = Webhook(border["webhook_secret"])
@@ -95,7 +96,7 @@ def test_webhooks_are_signed_as_standard_webhooks_and_verify_with_its_library(bo
     tampered = dict(rec.received[0][0], **{"webhook-signature": "v1,AAAA"})
     with pytest.raises(Exception, match="signature"):
         verifier.verify(rec.received[0][1], tampered)
-    assert engine.turn(NOW + timedelta(minutes=6), actor="t")["webhooks_delivered"] == 0  # nothing twice
+    assert engine.turn(NOW + timedelta(minutes=6), actor=Actor.officer("t"))["webhooks_delivered"] == 0  # nothing twice
 
 
 @pytest.mark.parametrize("behaviour", ["error", "slow", "close"])

@@ -25,15 +25,17 @@ class AuditRecord(models.Model):
 
 
 class PartnerRead(models.Model):
-    """A partner agency's check of one person, for that person's access log.
+    """One disclosure of a person's data in bulk or at speed, for that person's access log: a
+    partner's check, a feed page, a webhook delivery, an officer's list.
 
-    Kept apart from the hash chain: checks come in at hundreds a second, and the
-    chain serialises every writer. Each row is still append-only and shown to
-    the person beside the chained reads.
-    """
+    Kept apart from the hash chain: checks come in at hundreds a second, and the chain serialises
+    every writer. Each row is still append-only and shown to the person beside the chained reads
+    (muster.audit.access). Named for its first use, partner checks; `partner` holds the partner's
+    name, or the actor's name for other roles."""
 
     at = models.DateTimeField()
     partner = models.CharField(max_length=100)
+    role = models.CharField(max_length=30, db_default="partner")
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                related_name="+")
     purpose = models.CharField(max_length=300)

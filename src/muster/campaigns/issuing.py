@@ -20,6 +20,8 @@ from django.utils import timezone
 from muster.audit import trail
 from muster.campaigns.models import Campaign
 from muster.kernel import db as sql
+from muster.kernel import locks
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.outbox import hold_for_writing
 from muster.measures.applying import apply_measures, record_bases
@@ -27,10 +29,9 @@ from muster.policy import loader
 from muster.registry.liability_sql import reason_case
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
+from muster.summons import sql as summons_sql
 from muster.summons.models import Run
-from muster.summons.tick import TICK_LOCK
 
-ISSUE_LOCK = 0x4D495353  # "MISS": with the campaign id, one issue run per campaign at a time
 _ORDER = {"oldest_first": "p.birth_date ASC", "youngest_first": "p.birth_date DESC",
           "national_id": "p.national_id ASC"}
 
@@ -151,17 +152,16 @@ def plan(campaign: Campaign, now: datetime) -> IssueResult:
     return IssueResult(campaign.code, placed_on, version.code, window, True, plans)
 
 
-def issue(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool = False) -> IssueResult:
+def issue(campaign: Campaign, now: datetime, *, actor: Actor, dry_run: bool = False) -> IssueResult:
     if dry_run or not sql.can_fan_out():
         return _issue_in_one(campaign, now, actor=actor, dry_run=dry_run)
     return _issue_in_shards(campaign, now, actor=actor)
 
 
-def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: bool) -> IssueResult:
+def _issue_in_one(campaign: Campaign, now: datetime, *, actor: Actor, dry_run: bool) -> IssueResult:
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:  # one issue run per campaign at a time
-                cur.execute("SELECT id FROM notices_campaign WHERE id = %s FOR UPDATE", [campaign.pk])
+        with connection.cursor() as cur:  # one issue run per campaign at a time
+            sql.lock_row(cur, "notices_campaign", campaign.pk)
         result = plan(campaign, now)
         if dry_run:
             return result
@@ -173,13 +173,13 @@ def _issue_in_one(campaign: Campaign, now: datetime, *, actor: str, dry_run: boo
     return result
 
 
-def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueResult:
+def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: Actor) -> IssueResult:
     """PostgreSQL, outside any transaction: the summonses are placed in one transaction, then their
     deliveries, measures and events are written in sql.SHARDS id ranges at once, each in its own
     transaction that also marks its shard done on the run. A run left unfinished by a crash is
     completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
     lock), so neither sees a summons without its deliveries, measures and events."""
-    with sql.session_lock(TICK_LOCK), sql.session_lock(ISSUE_LOCK, campaign.pk):
+    with locks.session(locks.TICK), locks.session(locks.ISSUE, campaign.pk):
         for unfinished in Run.objects.filter(kind="issue", campaign=campaign, finished_at__isnull=True):
             _, version, placed_on, _ = _context(campaign, unfinished.now)
             _complete(unfinished, version, campaign, actor, placed_on, None)
@@ -190,12 +190,12 @@ def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: str) -> IssueR
     return result
 
 
-def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
+def _place(campaign: Campaign, now: datetime, actor: Actor, result: IssueResult,
            shards: bool = False) -> tuple[Run, PolicyVersion]:
     """The run and its summonses, in the caller's transaction (with `shards`, and where to cut them)."""
     result.dry_run = False
     pack, version, placed_on, window = _context(campaign, now)
-    run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor)
+    run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor.who)
     record_bases(version)
     with connection.cursor() as cur:
         sql.batch_settings(cur)
@@ -207,7 +207,7 @@ def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
     return run, version
 
 
-def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: str, placed_on: date,
+def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: Actor, placed_on: date,
               result: IssueResult | None) -> None:
     """Write the shards of `run` not yet done, then finish it."""
     shards = sql.shards_from(run.counts["cuts"])
@@ -237,7 +237,7 @@ def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, r
     return {"deliveries": deliveries, "measures": measures, "events": placed + applied}
 
 
-def _finish(run: Run, campaign: Campaign, actor: str, placed_on: date, counts: dict[str, int],
+def _finish(run: Run, campaign: Campaign, actor: Actor, placed_on: date, counts: dict[str, int],
             result: IssueResult | None) -> None:
     run.counts = counts
     run.finished_at = timezone.now()
@@ -296,7 +296,7 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:
-    payload = sql.json_object({"number": sql.number_from_id("s.id"), "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
+    payload = sql.json_object({"number": summons_sql.number("s.id"), "campaign": "%s", "placed_on": sql.date_text("s.placed_on"),
                                "appearance_date": sql.date_text("s.appearance_date")})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT 'summons.placed', s.person_id, s.id, {payload}, %s FROM notices_summons s "

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
 
-from muster.audit import trail
+from muster.audit import access, trail
+from muster.campaigns import issuing
+from muster.campaigns.issuing import IssueError, IssueResult
 from muster.campaigns.models import Campaign, CampaignDistrict
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
+from muster.rules import access as rules
 from muster.rules.policy import Pack, version_in_force
 from muster.rules.schedule import window_problems
 from muster.summons.models import Summons
@@ -32,7 +36,9 @@ class CampaignRequest:
     appear_time: time = time(9, 0)
 
 
-def create(pack: Pack, request: CampaignRequest, *, actor: str, today: date | None = None) -> Campaign:
+def create(pack: Pack, request: CampaignRequest, *, actor: Actor, today: date | None = None) -> Campaign:
+    """A campaign in the officer's districts, its window checked against the policy in force."""
+    access.require(rules.may_run_campaign(actor, frozenset(request.districts)))
     today = today or today_in(pack)
     version = version_in_force(pack.versions, today)
     if version is None:
@@ -62,7 +68,7 @@ def create(pack: Pack, request: CampaignRequest, *, actor: str, today: date | No
         campaign = Campaign.objects.create(
             code=request.code, purpose=request.purpose, pack_code=pack.code, policy_version=version.code,
             place=request.place, appear_from=request.appear_from, appear_to=request.appear_to,
-            appear_time=request.appear_time, created_by=actor)
+            appear_time=request.appear_time, created_by=actor.who)
         CampaignDistrict.objects.bulk_create(
             CampaignDistrict(campaign=campaign, district=code, quota=quota)
             for code, quota in sorted(request.districts.items()))
@@ -94,3 +100,19 @@ def describe(campaign: Campaign) -> dict[str, Any]:
         "status": {s: by_status.get(s, 0) for s in
                    ("placed", "served", "appeared", "excused", "missed", "cancelled")},
     }
+
+
+def show(actor: Actor, code: str) -> dict[str, Any]:
+    """A campaign and its progress counts, no personal data (LookupError if none)."""
+    access.require(rules.may_read_statistics(actor))
+    return describe(get(code))
+
+
+def issue(actor: Actor, code: str, now: datetime, dry_run: bool = False) -> IssueResult:
+    """Issue (or preview) the campaign's summonses: the officer must hold all its districts."""
+    campaign = get(code)
+    access.require(rules.may_run_campaign(actor, frozenset(campaign.districts.values_list("district", flat=True))))
+    return issuing.issue(campaign, now, actor=actor, dry_run=dry_run)
+
+
+__all__ = ["CampaignError", "CampaignRequest", "IssueError", "create", "describe", "get", "issue", "show"]

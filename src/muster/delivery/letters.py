@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from muster.audit import trail
 from muster.delivery.models import Delivery, DeliveryEvent, PrintBatch
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.rules.delivery import next_state
@@ -160,7 +161,7 @@ def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
     pdf.restoreState()
 
 
-def make_batch(now: datetime, out_dir: Path, *, actor: str) -> dict[str, Any]:
+def make_batch(now: datetime, out_dir: Path, *, actor: Actor) -> dict[str, Any]:
     """Print every queued postal letter whose summons is placed by `now`. Running it again prints
     nothing twice: letters printed once are `sent`."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,7 +181,7 @@ def make_batch(now: datetime, out_dir: Path, *, actor: str) -> dict[str, Any]:
             code = s.campaign.pack_code
             pack = packs[code] if code in packs else packs.setdefault(code, loader.get_pack(code))
             if s.district not in offices:
-                offices[s.district] = next((d.office for d in pack.districts if d.code == s.district), s.district)
+                offices[s.district] = pack.office_of(s.district)
             delivery.provider_ref = tracking_number(delivery.pk % 10**8, country=pack.country)
             letters.append(Letter(
                 number=s.number, tracking=delivery.provider_ref, language=pack.languages[0],

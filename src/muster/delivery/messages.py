@@ -20,6 +20,7 @@ from muster.ledger import outbox
 from muster.ledger.outbox import MEASURE_EVENTS
 from muster.policy import loader
 from muster.rules.delivery import retry_delay
+from muster.summons import sql as summons_sql
 
 # (subject, applied, lifted) in each language; the email says only that there is a message.
 EMAIL = {
@@ -46,8 +47,8 @@ def _details() -> str:
     """What the account shows: the measure's lasting facts from its row, then what the event says
     (the day it was lifted and why)."""
     facts = sql.json_object({"kind": "m.kind", "effective_from": "m.effective_from", "legal_basis": "b.text",
-                             "summons_number": sql.number_from_id("e.summons_id")})
-    return f"({facts} || e.payload)" if sql.is_postgres() else f"json_patch({facts}, e.payload)"
+                             "summons_number": summons_sql.number("e.summons_id")})
+    return sql.json_merge(facts, "e.payload")
 
 
 def make_messages(now: datetime) -> int:

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from muster.audit import trail
 from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.registry.readers import FileProblem
@@ -40,7 +41,7 @@ class ReceiptResult:
         return data
 
 
-def import_receipts(path: Path, *, actor: str, errors_path: Path | None = None) -> ReceiptResult:
+def import_receipts(path: Path, *, actor: Actor, errors_path: Path | None = None) -> ReceiptResult:
     if not path.is_file():
         raise FileProblem(f"{path}: no such file")
     if path.stat().st_size == 0:

@@ -1,11 +1,15 @@
-"""The few SQL spellings that differ between PostgreSQL and SQLite, in one place."""
+"""The database as the areas see it: the ONE module that asks which vendor is behind Django's
+connection. Everything else asks for a capability (`features()`) or a spelling (`add_days`,
+`json_object`, ...), as Django's own `connection.features` does, so that a third backend, or a
+change of strategy on one, is a change here only."""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
@@ -17,20 +21,93 @@ Shard = tuple[int | None, int | None]  # ids from (inclusive) and to (exclusive)
 SHARDS = max(1, min(4, int(os.environ.get("MUSTER_BATCH_SHARDS", os.cpu_count() or 1))))
 
 
-def is_postgres() -> bool:
+def _postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def is_postgres() -> bool:
+    """For tests and benchmarks that measure one backend; production code asks `features()`."""
+    return _postgres()
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the backend can do that changes how a batch or a read is done."""
+
+    vendor: str
+    advisory_locks: bool  # pg_advisory_*: writers and readers of the ledger coordinate
+    data_modifying_ctes: bool  # INSERT ... RETURNING inside WITH: several writes in one statement
+    json_in_database: bool  # pages of JSON built by the database (json_build_object, string_agg)
+    copy: bool  # COPY FROM STDIN for bulk loads
+    prepared_statements: bool  # server-side prepared statements through psycopg
+    row_locks: bool  # SELECT ... FOR UPDATE
+    replica: bool  # the partner check's in-memory replica follows the ledger (needs advisory locks)
+
+
+_POSTGRES = Features("postgresql", True, True, True, True, True, True, True)
+_SQLITE = Features("sqlite", False, False, False, False, False, False, False)
+
+
+def features() -> Features:
+    return _POSTGRES if _postgres() else _SQLITE
+
+
+def cursor() -> Any:
+    return connection.cursor()
+
+
+def json_merge(left: str, right: str) -> str:
+    """Two JSON objects merged, keys of `right` winning."""
+    return f"({left} || {right})" if _postgres() else f"json_patch({left}, {right})"
+
+
+def json_text(column: str, key: str) -> str:
+    """The text of one top-level key of a JSON column."""
+    return f"({column}->>'{key}')" if _postgres() else f"json_extract({column}, '$.{key}')"
+
+
+def lpad_digits(text_expr: str, width: int) -> str:
+    """Text left-padded with zeros to `width` characters (never cut)."""
+    padded = (f"lpad({text_expr}, {width}, '0')" if _postgres()
+              else f"substr('{'0' * width}' || {text_expr}, -{width}, {width})")
+    return f"(CASE WHEN length({text_expr}) >= {width} THEN {text_expr} ELSE {padded} END)"
+
+
+def in_param(expr: str, values: list[Any], raw: bool = False) -> tuple[str, list[Any]]:
+    """`expr IN (the values)` as one parameter, whatever the list's length; `raw` spells the
+    parameter for the driver's own cursor rather than Django's."""
+    if _postgres():
+        return f"{expr} = ANY(%s)", [values]
+    mark = "?" if raw else "%s"
+    return f"{expr} IN (SELECT value FROM json_each({mark}))", [json.dumps(values)]
+
+
+def lock_row(cur: Any, table: str, row_id: int) -> None:
+    """Hold one row until the transaction ends (SQLite holds the whole database while writing)."""
+    if _postgres():
+        cur.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])
+
+
+def staging_table(cur: Any, name: str, columns: list[tuple[str, str]]) -> None:
+    """A temporary table for one transaction's bulk load, typed where the backend types columns."""
+    if _postgres():
+        cur.execute("SET LOCAL jit = off")  # big statements that run once: compiling costs more than it saves
+        cols = ", ".join(f"{c} {t}" for c, t in columns)
+        cur.execute(f"CREATE TEMP TABLE {name} ({cols}) ON COMMIT DROP")
+    else:
+        cur.execute(f"CREATE TEMP TABLE {name} ({', '.join(c for c, _ in columns)})")
 
 
 def add_days(date_expr: str, days_expr: str) -> str:
     """A date plus a whole number of days, as a date."""
-    if is_postgres():
+    if _postgres():
         return f"(({date_expr})::date + ({days_expr})::int)"
     return f"date({date_expr}, '+' || ({days_expr}) || ' days')"
 
 
 def date_text(date_expr: str) -> str:
     """A date as YYYY-MM-DD text."""
-    if is_postgres():  # a plain cast is ISO under the DateStyle batch_settings sets, and far cheaper than to_char
+    if _postgres():  # a plain cast is ISO under the DateStyle batch_settings sets, and far cheaper than to_char
         return f"CAST({date_expr} AS text)"
     return f"({date_expr})"
 
@@ -38,12 +115,7 @@ def date_text(date_expr: str) -> str:
 def json_object(pairs: dict[str, str]) -> str:
     """A JSON object from SQL expressions, for a JSONField column."""
     args = ", ".join(f"'{key}', {expr}" for key, expr in pairs.items())
-    return f"jsonb_build_object({args})" if is_postgres() else f"json_object({args})"
-
-
-def number_from_id(id_expr: str) -> str:
-    """muster.rules.notice_numbers.summons_number, in SQL (for a statement with parameters)."""
-    return f"({id_expr} * 100 + 98 - ({id_expr} * 100) %% 97)"
+    return f"jsonb_build_object({args})" if _postgres() else f"json_object({args})"
 
 
 def dt(value: object) -> object:
@@ -55,7 +127,7 @@ def batch_settings(cur: Any) -> None:
     """For one batch transaction: ISO date text (date_text relies on it), sorts and hashes of a million
     rows in memory rather than on disk, and no wait for the commit's WAL flush (a crash loses at most
     the last batch, which a re-run redoes)."""
-    if is_postgres():
+    if _postgres():
         cur.execute("SET LOCAL work_mem = '256MB'")
         cur.execute("SET LOCAL datestyle = 'ISO, YMD'")
         cur.execute("SET LOCAL synchronous_commit = off")
@@ -64,14 +136,14 @@ def batch_settings(cur: Any) -> None:
 def analyze(cur: Any, table: str) -> None:
     """Fresh statistics for rows this transaction has just written (autovacuum cannot see them yet),
     so that the next statements of the batch get sensible plans."""
-    if is_postgres():
+    if _postgres():
         cur.execute(f"ANALYZE {table}")
 
 
 def can_fan_out() -> bool:
     """Whether batch work may run in shards on connections of its own: only on PostgreSQL, and not
     inside a caller's transaction (other connections could not see its rows, nor could it roll back)."""
-    return is_postgres() and SHARDS > 1 and not connection.in_atomic_block
+    return _postgres() and SHARDS > 1 and not connection.in_atomic_block
 
 
 def id_cuts(cur: Any, where: str, params: list[Any]) -> list[int]:
@@ -111,17 +183,3 @@ def fan_out(work: Callable[[S], T], shards: list[S]) -> list[T]:
         return []
     with ThreadPoolExecutor(max_workers=len(shards)) as pool:
         return list(pool.map(one, shards))
-
-
-@contextmanager
-def session_lock(*key: int) -> Iterator[None]:
-    """A PostgreSQL advisory lock (one bigint, or two ints) held across several transactions of this
-    connection."""
-    args = ", ".join(["%s"] if len(key) == 1 else ["%s::int", "%s::int"])
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT pg_advisory_lock({args})", list(key))
-    try:
-        yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT pg_advisory_unlock({args})", list(key))

@@ -3,7 +3,7 @@ messages) takes the events after its mark, and no event is ever skipped.
 
 A sequence number is taken when a row is inserted, not when its transaction commits, so
 a reader could see event 11 before event 10 commits and move its mark past 10. To rule
-that out on PostgreSQL, writers of measure events outside the tick hold LEDGER_LOCK in
+that out on PostgreSQL, writers of measure events outside the tick hold locks.LEDGER in
 shared mode (`hold_for_writing`), the tick holds its own lock, and a consumer takes both
 exclusively: while it reads, no writer is in flight. SQLite has one writer at a time.
 """
@@ -16,23 +16,20 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-LEDGER_LOCK = 0x4D464545  # "MFEE"
+from muster.kernel import locks
+
 MEASURE_EVENTS = ("measure.applied", "measure.lifted")
 
 
 def hold_for_writing() -> None:
     """Call inside a transaction that writes measure events outside the tick."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LEDGER_LOCK])
+    with connection.cursor() as cur:
+        locks.hold(cur, locks.LEDGER, shared=True)
 
 
 def lock_out_writers(cur: Any) -> None:
     """Wait until no ledger writer is in flight, and keep new ones out until this transaction ends."""
-    from muster.summons.tick import TICK_LOCK
-
-    if connection.vendor == "postgresql":
-        cur.execute("SELECT pg_advisory_xact_lock(%s), pg_advisory_xact_lock(%s)", [TICK_LOCK, LEDGER_LOCK])
+    locks.hold(cur, locks.TICK, locks.LEDGER)
 
 
 def consumed_so_far(cur: Any, mark_model: type[models.Model]) -> int:

@@ -46,7 +46,7 @@ def apply_measures(cur: Any, version: PolicyVersion, trigger: str, start: str, w
     payload = sql.json_object({"kind": "m.kind"})
     events = (f"INSERT INTO events_event (type, person_id, summons_id, measure_id, payload, occurred_at) "
               f"SELECT 'measure.applied', m.person_id, m.summons_id, m.id, {payload}, %s ")
-    if sql.is_postgres():
+    if sql.features().data_modifying_ctes:
         # One statement: the events come from the inserted rows as returned (in id order), not from a
         # second read and sort of millions of measures.
         cur.execute(f"WITH m AS ({insert} RETURNING id, person_id, summons_id, kind, status), "

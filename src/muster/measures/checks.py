@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
-from muster.kernel import db as sql
+from muster.audit import access
+from muster.kernel import clock, db
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.measures import serving as replicated
-from muster.partners.keys import Caller, authenticate, parse_key
+from muster.measures import sql
 from muster.policy import loader
+from muster.rules.api_keys import parse_key
 from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.rules.policy import Pack
 
 _pack_cache: tuple[float, Pack] | None = None
 PACK_TTL_SECONDS = 60.0
-# A person's measures, through their summonses (muster.measures.models says why), with the legal basis.
-_MEASURES_OF_P = ("JOIN notices_summons s ON s.person_id = p.id JOIN measures_measure m ON m.summons_id = s.id "
-                  "JOIN measures_legalbasis b ON b.id = m.basis_id")
+_CHECKED = "SELECT m.id, m.kind, m.effective_from, b.text, m.summons_id"
 
 
 def pack() -> Pack:
@@ -36,37 +37,30 @@ def pack() -> Pack:
     return _pack_cache[1]
 
 
-def active_measures(caller: Caller, national_id: str) -> dict[str, Any]:
-    """Measures of the caller's kinds in force today. An unknown id gets the same empty answer
-    as a person without measures; a malformed one raises InvalidNationalId.
+def purpose_of(kinds: frozenset[str]) -> str:
+    """How the access log names a check by a partner enforcing `kinds`."""
+    return f"measures check ({', '.join(sorted(kinds))})"
 
-    One round trip: the person, their measures and the access-log row in a single statement
-    on PostgreSQL (the check is the API's hot path)."""
+
+def active_measures(actor: Actor, national_id: str) -> dict[str, Any]:
+    """Measures of the partner's kinds in force today, the read logged for the person in the same
+    transaction. An unknown id gets the same empty answer as a person without measures; a
+    malformed one raises InvalidNationalId."""
     current = pack()
     normalised = current.id_scheme.normalise(national_id)
-    now = timezone.now()
+    now = clock.now()
     today: date = today_in(current, now)
-    kinds = sorted(caller.kinds) or [""]
+    kinds = sorted(actor.kinds) or [""]
     marks = ", ".join(["%s"] * len(kinds))
-    purpose = f"measures check ({', '.join(kinds)})"
-    select = (f"SELECT m.id, m.kind, m.effective_from, b.text, m.summons_id FROM person p {_MEASURES_OF_P} "
-              f"WHERE m.status = 'active' AND m.kind IN ({marks}) AND m.effective_from <= %s "
+    select = (f"{_CHECKED} FROM person p {sql.OF_PERSON} WHERE {sql.IN_FORCE} AND m.kind IN ({marks}) "
               f"ORDER BY m.effective_from, m.id")
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s), "
-                        f"logged AS (INSERT INTO audit_partnerread (at, partner, person_id, purpose) "
-                        f"SELECT %s, %s, id, %s FROM person) {select}",
-                        [normalised, now, caller.name, purpose, *kinds, today])
-            rows = cur.fetchall()
-        else:
-            with transaction.atomic():
-                cur.execute("INSERT INTO audit_partnerread (at, partner, person_id, purpose) SELECT %s, %s, id, %s "
-                            "FROM registry_person WHERE national_id = %s",
-                            [sql.dt(now), caller.name, purpose, normalised])
-                cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {select}",
-                            [normalised, *kinds, today])
-                rows = cur.fetchall()
+    log = access.insert_sql("SELECT %s, %s, id, %s, 'partner' FROM person")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {log}",
+                    [normalised, db.dt(now), actor.partner_name, purpose_of(actor.kinds)])
+        cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {select}",
+                    [normalised, today, *kinds])
+        rows = cur.fetchall()
     return answer(normalised, today, rows)
 
 
@@ -74,26 +68,25 @@ class Unauthorised(Exception):
     pass
 
 
-def check(key: str, national_id: str) -> dict[str, Any]:
+def check(key: str, national_id: str, authenticate: Callable[[str], Actor | None]) -> dict[str, Any]:
     """The whole check for a bearer key: Unauthorised for a malformed, unknown or revoked key,
     InvalidNationalId for a malformed id, else what `active_measures` answers.
 
-    In a server process with a fresh replica (`replicated.start`) and a key it knows, the
-    answer comes from memory and the access-log row is spooled; otherwise from SQL.
-
-    On PostgreSQL it is one statement, key and all: the key's digest is compared in SQL (it is
-    the SHA-256 of 256 random bits, so a timing difference there teaches nothing about a key)."""
+    In a server process with a fresh replica (`serving.start`) and a key it knows, the answer comes
+    from memory and the access-log row is spooled; otherwise from SQL. With prepared statements
+    (PostgreSQL) it is one statement, key and all: the key's digest is compared in SQL (it is the
+    SHA-256 of 256 random bits, so a timing difference there teaches nothing about a key)."""
     parsed = parse_key(key)
     if parsed is None:
         raise Unauthorised
-    if connection.vendor != "postgresql":
-        caller = authenticate(key)
-        if caller is None:
+    if not db.features().prepared_statements:
+        actor = authenticate(key)
+        if actor is None:
             raise Unauthorised
-        return active_measures(caller, national_id)
+        return active_measures(actor, national_id)
     current = pack()
     normalised = current.id_scheme.normalise(national_id)
-    now = timezone.now()
+    now = clock.now()
     today: date = today_in(current, now)
     serving = replicated.current()
     if serving is not None:
@@ -102,6 +95,9 @@ def check(key: str, national_id: str) -> dict[str, Any]:
             return answer(normalised, today, [(m.measure_id, m.kind, m.effective_from, m.legal_basis, m.summons_id)
                                               for m in found])
     connection.ensure_connection()
+    log = access.insert_sql(
+        "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
+        "FROM jsonb_array_elements_text(caller.kinds) x) || ')', 'partner' FROM caller, person")
     # A cursor with server-side binding, so the statement is prepared once per connection, not
     # parsed and planned on every check (Django's own cursors bind on the client).
     with psycopg.Cursor(connection.connection) as cur:
@@ -109,12 +105,9 @@ def check(key: str, national_id: str) -> dict[str, Any]:
             "WITH caller AS (SELECT p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
             "ON p.id = k.partner_id WHERE k.key_id = %s AND k.digest = %s AND k.revoked_at IS NULL), "
             "person AS (SELECT id FROM registry_person WHERE national_id = %s), "
-            "logged AS (INSERT INTO audit_partnerread (at, partner, person_id, purpose) "
-            "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
-            "FROM jsonb_array_elements_text(caller.kinds) x) || ')' FROM caller, person) "
-            "SELECT m.id, m.kind, m.effective_from, b.text, m.summons_id FROM caller "
-            "LEFT JOIN (person p " + _MEASURES_OF_P + " AND m.status = 'active' "
-            "AND m.effective_from <= %s) ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id",
+            f"logged AS ({log}) "
+            f"{_CHECKED} FROM caller LEFT JOIN (person p {sql.OF_PERSON} AND {sql.IN_FORCE}) "
+            "ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id",
             [parsed[0], parsed[1], normalised, now, today], prepare=True)
         rows = cur.fetchall()
     if not rows:
@@ -134,7 +127,7 @@ def from_memory(key: str, national_id: str) -> bytes | None:
         raise Unauthorised
     current = pack()
     normalised = current.id_scheme.normalise(national_id)
-    now = timezone.now()
+    now = clock.now()
     today: date = today_in(current, now)
     found = serving.measures(parsed, normalised, now, today)
     if found is None:

@@ -32,9 +32,9 @@ from typing import Any
 
 import psycopg
 
-from muster.ledger.outbox import LEDGER_LOCK, MEASURE_EVENTS
+from muster.kernel import locks
+from muster.ledger.outbox import MEASURE_EVENTS
 from muster.rules.notice_numbers import format_summons_number, summons_number
-from muster.summons.tick import TICK_LOCK
 
 log = logging.getLogger("muster.interfaces.partner_api")
 
@@ -116,7 +116,7 @@ class Replica:
         with conn.transaction():
             # Two statements: the second's snapshot is taken once the locks are held (READ COMMITTED).
             (quiet,) = _one(conn, "SELECT pg_try_advisory_xact_lock(%s) AND pg_try_advisory_xact_lock(%s)",
-                            [TICK_LOCK, LEDGER_LOCK])
+                            [locks.TICK, locks.LEDGER])
             (upto,) = _one(conn, "SELECT COALESCE(MAX(id), 0) FROM events_event", [])
         # The locks are released: writers go on; everything up to `upto` was committed if `quiet`.
         if self.safe_mark is None:

@@ -8,12 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from muster.audit import trail
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.models import Event
 from muster.ledger.outbox import hold_for_writing
 from muster.measures.models import Measure
 from muster.policy import loader
-from muster.registry import records
 from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.rules.outcomes import start_on_signing
 
@@ -44,22 +44,29 @@ def _triggers(pack_code: str) -> dict[tuple[str, str], str]:
     return {(v.code, r.kind): r.trigger for v in pack.versions for r in v.measures}
 
 
-def show(national_id: str, pack_code: str, *, actor: str) -> list[dict[str, Any]]:
-    """Every measure of a person, active and past (the read is audited like any other)."""
-    pack = loader.get_pack(pack_code)
-    person = records.find(national_id, pack)
-    with transaction.atomic():
-        trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose="measures show")
+def of_person(person_id: int, pack_code: str) -> list[dict[str, Any]]:
+    """Every measure of a person, active and past (the caller checked access and logged the read)."""
     triggers = _triggers(pack_code)
-    return [_row(m, triggers) for m in Measure.objects.filter(summons__person=person)
+    return [_row(m, triggers) for m in Measure.objects.filter(summons__person_id=person_id)
             .select_related("basis").order_by("effective_from", "id")]
 
 
-def pending(pack_code: str) -> list[dict[str, Any]]:
-    """The sign-off queue, oldest first (no personal data beyond the summons number)."""
+def district_of(measure_id: int) -> str | None:
+    """The district of the summons a measure rests on (for the officer's scope); LookupError if none."""
+    found = Measure.objects.filter(pk=measure_id).values_list("summons__district", flat=True).first()
+    if found is None:
+        raise LookupError(f"no measure {measure_id}")
+    return found
+
+
+def pending(pack_code: str, districts: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """The sign-off queue, oldest first (no personal data beyond the summons number); only the
+    measures on summonses of `districts` when given."""
     triggers = _triggers(pack_code)
-    return [_row(m, triggers) for m in Measure.objects.filter(status="pending")
-            .select_related("basis").order_by("effective_from", "id")]
+    queue = Measure.objects.filter(status="pending")
+    if districts is not None:
+        queue = queue.filter(summons__district__in=sorted(districts))
+    return [_row(m, triggers) for m in queue.select_related("basis").order_by("effective_from", "id")]
 
 
 def _pending(measure_id: int) -> Measure:
@@ -71,7 +78,7 @@ def _pending(measure_id: int) -> Measure:
     return measure
 
 
-def sign(measure_id: int, at: datetime, pack_code: str, *, actor: str) -> dict[str, Any]:
+def sign(measure_id: int, at: datetime, pack_code: str, *, actor: Actor) -> dict[str, Any]:
     """The officer signs: the measure comes into force (muster.rules.outcomes.start_on_signing)."""
     today = today_in(loader.get_pack(pack_code), at)
     with transaction.atomic():
@@ -82,13 +89,13 @@ def sign(measure_id: int, at: datetime, pack_code: str, *, actor: str) -> dict[s
         measure.save(update_fields=["status", "effective_from"])
         Event.objects.create(type="measure.applied", person_id=measure.person_id, summons_id=measure.summons_id,
                              measure_id=measure.pk, occurred_at=at,
-                             payload={"kind": measure.kind, "signed_by": actor})
+                             payload={"kind": measure.kind, "signed_by": actor.who})
         trail.record(actor, "measure.sign", "measure", str(measure.pk), person_id=measure.person_id,
                      purpose=f"{measure.kind} signed off")
     return _row(measure, _triggers(pack_code))
 
 
-def decline(measure_id: int, at: datetime, reason: str, pack_code: str, *, actor: str) -> dict[str, Any]:
+def decline(measure_id: int, at: datetime, reason: str, pack_code: str, *, actor: Actor) -> dict[str, Any]:
     """The officer declines: the measure never starts, and nobody outside is told of it."""
     if not reason.strip():
         raise SignOffError("--reason: say why the measure is declined")

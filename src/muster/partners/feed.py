@@ -19,27 +19,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from muster.audit import access
 from muster.kernel import db as sql
 from muster.ledger import outbox
 from muster.ledger.outbox import MEASURE_EVENTS
 from muster.partners.models import FeedEntry, Partner, Publication
+from muster.summons import sql as summons_sql
 
 BIG_BATCH = 50_000
 
 
-def _number_text(id_expr: str) -> str:
-    """muster.rules.notice_numbers: the summons number of an id, printed as 0000-0001-95, in SQL."""
-    number = f"CAST(({id_expr} * 100 + 98 - ({id_expr} * 100) %% 97) AS text)"
-    padded = (f"lpad({number}, 10, '0')" if connection.vendor == "postgresql"
-              else f"substr('0000000000' || {number}, -10, 10)")
-    t = f"(CASE WHEN length({number}) >= 10 THEN {number} ELSE {padded} END)"
-    return (f"(substr({t}, 1, length({t}) - 6) || '-' || substr({t}, length({t}) - 5, 4) || '-' "
-            f"|| substr({t}, length({t}) - 1, 2))")
-
-
 def _payload_sql() -> str:
     """The entry's data as partners read it, built once when it is published."""
-    if connection.vendor == "postgresql":
+    if sql.features().json_in_database:
         field = "e.payload->'{}'"
         build = "jsonb_build_object"
     else:
@@ -47,7 +39,7 @@ def _payload_sql() -> str:
         build = "json_object"
     # What a measure keeps for good comes from its row; what happened in this event, from the event.
     parts = {"national_id": "p.national_id", "kind": "m.kind", "measure_id": "e.measure_id",
-             "summons_number": _number_text("e.summons_id"), "effective_from": "m.effective_from",
+             "summons_number": summons_sql.printed("e.summons_id"), "effective_from": "m.effective_from",
              "legal_basis": "b.text", **{k: field.format(k) for k in ("lifted_on", "reason")}}
     return f"{build}(" + ", ".join(f"'{k}', {v}" for k, v in parts.items()) + ")"
 
@@ -71,9 +63,9 @@ def publish(now: datetime) -> dict[str, int]:
 
 def _refresh_statistics(rows_written: int) -> None:
     """After a big fan-out, so that pages are read by index rather than planned for a small table."""
-    if connection.vendor == "postgresql" and rows_written > BIG_BATCH:
+    if rows_written > BIG_BATCH:
         with connection.cursor() as cur:
-            cur.execute("ANALYZE partners_feedentry")
+            sql.analyze(cur, "partners_feedentry")
 
 
 def backfill(partner: Partner) -> int:
@@ -111,7 +103,7 @@ def page(partner_id: int, after: int, limit: int) -> tuple[str, int, bool]:
     """Entries after `after`, in order: (a JSON array of events, the last seq, whether more follow).
 
     The feed is read in bulk, so on PostgreSQL the page's JSON is built by the database."""
-    if connection.vendor == "postgresql":
+    if sql.features().json_in_database:
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT COALESCE(string_agg(json_build_object('seq', f.seq, 'id', 'evt_' || f.event_id, "
@@ -128,3 +120,15 @@ def page(partner_id: int, after: int, limit: int) -> tuple[str, int, bool]:
               for seq, event_id, type_, payload, at in rows[:limit]]
     return (json.dumps(events, cls=DjangoJSONEncoder), events[-1]["seq"] if events else after,
             len(rows) > limit)
+
+
+def log_disclosure(cur: Any, partner_name: str, purpose: str, partner_id: int, after: int, upto: int,
+                   at: datetime) -> int:
+    """Put the entries `after` < seq <= `upto` of a partner's feed into each person's access log,
+    set-based (one row per entry: the partner learnt that much about that person)."""
+    person = sql.json_text("f.payload", "national_id")
+    cur.execute(access.insert_sql(
+        f"SELECT %s, %s, p.id, %s, 'partner' FROM partners_feedentry f JOIN registry_person p "
+        f"ON p.national_id = {person} WHERE f.partner_id = %s AND f.seq > %s AND f.seq <= %s"),
+        [sql.dt(at), partner_name, purpose, partner_id, after, upto])
+    return int(cur.rowcount)

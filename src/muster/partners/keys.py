@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,28 +13,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from muster.audit import trail
+from muster.kernel.actor import Actor
 from muster.partners import feed
 from muster.partners.models import ApiKey, Partner
 from muster.policy import loader
-
-KEY_PREFIX = "mst"
+from muster.rules.api_keys import KEY_PREFIX, digest, parse_key
 
 
 class PartnerError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The partner behind a request, as the API needs it (no model instance, so it can be cached)."""
-
-    partner_id: int
-    name: str
-    kinds: frozenset[str]
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def new_webhook_secret() -> str:
@@ -53,11 +38,11 @@ def known_kinds() -> set[str]:
 def _issue_key(partner: Partner) -> str:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    ApiKey.objects.create(partner=partner, key_id=key_id, digest=_digest(secret))
+    ApiKey.objects.create(partner=partner, key_id=key_id, digest=digest(secret))
     return f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
-def add(name: str, kinds: list[str], webhook_url: str, *, actor: str) -> dict[str, Any]:
+def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor) -> dict[str, Any]:
     name = name.strip()
     if not name:
         raise PartnerError("the partner needs a name")
@@ -98,7 +83,7 @@ def get(name: str) -> Partner:
     return partner
 
 
-def rotate(name: str, *, actor: str) -> dict[str, Any]:
+def rotate(name: str, *, actor: Actor) -> dict[str, Any]:
     """A new key; every older key stops working at once."""
     with transaction.atomic():
         partner = get(name)
@@ -108,7 +93,7 @@ def rotate(name: str, *, actor: str) -> dict[str, Any]:
     return {**describe(partner), "api_key": key}
 
 
-def revoke(name: str, *, actor: str) -> dict[str, Any]:
+def revoke(name: str, *, actor: Actor) -> dict[str, Any]:
     """Revoke every key: the partner is locked out until a rotation gives it a new one."""
     with transaction.atomic():
         partner = get(name)
@@ -117,15 +102,7 @@ def revoke(name: str, *, actor: str) -> dict[str, Any]:
     return {**describe(partner), "revoked": revoked}
 
 
-def parse_key(key: str) -> tuple[str, str] | None:
-    """(key id, digest of the secret part), or None if the key is not shaped like ours."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
-        return None
-    return parts[1], _digest(parts[2])
-
-
-def authenticate(key: str) -> Caller | None:
+def authenticate(key: str) -> Actor | None:
     """The partner a bearer key belongs to, or None for a malformed, unknown or revoked key."""
     parsed = parse_key(key)
     if parsed is None:
@@ -137,4 +114,4 @@ def authenticate(key: str) -> Caller | None:
     if row is None or not hmac.compare_digest(row[0], parsed[1]):
         return None
     kinds = json.loads(row[3]) if isinstance(row[3], str) else row[3]
-    return Caller(partner_id=row[1], name=row[2], kinds=frozenset(kinds))
+    return Actor.partner(row[1], row[2], frozenset(kinds))

@@ -21,12 +21,12 @@ from urllib import error, request
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 
+from muster.kernel import clock, locks
+from muster.partners import feed
 from muster.partners.models import FeedEntry, Partner
 from muster.rules.delivery import retry_delay
-
-DISPATCH_LOCK = 0x4D574842  # "MWHB": one dispatcher at a time
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -57,16 +57,8 @@ def post(url: str, secret: str, msg_id: str, body: bytes, timeout: float) -> Non
 
 def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
     """Deliver what is due; returns counts of delivered, retried and dead entries."""
-    if connection.vendor != "postgresql":
-        return _send(now, limit)
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s)", [DISPATCH_LOCK])
-        if not cur.fetchone()[0]:
-            return Counter()  # another dispatcher is at work
-        try:
-            return _send(now, limit)
-        finally:
-            cur.execute("SELECT pg_advisory_unlock(%s)", [DISPATCH_LOCK])
+    with locks.session_or_skip(locks.WEBHOOK_DISPATCH) as mine:
+        return _send(now, limit) if mine else Counter()  # else another dispatcher is at work
 
 
 def _send(now: datetime, limit: int) -> Counter[str]:
@@ -91,9 +83,13 @@ def _send(now: datetime, limit: int) -> Counter[str]:
             counts[_failed(entry, now, f"receiver unreachable: {reason}")] += 1
             blocked.add(entry.partner_id)
             continue
-        FeedEntry.objects.filter(pk=entry.pk, webhook_state="pending").update(
-            webhook_state="delivered", attempts=entry.attempts + 1, delivered_at=now, next_attempt_at=None,
-            last_error="")
+        with transaction.atomic(), connection.cursor() as cur:
+            FeedEntry.objects.filter(pk=entry.pk, webhook_state="pending").update(
+                webhook_state="delivered", attempts=entry.attempts + 1, delivered_at=now, next_attempt_at=None,
+                last_error="")
+            # The receiver has read it: the person sees the delivery in their access log.
+            feed.log_disclosure(cur, partner.name, f"webhook delivery ({', '.join(sorted(partner.kinds))})",
+                                partner.pk, entry.seq - 1, entry.seq, clock.now())
         counts["delivered"] += 1
     return counts
 

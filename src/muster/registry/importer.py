@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from muster.audit import trail
+from muster.kernel.actor import ENGINE, Actor
 from muster.registry import merge_sql, staging
 from muster.registry.models import Observation, Source
 from muster.registry.readers import read_rows
@@ -83,7 +84,7 @@ class ErrorFile:
 
 
 def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_path: Path | None = None,
-                   strict: bool = False, observed_at: datetime | None = None, actor: str = "system",
+                   strict: bool = False, observed_at: datetime | None = None, actor: Actor = ENGINE,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import one file. Raises readers.FileProblem (nothing imported) for a bad file."""
     observed_at = observed_at or timezone.now()

@@ -77,6 +77,14 @@ def codes_by_person(pack: Pack, on: date, district: str | None = None) -> Iterat
             yield from rows
 
 
+def liable_people_sql(pack: Pack, on: date, district: str | None = None) -> tuple[str, list[object]]:
+    """SQL for (id, national_id) of everyone liable on `on`, and its parameters."""
+    case, params = reason_case(pack, on)
+    where, wparams = _where(district)
+    return (f"SELECT p.id AS id, p.national_id AS national_id FROM registry_person p {where} "
+            f"{'AND' if where else 'WHERE'} ({case}) = 'liable'", wparams + params)
+
+
 def liable_ids(pack: Pack, on: date, district: str | None = None) -> Iterator[str]:
     for national_id, code in codes_by_person(pack, on, district):
         if code == "liable":

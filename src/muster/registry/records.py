@@ -1,13 +1,10 @@
-"""Read one person's record: values, provenance and liability. Every read is audited."""
+"""One person's record: values, provenance and liability (read through muster.registry.services)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-
-from muster.audit import trail
 from muster.registry.models import Observation, Person, PersonStatus
 from muster.rules.liability import PersonFacts, StatusPeriod, liability_on
 from muster.rules.national_id import InvalidNationalId
@@ -36,11 +33,8 @@ def find(national_id: str, pack: Pack) -> Person:
     return person
 
 
-def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) -> dict[str, Any]:
-    """The record as a plain dict, after logging the read for the person to see."""
-    person = find(national_id, pack)
-    with transaction.atomic():
-        trail.record(actor, "person.read", "person", str(person.pk), person_id=person.pk, purpose=purpose)
+def record_of(person: Person, pack: Pack, on: date) -> dict[str, Any]:
+    """The record as a plain dict (the caller has checked access and logged the read)."""
     obs_ids = {person.observation_id_of(f) for f in OBSERVED_FIELDS} - {None}
     observations = {o.pk: o for o in Observation.objects.filter(pk__in=obs_ids).select_related("source")}
     fields: dict[str, object] = {}
@@ -67,4 +61,4 @@ def show(national_id: str, pack: Pack, on: date, *, actor: str, purpose: str) ->
     }
 
 
-__all__ = ["InvalidNationalId", "PersonNotFound", "find", "show", "facts_of"]
+__all__ = ["InvalidNationalId", "PersonNotFound", "facts_of", "find", "record_of"]

@@ -17,7 +17,6 @@ would only fight over the interpreter lock, so it writes in line.
 from __future__ import annotations
 
 import csv
-import json
 import queue
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from muster.kernel import db as sql
 from muster.rules.person_record import PERSON_COLUMNS
 
 STAGING = "muster_import_staging"
@@ -38,14 +38,8 @@ _PERSON_INSERT_COLUMNS = (*PERSON_COLUMNS, "first_observation")
 def create() -> None:
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        if connection.vendor == "postgresql":
-            # The merge statements are big but run once: compiling them costs more than it saves.
-            cur.execute("SET LOCAL jit = off")
-            cols = ", ".join(f"{c} {_PG_TYPES.get(c, 'text')}" for c in PERSON_COLUMNS)
-            cur.execute(f"CREATE TEMP TABLE {STAGING} (seq bigint NOT NULL, {cols}) ON COMMIT DROP")
-        else:
-            cols = ", ".join(PERSON_COLUMNS)
-            cur.execute(f"CREATE TEMP TABLE {STAGING} (seq INTEGER NOT NULL, {cols})")
+        sql.staging_table(cur, STAGING, [("seq", "bigint NOT NULL"),
+                                         *((c, _PG_TYPES.get(c, "text")) for c in PERSON_COLUMNS)])
 
 
 def drop() -> None:
@@ -100,7 +94,7 @@ class Loader:
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {PERSON})")
             self._check_registry = bool(cur.fetchone()[0])
         self._raw = connection.connection  # the same connection, inside the caller's transaction
-        if connection.vendor == "postgresql":
+        if sql.features().copy:
             self._thread = threading.Thread(target=self._run_postgresql, name="muster-import-writer",
                                              daemon=True)
             self._thread.start()
@@ -142,13 +136,11 @@ class Loader:
         return direct, staged
 
     def _existing(self, ids: list[object]) -> set[str]:
+        # The raw connection (this may run on the import's writer thread, in the caller's transaction).
+        where, params = sql.in_param("national_id", ids, raw=True)
         cur = self._raw.cursor()
         try:
-            if connection.vendor == "postgresql":
-                cur.execute(f"SELECT national_id FROM {PERSON} WHERE national_id = ANY(%s)", [ids])
-            else:
-                cur.execute(f"SELECT national_id FROM {PERSON} WHERE national_id IN "
-                            f"(SELECT value FROM json_each(?))", [json.dumps(ids)])
+            cur.execute(f"SELECT national_id FROM {PERSON} WHERE {where}", params)
             return {r[0] for r in cur.fetchall()}
         finally:
             cur.close()

@@ -1,6 +1,5 @@
 """Aggregate counts for the status page and the CLI summary (no personal data)."""
 
-from muster.policy.models import PackRecord
 from muster.registry.models import District, Observation, Person, Source
 
 
@@ -10,5 +9,4 @@ def registry_counts() -> dict[str, object]:
         "districts": District.objects.count(),
         "sources": Source.objects.count(),
         "observations": Observation.objects.count(),
-        "packs": list(PackRecord.objects.order_by("code").values_list("code", flat=True)),
     }

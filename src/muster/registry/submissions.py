@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from muster.audit import trail
+from muster.kernel.actor import Actor
 from muster.registry import merge_sql, staging
 from muster.registry.models import Observation, Person, Source
 from muster.rules.person_record import PERSON_COLUMNS, FieldError, RecordContext, validate_record
@@ -33,7 +34,7 @@ class Applied:
 
 
 def apply(pack: Pack, national_id: str, kind: str, data: dict[str, object], *, source: str,
-          observed_at: datetime, reference: str, actor: str) -> Applied:
+          observed_at: datetime, reference: str, actor: Actor) -> Applied:
     """Validate, then merge field by field (a newer observation wins; an older one changes nothing)."""
     record, problems = to_record(national_id, kind, data)
     if problems:

@@ -69,3 +69,12 @@ def start_on_signing(policy_start: date, signed_on: date) -> date:
     """A measure held for an officer's sign-off starts on the policy's date, or on the day it is
     signed if that has passed: never for days before anyone could know of it."""
     return max(policy_start, signed_on)
+
+
+IN_FORCE_STATUS = "active"
+
+
+def in_force(status: str, effective_from: date, today: date) -> bool:
+    """Whether a measure binds today: signed off or needing no sign-off, not lifted, suspended or
+    declined, and its first day reached. muster.measures.sql.IN_FORCE is the same test in SQL."""
+    return status == IN_FORCE_STATUS and effective_from <= today

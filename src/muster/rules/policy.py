@@ -130,6 +130,18 @@ class Pack:
     def district_codes(self) -> frozenset[str]:
         return frozenset(d.code for d in self.districts)
 
+    def office_of(self, district: str) -> str:
+        """The registration office of a district (its code if the pack names none)."""
+        return next((d.office for d in self.districts if d.code == district), district)
+
+    def version(self, code: str) -> PolicyVersion:
+        """The version with this code (every decision records the code of the version it used);
+        KeyError if the pack has none."""
+        for version in self.versions:
+            if version.code == code:
+                return version
+        raise KeyError(f"pack {self.code} has no policy version {code!r}")
+
 
 def version_in_force(versions: tuple[PolicyVersion, ...], on: date) -> PolicyVersion | None:
     """The version whose effective period holds `on`; versions are in date order."""

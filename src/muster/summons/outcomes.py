@@ -9,13 +9,12 @@ from typing import Any
 from django.db import transaction
 
 from muster.audit import trail
-from muster.delivery.models import Delivery, DeliveryEvent
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.models import Event
 from muster.ledger.outbox import hold_for_writing
 from muster.measures.models import Measure
 from muster.policy import loader
-from muster.rules.delivery import next_state
 from muster.rules.notice_numbers import (
     InvalidNumber,
     format_summons_number,
@@ -55,7 +54,7 @@ def find(number_text: str) -> Summons:
     return summons
 
 
-def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: str = "") -> Outcome:
+def record(number_text: str, outcome: str, at: datetime, *, actor: Actor, reason: str = "") -> Outcome:
     if outcome not in OUTCOMES:
         raise OutcomeError(f"outcome must be one of {', '.join(OUTCOMES)}")
     with transaction.atomic():
@@ -71,7 +70,7 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
             raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed ({summons.placed_at.isoformat()})")
         pack = loader.get_pack(summons.campaign.pack_code)
         day = today_in(pack, at)
-        version = next(v for v in pack.versions if v.code == summons.policy_version)
+        version = pack.version(summons.policy_version)
         summons.status = CLOSED_STATUS[outcome]
         summons.closed_at = at
         summons.closed_reason = f"{outcome.replace('_', ' ')} on {day}" + (f": {reason}" if reason else "")
@@ -100,29 +99,4 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: str, reason: 
     return Outcome(shown, CLOSED_STATUS[outcome], lifted)
 
 
-def hand_over(number_text: str, event: str, at: datetime, *, actor: str) -> dict[str, Any]:
-    """Record handing a summons over in person: the person signed for it, or refused it.
-    Either counts as service (by the policy's `served_by.in_person`) at the next tick."""
-    if event not in ("signed", "refused"):
-        raise OutcomeError("the event must be signed or refused")
-    with transaction.atomic():
-        summons = find(number_text)
-        shown = format_summons_number(summons.number)
-        if summons.status not in ("placed", "served"):
-            raise OutcomeError(f"summons {shown} is {summons.status}: there is nothing to hand over")
-        if at < summons.placed_at:
-            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed")
-        if DeliveryEvent.objects.filter(summons_id=summons.pk, channel="in_person").exists():
-            raise OutcomeError(f"summons {shown} was already handed over in person")
-        day = today_in(loader.get_pack(summons.campaign.pack_code), at)
-        delivery = Delivery.objects.create(summons=summons, person_id=summons.person_id, channel="in_person",
-                                           state=next_state("queued", event), attempts=1)
-        DeliveryEvent.objects.create(delivery=delivery, summons_id=summons.pk, person_id=summons.person_id,
-                                     channel="in_person", event=event, happened_on=day, at=at,
-                                     evidence=f"handed over in person by {actor}: {event}")
-        trail.record(actor, f"summons.in_person_{event}", "summons", str(summons.number),
-                     person_id=summons.person_id, purpose="handed over in person")
-    return {"number": shown, "in_person": event, "on": day}
-
-
-__all__ = ["InvalidNumber", "OutcomeError", "find", "hand_over", "record"]
+__all__ = ["InvalidNumber", "OutcomeError", "find", "record"]

@@ -17,16 +17,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from muster.audit import trail
-from muster.delivery import notices as dispatch
 from muster.kernel import db as sql
+from muster.kernel import locks
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
 from muster.rules.delivery import SERVICE_PREFERENCE
 from muster.rules.policy import PolicyVersion
+from muster.summons import sql as summons_sql
 from muster.summons.models import Run
-
-TICK_LOCK = 0x4D544943  # "MTIC"
 
 COUNT_KEYS = ("portal_posted", "served", "missed", "measures_applied", "events",
               "email_sent", "email_retried", "email_failed", "sms_sent", "sms_retried", "sms_failed")
@@ -40,22 +40,22 @@ def last_tick() -> datetime | None:
     return Run.objects.filter(kind="tick").order_by("-now").values_list("now", flat=True).first()
 
 
-def tick(now: datetime, *, actor: str, send: bool = True) -> dict[str, int]:
+def tick(now: datetime, *, actor: Actor) -> dict[str, int]:
+    """Every transition of summonses and their measures due at `now` (the email and SMS notices it
+    queues are sent by the engine's next step, muster.delivery.notices)."""
     counts = _tick_in_shards(now, actor) if sql.can_fan_out() else _tick_in_one(now, actor)
-    if send:
-        counts.update(dispatch.send_due(now))
     return dict(counts)
 
 
-def _start(now: datetime, actor: str) -> Run:
+def _start(now: datetime, actor: Actor) -> Run:
     last = last_tick()
     if last is not None and now < last:
         raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
                         f"the clock does not go backwards")
-    return Run.objects.create(kind="tick", now=now, actor=actor)
+    return Run.objects.create(kind="tick", now=now, actor=actor.who)
 
 
-def _finish(run: Run, counts: Counter[str], actor: str, now: datetime) -> None:
+def _finish(run: Run, counts: Counter[str], actor: Actor, now: datetime) -> None:
     run.counts = dict(counts)
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "finished_at"])
@@ -63,12 +63,11 @@ def _finish(run: Run, counts: Counter[str], actor: str, now: datetime) -> None:
         trail.record(actor, "tick", "run", str(run.pk), purpose=f"tick at {now.isoformat()}")
 
 
-def _tick_in_one(now: datetime, actor: str) -> Counter[str]:
+def _tick_in_one(now: datetime, actor: Actor) -> Counter[str]:
     counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
+        with connection.cursor() as cur:
+            locks.hold(cur, locks.TICK)
         run = _start(now, actor)
         with connection.cursor() as cur:
             versions = _versions(cur, now)
@@ -77,14 +76,14 @@ def _tick_in_one(now: datetime, actor: str) -> Counter[str]:
     return counts
 
 
-def _tick_in_shards(now: datetime, actor: str) -> Counter[str]:
+def _tick_in_shards(now: datetime, actor: Actor) -> Counter[str]:
     """PostgreSQL, outside any transaction: the summonses split in id ranges over sql.SHARDS connections, each
     shard in its own transaction (both cores write at once). Every change of a summons, with its
     deliveries, measures and events, is in its shard's transaction; a crash leaves whole summonses
     done or not, and the next tick (state-driven like every step) does the rest. The session lock is
     held across all shards, so nothing that waits for the tick (the partners' feed) sees one half."""
     counts: Counter[str] = Counter({k: 0 for k in COUNT_KEYS})
-    with sql.session_lock(TICK_LOCK):
+    with locks.session(locks.TICK):
         with transaction.atomic(), connection.cursor() as cur:
             run = _start(now, actor)
             versions = _versions(cur, now)
@@ -115,7 +114,7 @@ def _versions(cur: Any, now: datetime) -> list[tuple[PolicyVersion, str, Any]]:
     found = []
     for pack_code, version_code in _open_versions(cur):
         pack = loader.get_pack(pack_code)
-        found.append((next(v for v in pack.versions if v.code == version_code), pack_code, today_in(pack, now)))
+        found.append((pack.version(version_code), pack_code, today_in(pack, now)))
     return found
 
 
@@ -207,7 +206,7 @@ def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: i
 
 def _status_events(cur: Any, status: str, run_id: int, now: datetime, shard: sql.Shard | None) -> int:
     day = "served_on" if status == "served" else "missed_on"
-    payload = sql.json_object({"number": sql.number_from_id("s.id"), status + "_on": sql.date_text(f"s.{day}"),
+    payload = sql.json_object({"number": summons_sql.number("s.id"), status + "_on": sql.date_text(f"s.{day}"),
                                "how": "s.served_how"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from muster import __version__
+
+if TYPE_CHECKING:
+    from muster.kernel.actor import Actor
 
 
 def setup_django() -> None:
@@ -21,12 +26,27 @@ def setup_django() -> None:
     django.setup()
 
 
-def actor() -> str:
-    """Who is acting, for the audit trail: MUSTER_ACTOR or the operating-system user."""
-    return os.environ.get("MUSTER_ACTOR") or f"cli:{getpass.getuser()}"
+def actor(purpose: str = "") -> Actor:
+    """Who is acting: the operator, named by MUSTER_ACTOR or the operating-system user, in every
+    district (officers' accounts with their districts come with the console)."""
+    from muster.kernel.actor import Actor
+
+    return Actor.officer(os.environ.get("MUSTER_ACTOR") or f"cli:{getpass.getuser()}", purpose=purpose)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class MusterGroup(click.Group):
+    """Refusals by the services' access rules end a command like any invalid input (exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PermissionError as exc:
+            from muster.interfaces.cli.output import EXIT_INVALID, fail
+
+            fail(f"not allowed: {exc}", as_json="--json" in sys.argv, code=EXIT_INVALID)
+
+
+@click.group(cls=MusterGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="muster")
 def cli() -> None:
     """Muster: military-service registration and call-up notices, with due process built in."""

@@ -41,16 +41,6 @@ def _district_quotas(ctx: click.Context, param: click.Parameter, values: tuple[s
     return quotas
 
 
-def _summons_dict(s: Any) -> dict[str, Any]:
-    from muster.rules.notice_numbers import format_summons_number
-
-    return {"number": format_summons_number(s.number), "status": s.status, "campaign": s.campaign.code,
-            "district": s.district, "placed_on": s.placed_on, "served_on": s.served_on,
-            "served_how": s.served_how or None, "served_evidence": s.served_evidence or None,
-            "appearance_date": s.appearance_date, "missed_on": s.missed_on,
-            "closed_reason": s.closed_reason or None, "policy_version": s.policy_version}
-
-
 def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @cli.group("campaign")
     def campaign_group() -> None:
@@ -103,15 +93,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     def campaign_issue(code: str, now: datetime | None, dry_run: bool, as_json: bool) -> None:
         """Issue the campaign's summonses (set-based; running it again creates nothing new)."""
         setup_django()
-        from muster.campaigns import issuing
         from muster.campaigns import services as campaigns
 
         try:
-            campaign = campaigns.get(code)
-            result = issuing.issue(campaign, _clock(now), actor=actor(), dry_run=dry_run)
+            result = campaigns.issue(actor(), code, _clock(now), dry_run=dry_run)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        except issuing.IssueError as exc:
+        except campaigns.IssueError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = result.as_dict()
         if as_json:
@@ -137,7 +125,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from muster.campaigns import services as campaigns
 
         try:
-            data = campaigns.describe(campaigns.get(code))
+            data = campaigns.show(actor(), code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         if as_json:
@@ -156,23 +144,14 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     def summons_show(number: str, purpose: str, as_json: bool) -> None:
         """One summons with its deliveries and measures (the read is logged for the person)."""
         setup_django()
-        from muster.audit import trail
-        from muster.summons import outcomes
+        from muster.summons import services as summons
 
         try:
-            s = outcomes.find(number)
-        except outcomes.InvalidNumber as exc:
+            data = summons.show(actor(purpose), number)
+        except summons.InvalidNumber as exc:
             fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        trail.record(actor(), "person.read", "summons", str(s.number), person_id=s.person_id, purpose=purpose)
-        data = _summons_dict(s)
-        data["deliveries"] = [{"channel": d.channel, "state": d.state, "attempts": d.attempts,
-                               "provider_ref": d.provider_ref or None, "last_error": d.last_error or None}
-                              for d in s.deliveries.order_by("id")]
-        data["measures"] = [{"kind": m.kind, "status": m.status, "effective_from": m.effective_from,
-                             "lifted_on": m.lifted_on, "reason": m.lift_reason or None, "legal_basis": m.legal_basis}
-                            for m in s.measures.select_related("basis").order_by("id")]
         if as_json:
             emit_json(data)
         else:
@@ -192,21 +171,17 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         setup_django()
         from django.conf import settings
 
-        from muster.audit import trail
         from muster.policy import loader
-        from muster.registry import records
-        from muster.summons.models import Summons
+        from muster.registry import services as registry
+        from muster.summons import services as summons
 
         try:
             pack = loader.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
-            person = records.find(national_id, pack)
-        except records.InvalidNationalId as exc:
+            data = summons.list_for_person(actor(purpose), national_id, pack)
+        except registry.InvalidNationalId as exc:
             fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        trail.record(actor(), "person.read", "person", str(person.pk), person_id=person.pk, purpose=purpose)
-        data = [_summons_dict(s) for s in Summons.objects.filter(person=person).select_related("campaign")
-                .order_by("placed_at", "id")]
         if as_json:
             emit_json(data)
         else:
@@ -223,13 +198,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         """Record an appearance, a valid excuse, a cancellation or an accepted appeal (which annuls the
         summons); lifts the measures the policy lifts with it, the same day."""
         setup_django()
-        from muster.summons import outcomes
+        from muster.summons import services as summons
 
         try:
-            result = outcomes.record(number, outcome, _clock(now), actor=actor(), reason=reason)
-        except outcomes.InvalidNumber as exc:
+            result = summons.record_outcome(actor(), number, outcome, _clock(now), reason=reason)
+        except summons.InvalidNumber as exc:
             fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
-        except outcomes.OutcomeError as exc:
+        except summons.OutcomeError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
@@ -247,13 +222,14 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     def summons_hand(number: str, event: str, now: datetime | None, as_json: bool) -> None:
         """Record handing a summons over in person: signed for, or refused (service at the next tick)."""
         setup_django()
-        from muster.summons import outcomes
+        from muster.delivery import services as delivery
+        from muster.summons import services as summons
 
         try:
-            data = outcomes.hand_over(number, event, _clock(now), actor=actor())
-        except outcomes.InvalidNumber as exc:
+            data = delivery.hand_over(actor(), number, event, _clock(now))
+        except summons.InvalidNumber as exc:
             fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
-        except outcomes.OutcomeError as exc:
+        except summons.OutcomeError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
@@ -267,11 +243,10 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         """Apply every transition due at now: deliveries, service, missed, measures, events, outboxes."""
         setup_django()
         from muster import engine
-        from muster.summons import tick
 
         try:
             counts = engine.turn(_clock(now), actor=actor(), send=not no_send)
-        except tick.TickError as exc:
+        except engine.TickError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(counts)
@@ -287,10 +262,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from django.utils import timezone
 
         from muster import engine
+        from muster.kernel.actor import ENGINE
 
         done = 0
         while True:
-            counts = engine.turn(timezone.now(), actor="worker")
+            counts = engine.turn(timezone.now(), actor=ENGINE)
             changed = {k: v for k, v in counts.items() if v}
             if changed:
                 click.echo(f"{timezone.now().isoformat()} {changed}", err=True)
@@ -311,10 +287,10 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     def letters_batch(now: datetime | None, out_dir: Path, as_json: bool) -> None:
         """Print the day's letters: one PDF and a CSV manifest with tracking numbers."""
         setup_django()
-        from muster.delivery import letters
+        from muster.delivery import services as delivery
 
         try:
-            result = letters.make_batch(_clock(now), out_dir, actor=actor())
+            result = delivery.print_letters(actor(), _clock(now), out_dir)
         except FileNotFoundError as exc:
             fail(str(exc), as_json=as_json)
         emit_json(result) if as_json else click.echo(
@@ -331,11 +307,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     def receipts_import(file: Path, errors_path: Path | None, as_json: bool) -> None:
         """Read postal receipts (tracking_number, event, at). Exit 3 if any row was rejected."""
         setup_django()
-        from muster.delivery.receipts import import_receipts
+        from muster.delivery import services as delivery
         from muster.registry.readers import FileProblem
 
         try:
-            result = import_receipts(file, actor=actor(), errors_path=errors_path)
+            result = delivery.import_receipts(actor(), file, errors_path)
         except FileProblem as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = result.as_dict()

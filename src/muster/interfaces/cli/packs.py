@@ -43,21 +43,9 @@ def date_option(*names: str, **kwargs: Any) -> Any:
 def initialise() -> dict[str, Any]:
     """Migrate the database and install every pack found; safe to run again."""
     setup_django()
-    from django.core.management import call_command
+    from muster.policy import services as policy
 
-    from muster.policy import loader
-    from muster.rules.toml_reader import PolicyError
-
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    installed, refused = [], []
-    for directory in loader.pack_dirs():
-        try:
-            pack, changed = loader.install(directory)
-            installed.append({"pack": pack.code, "versions": len(pack.versions), "changed": changed})
-        except PolicyError as exc:
-            refused.append({"pack": directory.name, "problems": [str(p) for p in exc.problems]})
-    return {"migrated": True, "packs": installed, "refused": refused}
+    return policy.initialise()
 
 
 def register(cli: click.Group) -> None:
@@ -87,13 +75,9 @@ def register(cli: click.Group) -> None:
     def packs_list(as_json: bool) -> None:
         """List the installed packs and their policy versions."""
         setup_django()
-        from muster.policy.models import PackRecord
+        from muster.policy import services as policy
 
-        data = [{"code": p.code, "name": p.name, "loaded_at": p.loaded_at,
-                 "versions": [{"code": v.code, "effective_from": v.effective_from,
-                               "effective_until": v.effective_until}
-                              for v in p.versions.order_by("position")]}
-                for p in PackRecord.objects.order_by("code")]
+        data = policy.installed()
         if as_json:
             emit_json(data)
             return
@@ -115,16 +99,13 @@ def register(cli: click.Group) -> None:
     def policy_show(pack_code: str, on: date | None, as_json: bool) -> None:
         """Show the policy version of PACK in force on a date."""
         setup_django()
-        from muster.kernel.clock import today_in
-        from muster.policy import loader
-        from muster.rules.policy import version_in_force
+        from muster.policy import services as policy
 
         try:
-            pack = loader.get_pack(pack_code)
+            pack = policy.get_pack(pack_code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        on = on or today_in(pack)
-        version = version_in_force(pack.versions, on)
+        on, version = policy.in_force(pack, on)
         if version is None:
             fail(f"no policy version of pack {pack.code} is in force on {on}", as_json=as_json,
                  code=EXIT_NOT_FOUND)

@@ -43,15 +43,15 @@ def register(cli: click.Group) -> None:
     def measures_show(national_id: str, pack_code: str | None, as_json: bool) -> None:
         """Every measure of one person, active and past (the read is logged for the person)."""
         setup_django()
-        from muster.measures import signoff
-        from muster.registry import records
+        from muster.measures import services as measures
+        from muster.registry import services as registry
 
         pack = _load_pack(pack_code, as_json)
         try:
-            rows = signoff.show(national_id, pack.code, actor=actor())
-        except records.InvalidNationalId as exc:
+            rows = measures.show(actor("measures show"), national_id, pack.code)
+        except registry.InvalidNationalId as exc:
             fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
-        except records.PersonNotFound as exc:
+        except registry.PersonNotFound as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json(rows) if as_json else _measure_rows(rows)
 
@@ -61,9 +61,9 @@ def register(cli: click.Group) -> None:
     def measures_pending(pack_code: str | None, as_json: bool) -> None:
         """The queue of measures waiting for an officer's sign-off."""
         setup_django()
-        from muster.measures import signoff
+        from muster.measures import services as measures
 
-        rows = signoff.pending(_load_pack(pack_code, as_json).code)
+        rows = measures.pending(actor(), _load_pack(pack_code, as_json).code)
         emit_json(rows) if as_json else _measure_rows(rows)
 
     @measures_group.command("sign")
@@ -74,13 +74,13 @@ def register(cli: click.Group) -> None:
     def measures_sign(measure_id: int, now: datetime | None, pack_code: str | None, as_json: bool) -> None:
         """Sign off a pending measure: it comes into force and partners are told."""
         setup_django()
-        from muster.measures import signoff
+        from muster.measures import services as measures
 
         try:
-            row = signoff.sign(measure_id, _now(now), _load_pack(pack_code, as_json).code, actor=actor())
+            row = measures.sign(actor(), measure_id, _now(now), _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        except signoff.SignOffError as exc:
+        except measures.SignOffError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         emit_json(row) if as_json else _measure_rows([row])
 
@@ -94,14 +94,13 @@ def register(cli: click.Group) -> None:
                          as_json: bool) -> None:
         """Decline a pending measure: it never comes into force."""
         setup_django()
-        from muster.measures import signoff
+        from muster.measures import services as measures
 
         try:
-            row = signoff.decline(measure_id, _now(now), reason, _load_pack(pack_code, as_json).code,
-                                  actor=actor())
+            row = measures.decline(actor(), measure_id, _now(now), reason, _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
-        except signoff.SignOffError as exc:
+        except measures.SignOffError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         emit_json(row) if as_json else _measure_rows([row])
 
@@ -117,11 +116,11 @@ def register(cli: click.Group) -> None:
     def partner_add(name: str, kinds: str, webhook: str, as_json: bool) -> None:
         """Create a partner; prints its API key (and webhook secret) once."""
         setup_django()
-        from muster.partners import keys
+        from muster.partners import services as partners
 
         try:
-            data = keys.add(name, [k.strip() for k in kinds.split(",") if k.strip()], webhook, actor=actor())
-        except keys.PartnerError as exc:
+            data = partners.add(actor(), name, [k.strip() for k in kinds.split(",") if k.strip()], webhook)
+        except partners.PartnerError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(data)
@@ -136,10 +135,9 @@ def register(cli: click.Group) -> None:
     def partner_list(as_json: bool) -> None:
         """Every partner, its kinds, webhook and keys (never the keys themselves)."""
         setup_django()
-        from muster.partners import keys
-        from muster.partners.models import Partner
+        from muster.partners import services as partners
 
-        rows = [keys.describe(p) for p in Partner.objects.order_by("name")]
+        rows = partners.list_all(actor())
         if as_json:
             emit_json(rows)
         else:
@@ -147,8 +145,8 @@ def register(cli: click.Group) -> None:
                                f"{sum(1 for k in r['keys'] if not k['revoked_at'])} active key(s)") for r in rows],
                   title="partners")
 
-    for command, verb, doc in (("rotate-key", "rotate", "Issue a new API key; older keys stop working at once."),
-                               ("revoke-keys", "revoke", "Revoke every key of the partner (lock it out).")):
+    for command, verb, doc in (("rotate-key", "rotate_key", "Issue a new API key; older keys stop working at once."),
+                               ("revoke-keys", "revoke_keys", "Revoke every key of the partner (lock it out).")):
         _key_command(partner_group, command, verb, doc)
 
     @cli.group("webhooks")
@@ -161,11 +159,11 @@ def register(cli: click.Group) -> None:
     def webhooks_send(now: datetime | None, as_json: bool) -> None:
         """Publish new measure events to partners' feeds and deliver the webhooks that are due."""
         setup_django()
-        from muster.partners import feed, webhooks
+        from muster.partners import services as partners
 
-        published = feed.publish(_now(now))
+        published = partners.publish(actor(), _now(now))
         counts = {"feed_entries": sum(published.values()), **{k: 0 for k in ("delivered", "retried", "dead")}}
-        counts.update(webhooks.send_due(_now(now)))
+        counts.update(partners.send_webhooks(actor(), _now(now)))
         emit_json(counts) if as_json else table(list(counts.items()), title="webhooks")
 
     @webhooks_group.command("dead")
@@ -174,9 +172,9 @@ def register(cli: click.Group) -> None:
     def webhooks_dead(partner: str | None, as_json: bool) -> None:
         """Deliveries that gave up after MUSTER_WEBHOOK_MAX_ATTEMPTS."""
         setup_django()
-        from muster.partners import webhooks
+        from muster.partners import services as partners
 
-        rows = webhooks.dead_letters(partner)
+        rows = partners.dead_letters(actor(), partner)
         emit_json(rows) if as_json else table([(f"{r['partner']} #{r['seq']}", f"{r['type']} after "
                                                 f"{r['attempts']} attempts: {r['last_error']}") for r in rows],
                                               title="dead letters")
@@ -188,9 +186,9 @@ def register(cli: click.Group) -> None:
     def webhooks_replay(partner: str | None, now: datetime | None, as_json: bool) -> None:
         """Queue dead letters again, due now; the next `webhooks send` or worker turn delivers them."""
         setup_django()
-        from muster.partners import webhooks
+        from muster.partners import services as partners
 
-        count = webhooks.replay(_now(now), partner)
+        count = partners.replay(actor(), _now(now), partner)
         emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")
 
 
@@ -200,10 +198,10 @@ def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
     @json_option
     def key_command(name: str, as_json: bool) -> None:
         setup_django()
-        from muster.partners import keys
+        from muster.partners import services as partners
 
         try:
-            data = getattr(keys, verb)(name, actor=actor())
+            data = getattr(partners, verb)(actor(), name)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         if as_json:

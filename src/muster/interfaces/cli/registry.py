@@ -53,15 +53,15 @@ def register(cli: click.Group) -> None:
                        observed_at: datetime | None, pack_code: str | None, as_json: bool) -> None:
         """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
         setup_django()
-        from muster.registry.importer import import_persons as run
+        from muster.registry import services as registry
         from muster.registry.readers import FileProblem, total_units
 
         pack = _load_pack(pack_code, as_json)
         try:
             total = total_units(file) if file.exists() else 0
             with progress(f"importing {file.name}", total, enabled=not as_json) as tick:
-                result = run(file, pack, source=source, errors_path=errors_path, strict=strict,
-                             observed_at=observed_at, actor=actor(), progress=tick)
+                result = registry.import_persons(actor(), file, pack, source=source, errors_path=errors_path,
+                                                 strict=strict, observed_at=observed_at, progress=tick)
         except FileProblem as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = {k: v for k, v in result.as_dict().items()
@@ -94,14 +94,14 @@ def register(cli: click.Group) -> None:
         """Show a person's record, where each value came from, and their liability."""
         setup_django()
         from muster.kernel.clock import today_in
-        from muster.registry import records
+        from muster.registry import services as registry
 
         pack = _load_pack(pack_code, as_json)
         try:
-            data = records.show(national_id, pack, on or today_in(pack), actor=actor(), purpose=purpose)
-        except records.InvalidNationalId as exc:
+            data = registry.show_person(actor(purpose), national_id, pack, on or today_in(pack))
+        except registry.InvalidNationalId as exc:
             fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
-        except records.PersonNotFound as exc:
+        except registry.PersonNotFound as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         if as_json:
             emit_json(data)
@@ -127,7 +127,7 @@ def register(cli: click.Group) -> None:
     def liable(pack_code: str | None, on: date, district: str | None, as_list: bool, as_json: bool) -> None:
         """Count (or list) who is liable on a date, and why the others are not."""
         setup_django()
-        from muster.registry import liability_sql
+        from muster.registry import services as registry
 
         pack = _load_pack(pack_code, as_json)
         if district and district.upper() not in pack.district_codes():
@@ -135,10 +135,10 @@ def register(cli: click.Group) -> None:
                  code=EXIT_INVALID)
         district = district.upper() if district else None
         if as_list:
-            for national_id in liability_sql.liable_ids(pack, on, district):
+            for national_id in registry.list_liable(actor(f"liable list on {on}"), pack, on, district):
                 click.echo(national_id)
             return
-        counts = liability_sql.count_by_reason(pack, on, district)
+        counts = registry.count_liable(actor(), pack, on, district)
         liable_count = counts.pop("liable", 0)
         not_liable = dict(sorted(counts.items()))
         if as_json:
@@ -187,9 +187,9 @@ def register(cli: click.Group) -> None:
     def audit_verify(as_json: bool) -> None:
         """Check the hash chain of the audit trail. Exit 2 if it is broken."""
         setup_django()
-        from muster.audit import trail
+        from muster.audit import services as audit
 
-        checked, broken = trail.verify()
+        checked, broken = audit.verify(actor())
         if as_json:
             emit_json({"checked": checked, "intact": broken is None, "first_broken_id": broken})
         elif broken is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 import tempfile
 from datetime import date
@@ -46,9 +44,10 @@ def run_server(host: str, port: int, workers: int) -> None:
 def _start_worker(server: Any, worker: Any) -> None:
     """In each worker process: the partner check's measures replica (PostgreSQL only)."""
     from django.conf import settings
-    from django.db import connection
 
-    if settings.MUSTER_CHECK_REPLICA and connection.vendor == "postgresql":
+    from muster.kernel import db
+
+    if settings.MUSTER_CHECK_REPLICA and db.features().replica:
         from muster.measures import serving as replicated
 
         replicated.start(settings.MUSTER_CHECK_REPLICA_INTERVAL, settings.MUSTER_SPOOL_DIR)
@@ -80,30 +79,30 @@ def register(cli: click.Group) -> None:
     def demo(count: int, seed: int, then_serve: bool, host: str, port: int, as_json: bool) -> None:
         """Set up, generate and import a synthetic population, print a summary, and serve."""
         init = initialise()
+        from muster import demo as demo_campaign
+        from muster.accounts import services as accounts
         from muster.kernel.clock import today_in
-        from muster.policy import loader
-        from muster.registry import liability_sql, synthetic
-        from muster.registry.importer import import_persons
+        from muster.policy import services as policy
+        from muster.registry import services as registry
+        from muster.registry import synthetic
 
         if init["refused"]:
             fail("a pack was refused: " + "; ".join(p for r in init["refused"] for p in r["problems"]),
                  as_json=as_json, code=EXIT_INVALID)
-        pack = loader.get_pack("ru")
+        pack = policy.get_pack("ru")
         gen = synthetic.Generator(pack, seed=seed, as_of=today_in(pack), bad_share=0.0)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"demo-population-{seed}.csv"
             with progress("generating people", count, enabled=not as_json) as tick:
                 synthetic.write(path, gen, count, tick)
             with progress("importing", path.stat().st_size, enabled=not as_json) as tick:
-                result = import_persons(path, pack, source="demo-generator", actor=actor(), progress=tick)
+                result = registry.import_persons(actor(), path, pack, source="demo-generator", progress=tick)
         today = today_in(pack)
-        counts = liability_sql.count_by_reason(pack, today)
+        counts = registry.count_liable(actor(), pack, today, None)
         from django.conf import settings
 
-        from muster.interfaces.cli import demo as demo_campaign
-
         campaign = demo_campaign.run(pack, today, Path(settings.MUSTER_OUTBOX_DIR) / "letters", actor=actor())
-        password = _ensure_demo_admin()
+        password = accounts.ensure_demo_admin()
         imported = {k: v for k, v in result.as_dict().items()
                     if k in ("read", "imported", "updated", "unchanged", "rejected")}
         summary = {"import": {k: v for k, v in result.as_dict().items()
@@ -146,40 +145,20 @@ def register(cli: click.Group) -> None:
     def user_add(username: str, superuser: bool, password_stdin: bool, as_json: bool) -> None:
         """Create an account; the password is asked for, or read from stdin."""
         setup_django()
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.password_validation import ValidationError, validate_password
+        from muster.accounts import services as accounts
 
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = str(click.prompt("password", hide_input=True, confirmation_prompt=True))
-        User: Any = get_user_model()
-        if User.objects.filter(username=username).exists():
-            fail(f"user {username!r} exists already", as_json=as_json, code=EXIT_INVALID)
         try:
-            validate_password(password)
-        except ValidationError as exc:
-            fail("password: " + " ".join(exc.messages), as_json=as_json, code=EXIT_INVALID)
-        if superuser:
-            User.objects.create_superuser(username=username, password=password)
-        else:
-            User.objects.create_user(username=username, password=password, is_staff=True)
+            data = accounts.add_user(actor(), username, password, superuser)
+        except accounts.AccountError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
-            emit_json({"username": username, "superuser": superuser})
+            emit_json(data)
         else:
             click.echo(f"created {username}")
-
-
-def _ensure_demo_admin() -> str | None:
-    """A 'demo' superuser with a random password, created once; returns the password if new."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    if User.objects.filter(username="demo").exists():
-        return None
-    password = os.environ.get("MUSTER_DEMO_PASSWORD") or secrets.token_urlsafe(12)
-    User.objects.create_superuser(username="demo", password=password)
-    return password
 
 
 __all__ = ["register", "run_server", "date"]

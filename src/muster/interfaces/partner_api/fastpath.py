@@ -6,8 +6,8 @@ person they see, so it must come close to a bare endpoint (SPEC 8). Django's req
 wrapper answers that one request shape directly: the same host validation and security
 headers as Django, the same problem documents, and the same answer as the ninja view (which
 stays the documented operation, and answers the same URL under Django's test client): from
-the worker's measures replica (`checks.from_memory`, no Django database use at all) when it
-can, else from `checks.check`. Anything else, or anything unusual about the request, goes on
+the worker's measures replica (`check_from_memory`, no Django database use at all) when it
+can, else from `check_with_key`. Anything else, or anything unusual about the request, goes on
 to Django untouched.
 """
 
@@ -24,7 +24,8 @@ from django.core.signals import request_finished, request_started
 from django.http.request import split_domain_port, validate_host
 
 from muster.interfaces.partner_api.problems import TITLES, UNAUTHORISED, problem_document
-from muster.measures import checks
+from muster.measures import services as measures
+from muster.partners import services as partners
 from muster.rules.national_id import InvalidNationalId
 
 log = logging.getLogger("muster.interfaces.partner_api")
@@ -45,7 +46,7 @@ class MeasuresFastPath:
         if national_id is None:
             return self.app(environ, start_response)
         try:
-            answered = self._answer(environ, national_id, checks.from_memory)
+            answered = self._answer(environ, national_id, measures.check_from_memory)
             if answered is None:
                 # The signals Django's own handler sends: database connections are recycled on them.
                 request_started.send(sender=self.__class__, environ=environ)
@@ -85,7 +86,7 @@ class MeasuresFastPath:
 
     @staticmethod
     def _from_database(key: str, national_id: str) -> bytes:
-        return json.dumps(checks.check(key, national_id), cls=DjangoJSONEncoder).encode()
+        return json.dumps(measures.check_with_key(key, national_id, partners.authenticate), cls=DjangoJSONEncoder).encode()
 
     @staticmethod
     def _answer(environ: dict[str, Any], national_id: str,
@@ -93,7 +94,7 @@ class MeasuresFastPath:
         scheme, _, key = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
         try:
             body = how(key.strip() if scheme.lower() == "bearer" else "", national_id)
-        except checks.Unauthorised:
+        except measures.Unauthorised:
             return 401, problem_document(401, TITLES[401], UNAUTHORISED), [
                 ("WWW-Authenticate", 'Bearer realm="muster"')]
         except InvalidNationalId as exc:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Header, Query
 from ninja.security import HttpBearer
 
@@ -22,10 +19,9 @@ from muster.interfaces.partner_api.schemas import (
     SubmissionIn,
     SubmissionOut,
 )
-from muster.measures import checks
-from muster.partners import feed, keys
-from muster.partners.models import Submission
-from muster.registry import submissions
+from muster.kernel.actor import Actor
+from muster.measures import services as measures
+from muster.partners import services as partners
 from muster.rules.national_id import InvalidNationalId
 
 PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem}
@@ -34,8 +30,8 @@ PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem}
 class PartnerKey(HttpBearer):
     openapi_scheme = "bearer"
 
-    def authenticate(self, request: HttpRequest, token: str) -> keys.Caller | None:
-        return keys.authenticate(token)
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        return partners.authenticate(token)
 
 
 api = ProblemAPI(
@@ -49,12 +45,13 @@ api = ProblemAPI(
          summary="The caller's kinds of measure in force for one person", auth=None,
          openapi_extra={"security": [{"PartnerKey": []}]})
 def get_measures(request: HttpRequest, national_id: str) -> Any:
-    # The API's hot path: authentication is part of the check's single statement (checks.check),
+    # The API's hot path: authentication is part of the check's single statement (measures.check_with_key),
     # so the key is read here rather than by the router.
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     try:
-        answer = checks.check(key.strip() if scheme.lower() == "bearer" else "", national_id)
-    except checks.Unauthorised:
+        answer = measures.check_with_key(key.strip() if scheme.lower() == "bearer" else "", national_id,
+                                         partners.authenticate)
+    except measures.Unauthorised:
         return api.unauthorised()
     except InvalidNationalId as exc:
         return problem(400, "Invalid national id", str(exc), [("national_id", str(exc))])
@@ -65,8 +62,8 @@ def get_measures(request: HttpRequest, national_id: str) -> Any:
          summary="The caller's feed of measure.applied and measure.lifted, in order, with no gaps")
 def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
                limit: int = Query(100, ge=1, le=1000)) -> Any:
-    caller: keys.Caller = request.auth  # type: ignore[attr-defined]
-    events, last, more = feed.page(caller.partner_id, after, limit)
+    caller: Actor = request.auth  # type: ignore[attr-defined]
+    events, last, more = partners.feed_page(caller, after, limit)
     # Assembled here, not re-validated field by field: the feed is read in bulk (FeedPage documents
     # it, and the schemathesis test holds the two together).
     body = f'{{"events": {events}, "next_after": {last}, "has_more": {"true" if more else "false"}}}'
@@ -78,25 +75,11 @@ def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
 def post_submission(request: HttpRequest, body: SubmissionIn,
                     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)
                     ) -> Any:
-    caller: keys.Caller = request.auth  # type: ignore[attr-defined]
-    digest = hashlib.sha256(request.body).hexdigest()
-    earlier = Submission.objects.filter(partner_id=caller.partner_id, idempotency_key=idempotency_key).first()
-    if earlier is not None:
-        return _replay(earlier, digest)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            status, answer = _apply(caller, body, idempotency_key, now)
-            saved = Submission.objects.create(partner_id=caller.partner_id, idempotency_key=idempotency_key,
-                                              body_digest=digest, status_code=status, answer=answer,
-                                              received_at=now)
-    except IntegrityError:  # the same key, at the same moment, from another request: answer as it was
-        return _replay(Submission.objects.get(partner_id=caller.partner_id, idempotency_key=idempotency_key),
-                       digest)
-    if status == 201:
-        answer["submission_id"] = saved.pk
-        Submission.objects.filter(pk=saved.pk).update(answer=answer)
-    return _json(status, answer)
+    caller: Actor = request.auth  # type: ignore[attr-defined]
+    status, answer = partners.submit(caller, measures.default_pack(), body.national_id, body.kind, dict(body.data),
+                                     body.observed_at, idempotency_key, request.body)
+    kind = "application/problem+json" if status >= 400 else "application/json"
+    return HttpResponse(json.dumps(answer), status=status, content_type=kind)
 
 
 if settings.MUSTER_BENCH_ENDPOINT:
@@ -108,29 +91,3 @@ if settings.MUSTER_BENCH_ENDPOINT:
     def bare(request: HttpRequest) -> Any:
         """The benchmark's baseline on the same stack: a constant answer from memory, no database."""
         return BARE
-
-
-def _apply(caller: keys.Caller, body: SubmissionIn, key: str, now: Any) -> tuple[int, dict[str, Any]]:
-    pack = checks.pack()
-    try:
-        applied = submissions.apply(
-            pack, body.national_id, body.kind, dict(body.data), source=f"partner:{caller.name}",
-            observed_at=body.observed_at or now, reference=f"submission {key}", actor=f"partner:{caller.name}")
-    except submissions.SubmissionRejected as exc:
-        doc = {"type": "about:blank", "title": "Submission rejected", "status": 422, "detail": str(exc),
-               "errors": [{"field": p.column, "reason": p.reason} for p in exc.problems]}
-        return 422, doc
-    return 201, {"submission_id": 0, "status": "applied", **applied.as_dict()}
-
-
-def _replay(earlier: Submission, digest: str) -> HttpResponse:
-    if earlier.body_digest != digest:
-        return problem(422, "Idempotency-Key reused",
-                       "this Idempotency-Key was used before with a different body; use a new key",
-                       [("Idempotency-Key", "already used with a different body")])
-    return _json(earlier.status_code, earlier.answer)
-
-
-def _json(status: int, answer: dict[str, Any]) -> HttpResponse:
-    kind = "application/problem+json" if status >= 400 else "application/json"
-    return HttpResponse(json.dumps(answer), status=status, content_type=kind)

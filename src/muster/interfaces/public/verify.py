@@ -10,15 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from muster.policy import loader
-from muster.rules.notice_numbers import (
-    InvalidNumber,
-    code_matches,
-    format_summons_number,
-    parse_summons_number,
-    sequence_of,
-)
-from muster.summons.models import Summons
+from muster.rules.notice_numbers import InvalidNumber, parse_summons_number
+from muster.summons import services as summons
 
 
 def _over_limit(request: HttpRequest) -> bool:
@@ -49,13 +42,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     except InvalidNumber as exc:
         context["error"] = f"The number {exc}."
         return render(request, "public/verify.html", context, status=400)
-    summons = Summons.objects.select_related("campaign").filter(pk=sequence_of(number)).first()
-    if summons is None or not code_matches(number, code, settings.MUSTER_VERIFY_KEY):
+    found = summons.verify_notice(number, code)
+    if found is None:
         context["result"] = "not_genuine"
         return render(request, "public/verify.html", context, status=404)
-    pack = loader.get_pack(summons.campaign.pack_code)
-    office = next((d.office for d in pack.districts if d.code == summons.district), summons.district)
-    context.update(result="genuine", number=format_summons_number(number), office=office,
-                   appearance_date=summons.appearance_date,
-                   cancelled=summons.status == "cancelled")
+    context.update(result="genuine", **found)
     return render(request, "public/verify.html", context)

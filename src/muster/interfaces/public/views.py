@@ -3,11 +3,12 @@
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from muster.registry.stats import registry_counts
+from muster.policy import services as policy
+from muster.registry.services import public_counts
 
 
 def status(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/status.html", {"counts": registry_counts()})
+    return render(request, "public/status.html", {"counts": {**public_counts(), "packs": [p["code"] for p in policy.installed()]}})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

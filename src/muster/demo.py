@@ -1,4 +1,4 @@
-"""The demo's campaign: placed five weeks ago, the clock advanced day by day to today, so
+"""The demo's campaign (what `muster demo` runs): placed five weeks ago, the clock advanced day by day to today, so
 that the demo shows summonses served, appeared, excused and missed, with their measures."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.campaigns.models import Campaign
 from muster.delivery import letters
+from muster.kernel.actor import Actor
 from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import Pack
 from muster.summons import outcomes
@@ -24,7 +25,7 @@ CODE = "DEMO-AUTUMN"
 RECENT = "DEMO-WINTER"
 
 
-def run(pack: Pack, today: date, out_dir: Path, *, actor: str) -> dict[str, Any]:
+def run(pack: Pack, today: date, out_dir: Path, *, actor: Actor) -> dict[str, Any]:
     if Campaign.objects.filter(code=CODE).exists():
         return summary()
     tz = ZoneInfo(pack.time_zone)
@@ -65,7 +66,7 @@ DEMO_PARTNERS = {"Пограничная служба": ["exit_ban"], "Госа�
                  "Бюро кредитных историй": ["credit_ban"]}
 
 
-def _demo_partners(actor: str) -> dict[str, str]:
+def _demo_partners(actor: Actor) -> dict[str, str]:
     """Three partner agencies pulling their feeds; their API keys are shown once, in the demo's summary."""
     from muster.partners import keys
 

@@ -1,0 +1,73 @@
+"""Access rules enforced, and disclosures logged, in one place: the person's access log.
+
+Services call `require` with a decision of muster.rules.access, and log every disclosure of a
+person's data here, so that the person sees every read (officers' reads in the chained audit trail,
+partners' checks, feed pages and webhook deliveries and officers' lists in the unchained log):
+- `read_person` / `read_people`: one officer's read of one person, chained (muster.audit.trail);
+- `insert_sql`: THE insert into the unchained log, for statements that log a set of people in
+  the same statement or transaction as the disclosure (checks, feed pages, webhooks, lists, and
+  the check spool's writer, muster.audit.spool).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from muster.audit import trail
+from muster.audit.models import AuditRecord, PartnerRead
+from muster.kernel.actor import Actor
+from muster.rules.access import Decision
+
+ACCESS_LOG = "audit_partnerread"
+
+
+class AccessDenied(PermissionError):
+    """The actor may not do this; the message says why (no personal data in it)."""
+
+
+def require(decision: Decision) -> None:
+    if not decision.allowed:
+        raise AccessDenied(decision.reason)
+
+
+def insert_sql(select_sql: str) -> str:
+    """The access-log insert: `select_sql` yields (at, who, person_id, purpose, role) rows.
+    `who` is a partner's name for the partner role (the log's first users), else the actor's name."""
+    return f"INSERT INTO {ACCESS_LOG} (at, partner, person_id, purpose, role) {select_sql}"
+
+
+def who_of(actor: Actor) -> str:
+    """How the unchained log names the actor."""
+    return actor.partner_name if actor.role == "partner" else actor.who
+
+
+def read_person(actor: Actor, person_id: int, object_type: str = "person", object_id: str | None = None,
+                at: datetime | None = None) -> None:
+    """Log one read of a person's record (in the caller's transaction). The system's own work is no
+    disclosure: nothing is logged for it."""
+    if actor.role == "system":
+        return
+    trail.record(actor, "person.read", object_type, object_id or str(person_id), person_id=person_id,
+                 purpose=actor.purpose, at=at)
+
+
+def read_people(cur: Any, actor: Actor, people_sql: str, params: list[Any], at: datetime) -> int:
+    """Log a bulk read of the people `people_sql` selects (their ids as `id`), set-based, in the
+    caller's transaction; returns the rows logged."""
+    from muster.kernel import db
+
+    cur.execute(insert_sql(f"SELECT %s, %s, x.id, %s, %s FROM ({people_sql}) x"),
+                [db.dt(at), who_of(actor), actor.purpose, str(actor.role), *params])
+    return int(cur.rowcount)
+
+
+def reads_of(person_id: int) -> list[dict[str, object]]:
+    """Every read of this person's record, oldest first, as the person sees it."""
+    reads: list[dict[str, object]] = [
+        {"at": r.at, "who": r.actor, "purpose": r.purpose}
+        for r in AuditRecord.objects.filter(person_id=person_id, action="person.read")]
+    reads += [{"at": r.at, "who": f"partner:{r.partner}" if r.role == "partner" else r.partner,
+               "purpose": r.purpose}
+              for r in PartnerRead.objects.filter(person_id=person_id)]
+    return sorted(reads, key=lambda r: r["at"])  # type: ignore[arg-type,return-value]

@@ -1,0 +1,78 @@
+"""Measures for every interface: a person's measures, the officers' sign-off queue, and the partner
+check. Each takes an Actor: officers act within their districts, partners see only the kinds they
+enforce, and every read is logged for the person (muster.audit.access)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from muster.audit import access
+from muster.kernel.actor import Actor
+from muster.measures import checks, signoff
+from muster.measures.signoff import SignOffError
+from muster.policy import loader
+from muster.registry import services as registry
+from muster.rules import access as rules
+from muster.rules.policy import Pack
+
+
+def show(actor: Actor, national_id: str, pack_code: str) -> list[dict[str, Any]]:
+    """Every measure of one person, active and past; the read is logged for the person."""
+    person = registry.find_person(actor, national_id, loader.get_pack(pack_code))
+    with transaction.atomic():
+        access.read_person(actor, person.pk)
+    return signoff.of_person(person.pk, pack_code)
+
+
+def pending(actor: Actor, pack_code: str) -> list[dict[str, Any]]:
+    """The sign-off queue, oldest first: the officer's districts only (no personal data but the
+    summons number)."""
+    if not actor.all_districts:
+        access.require(rules.may_act_on_person(actor, next(iter(actor.districts), None)))
+    return signoff.pending(pack_code, None if actor.all_districts else actor.districts)
+
+
+def sign(actor: Actor, measure_id: int, at: datetime, pack_code: str) -> dict[str, Any]:
+    access.require(rules.may_act_on_person(actor, signoff.district_of(measure_id)))
+    return signoff.sign(measure_id, at, pack_code, actor=actor)
+
+
+def decline(actor: Actor, measure_id: int, at: datetime, reason: str, pack_code: str) -> dict[str, Any]:
+    access.require(rules.may_act_on_person(actor, signoff.district_of(measure_id)))
+    return signoff.decline(measure_id, at, reason, pack_code, actor=actor)
+
+
+def check(actor: Actor, national_id: str) -> dict[str, Any]:
+    """A partner's check of one person: the partner's kinds in force today (logged for the person)."""
+    access.require(rules.Decision(actor.role == "partner", "only partner agencies check measures"))
+    return checks.active_measures(actor, national_id)
+
+
+
+
+Unauthorised = checks.Unauthorised
+
+
+def check_with_key(key: str, national_id: str, authenticate: Callable[[str], Actor | None]) -> dict[str, Any]:
+    """The check for a bearer key (the API's hot path: the key is checked in the same statement as
+    the measures where the database allows, else by `authenticate`, the partners' service);
+    Unauthorised or InvalidNationalId otherwise."""
+    return checks.check(key, national_id, authenticate)
+
+
+def check_from_memory(key: str, national_id: str) -> bytes | None:
+    """The check's JSON from this server process's replica, or None where `check_with_key` must answer."""
+    return checks.from_memory(key, national_id)
+
+
+def default_pack() -> Pack:
+    """The default pack (cached a minute): its id scheme and time zone serve the partner API."""
+    return checks.pack()
+
+
+__all__ = ["SignOffError", "Unauthorised", "check", "check_from_memory", "check_with_key", "decline",
+           "default_pack", "pending", "show", "sign"]

@@ -1,0 +1,50 @@
+"""Jurisdiction packs and their policy versions for every interface: set up the database and
+install the packs, list them, show the version in force, check a file."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from muster.kernel.clock import today_in
+from muster.policy import loader
+from muster.policy.files import check_file
+from muster.policy.models import PackRecord
+from muster.rules.policy import Pack, PolicyVersion, version_in_force
+from muster.rules.toml_reader import PolicyError
+
+get_pack = loader.get_pack
+
+
+def initialise() -> dict[str, Any]:
+    """Migrate the database and install every pack found; safe to run again. A bad pack is refused
+    whole and the installed one stays in force."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    installed, refused = [], []
+    for directory in loader.pack_dirs():
+        try:
+            pack, changed = loader.install(directory)
+            installed.append({"pack": pack.code, "versions": len(pack.versions), "changed": changed})
+        except PolicyError as exc:
+            refused.append({"pack": directory.name, "problems": [str(p) for p in exc.problems]})
+    return {"migrated": True, "packs": installed, "refused": refused}
+
+
+def installed() -> list[dict[str, Any]]:
+    """The installed packs and their versions (no personal data: anyone may list them)."""
+    return [{"code": p.code, "name": p.name, "loaded_at": p.loaded_at,
+             "versions": [{"code": v.code, "effective_from": v.effective_from, "effective_until": v.effective_until}
+                          for v in p.versions.order_by("position")]}
+            for p in PackRecord.objects.order_by("code")]
+
+
+def in_force(pack: Pack, on: date | None) -> tuple[date, PolicyVersion | None]:
+    """(the date, the version in force on it); the date defaults to today in the pack's zone."""
+    on = on or today_in(pack)
+    return on, version_in_force(pack.versions, on)
+
+
+__all__ = ["PolicyError", "check_file", "get_pack", "in_force", "initialise", "installed"]

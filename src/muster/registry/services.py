@@ -1,0 +1,74 @@
+"""The registry's use cases, for every interface: each takes an Actor, checks access, and logs
+every disclosure of a person's data in that person's access log (muster.audit.access)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from muster.audit import access
+from muster.kernel import clock
+from muster.kernel.actor import Actor
+from muster.registry import importer, liability_sql, records, stats
+from muster.registry.models import Person
+from muster.registry.records import InvalidNationalId, PersonNotFound
+from muster.rules import access as rules
+from muster.rules.policy import Pack
+
+
+def find_person(actor: Actor, national_id: str, pack: Pack) -> Person:
+    """The person a national id names, if the actor may read their record (the caller logs the read).
+    InvalidNationalId, PersonNotFound, or AccessDenied (for an officer outside the person's district,
+    the same as not found would tell them whether someone is registered: refused with the reason)."""
+    person = records.find(national_id, pack)
+    access.require(rules.may_read_person(actor, person.pk, person.district))
+    return person
+
+
+def show_person(actor: Actor, national_id: str, pack: Pack, on: date) -> dict[str, Any]:
+    """The record, where each value came from, and liability on `on`; the read is logged first."""
+    person = find_person(actor, national_id, pack)
+    with transaction.atomic():
+        access.read_person(actor, person.pk)
+    return records.record_of(person, pack, on)
+
+
+def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_path: Path | None = None,
+                   strict: bool = False, observed_at: datetime | None = None,
+                   progress: Callable[[int], None] | None = None) -> importer.ImportResult:
+    access.require(rules.may_feed_registry(actor))
+    return importer.import_persons(path, pack, source=source, errors_path=errors_path, strict=strict,
+                                   observed_at=observed_at, actor=actor, progress=progress)
+
+
+def count_liable(actor: Actor, pack: Pack, on: date, district: str | None) -> dict[str, int]:
+    """Counts by reason, no names: {"liable": n, reason: n, ...}."""
+    access.require(rules.may_read_statistics(actor))
+    if district is not None and not actor.all_districts and district not in actor.districts:
+        access.require(rules.Decision(False, f"district {district} is not yours"))
+    return liability_sql.count_by_reason(pack, on, district)
+
+
+def list_liable(actor: Actor, pack: Pack, on: date, district: str | None) -> Iterator[str]:
+    """The national ids of those liable, streamed; every person listed gets the read in their
+    access log, written before the first id is handed out."""
+    if not actor.all_districts and (district is None or district not in actor.districts):
+        access.require(rules.Decision(False, "name one of your districts with --district"))
+    access.require(rules.may_read_person(actor, 0, district) if actor.role != "system" else rules.ALLOWED)
+    people_sql, params = liability_sql.liable_people_sql(pack, on, district)
+    with transaction.atomic(), connection.cursor() as cur:
+        access.read_people(cur, actor, people_sql, params, clock.now())
+    return liability_sql.liable_ids(pack, on, district)
+
+
+def public_counts() -> dict[str, object]:
+    """Registry counts for the public status page: totals only, never anything about a person."""
+    return stats.registry_counts()
+
+
+__all__ = ["InvalidNationalId", "PersonNotFound", "count_liable", "find_person", "import_persons",
+           "list_liable", "public_counts", "show_person"]
