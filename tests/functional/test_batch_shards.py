@@ -62,7 +62,7 @@ def test_an_issue_run_left_half_done_is_completed_by_the_next(ru, people):
     people(5)
     campaign = _campaign(ru, 5)
     with transaction.atomic():  # the first step of a sharded run, then a crash
-        run, _ = issuing._place(campaign, NOW, "t", issuing.plan(campaign, NOW), shards=sql.SHARDS)
+        run, _ = issuing._place(campaign, NOW, Actor.officer("t"), issuing.plan(campaign, NOW), shards=sql.SHARDS)
     assert Summons.objects.count() == 5 and not Delivery.objects.exists() and not Measure.objects.exists()
 
     assert issuing.issue(campaign, NOW, actor=Actor.officer("t")).issued == 0

@@ -36,7 +36,7 @@ from muster.registry.models import Person
 from muster.rules.api_keys import parse_key
 from muster.rules.national_id import snils_check_digits
 from muster.rules.notice_numbers import format_summons_number, summons_number
-from muster.summons import outcomes, tick
+from muster.summons import outcomes
 from muster.summons.models import Summons
 from tests.functional.conftest import new_measure
 from tests.functional.test_processes import _free_port
@@ -71,12 +71,6 @@ def from_replica(serving: Serving, key: str, national_id: str):
         return None
     return checks.answer(normalised, today, [(m.measure_id, m.kind, m.effective_from, m.legal_basis, m.summons_id)
                                              for m in found])
-
-
-def test_the_tick_lock_is_the_one_the_replica_tries():
-    from muster.measures import replica
-
-    assert replica.TICK_LOCK == tick.TICK_LOCK
 
 
 def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, served):

@@ -14,9 +14,9 @@ import pytest
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.delivery import notices
-from muster.summons import tick
 from muster.delivery.models import Delivery, DeliveryEvent
 from muster.kernel.actor import Actor
+from muster.summons import tick
 from tests.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -238,8 +238,8 @@ def test_partner_list_never_shows_keys(world, cli_run):
 def test_feed_numbers_printed_in_sql_agree_with_the_rule(sequence):
     from django.db import connection
 
-    from muster.summons.sql import number, printed
     from muster.rules.notice_numbers import summons_number
+    from muster.summons.sql import number, printed
 
     with connection.cursor() as cur:
         expr = printed(f"CAST({sequence} AS bigint)").replace("%%", "%")  # a bigint, as the id column
