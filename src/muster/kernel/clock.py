@@ -15,5 +15,6 @@ def now() -> datetime:
 
 
 def today_in(pack: Pack, at: datetime | None = None) -> date:
-    """The local date in the pack's time zone (SPEC 4: all dates are local dates)."""
+    """The local date in the pack's time zone: every date the rules use is a local date
+    (docs/jurisdiction-ru.md, "Counting days")."""
     return (at or now()).astimezone(ZoneInfo(pack.time_zone)).date()
