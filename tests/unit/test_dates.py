@@ -44,7 +44,7 @@ def test_birthday_in_year(birth, year, rule, expected):
         (date(2004, 2, 29), date(2022, 2, 27), FEB28, 17),
         (date(2004, 2, 29), date(2024, 2, 28), FEB28, 19),
         (date(2004, 2, 29), date(2024, 2, 29), FEB28, 20),
-        (date(1995, 3, 2), date(2025, 3, 2), FEB28, 30),  # SPEC: "turned 30 on 2025-03-02"
+        (date(1995, 3, 2), date(2025, 3, 2), FEB28, 30),  # "turned 30 on 2025-03-02"
         (date(1995, 3, 2), date(2025, 3, 1), FEB28, 29),
         (date(2010, 5, 5), date(2009, 1, 1), FEB28, 0),
     ],

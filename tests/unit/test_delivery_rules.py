@@ -1,4 +1,5 @@
-"""Delivery state machine and service rules, as tables of cases (SPEC 4 day counting)."""
+"""Delivery state machine and service rules, as tables of cases (the day counting in
+docs/jurisdiction-ru.md, "Counting days")."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,5 @@
-"""Liability on a date under the reference packs (SPEC 4 and 5)."""
+"""Liability on a date under the reference packs (docs/jurisdiction-ru.md and
+docs/jurisdiction-registration-only.md, "Who is liable" / "Who must register")."""
 
 from datetime import date, timedelta
 
@@ -36,7 +37,7 @@ def man(birth, **kw):
         (man(date(1997, 1, 1)), date(2024, 1, 1), "liable", "ru-2024-01-01"),
         (man(date(1997, 1, 1)), date(2026, 12, 31), "liable", "ru-2026-01-01"),
         (man(date(1997, 1, 1)), date(2027, 1, 1), "too_old", "ru-2026-01-01"),
-        # SPEC 2's example: "not liable: turned 30 on 2025-03-02".
+        # The example in docs/overview.md: "not liable: turned 30 on 2025-03-02".
         (man(date(1995, 3, 2)), date(2025, 3, 2), "too_old", "ru-2024-01-01"),
         (man(date(1995, 3, 2)), date(2025, 3, 1), "transitional", "ru-2024-01-01"),
         (man(date(1998, 3, 2)), date(2028, 3, 2), "too_old", "ru-2026-01-01"),

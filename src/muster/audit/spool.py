@@ -1,7 +1,8 @@
 """The access-log rows of partner checks: spooled to a local file before the answer, then
 written to the database in batches.
 
-Every partner read goes on the person's access log (SPEC 2.5). A commit per check would cost
+Every partner read goes on the person's access log (docs/overview.md, "Least privilege").
+A commit per check would cost
 more than the check (a WAL flush each), so a check appends its row to this process's spool
 file (one `write`, before the answer leaves) and a writer thread inserts what has gathered,
 every `flush_every` seconds, in one statement and one transaction. The same transaction records

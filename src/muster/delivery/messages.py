@@ -1,4 +1,5 @@
-"""Tell people when a measure is applied to them and when it is lifted (SPEC 2.3).
+"""Tell people when a measure is applied to them and when it is lifted (docs/overview.md,
+"Due process").
 
 Messages are made set-based from the ledger (as partners' feeds are, under
 the same locks, so none is skipped), shown in the person's electronic

@@ -1,6 +1,7 @@
 """An in-memory copy of the measures in force, so the partner check needs no query of its own.
 
-SPEC 8 has checks read from a replica. Each server process keeps one: every measure whose
+Checks read from a replica (docs/overview.md, "Scale by sets"). Each server process keeps
+one: every measure whose
 status is `active`, by national id, and the unrevoked API keys. A background thread follows
 the event ledger (`measure.applied`, `measure.lifted`) and re-reads the measures of the
 people whose events it sees, every `MUSTER_CHECK_REPLICA_INTERVAL` seconds (0.5 by default).

@@ -84,7 +84,8 @@ def service(rules: SummonsRules, placed_on: date, events: list[DeliveryEvent], t
 
 
 def last_day_to_appear(appearance_date: date, grace_days: int) -> date:
-    """The person may still appear up to and including this day (SPEC 4)."""
+    """The person may still appear up to and including this day (docs/jurisdiction-ru.md,
+    "Counting days")."""
     return appearance_date + timedelta(days=grace_days)
 
 

@@ -1,4 +1,5 @@
-"""What may be recorded against a summons, and which measures each outcome lifts (SPEC 4)."""
+"""What may be recorded against a summons, and which measures each outcome lifts
+(docs/jurisdiction-ru.md, "Closing a summons and lifting measures")."""
 
 from __future__ import annotations
 

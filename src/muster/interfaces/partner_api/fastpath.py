@@ -1,7 +1,8 @@
 """The partner check's hot path, answered at the WSGI layer.
 
 `GET /api/v1/measures/{national_id}` is what border posts and traffic police call for every
-person they see, so it must come close to a bare endpoint (SPEC 8). Django's request cycle
+person they see, so it must come close to a bare endpoint (the target in docs/overview.md,
+"Scale by sets"). Django's request cycle
 (middleware, URL routing, ninja's validation) costs more than the check itself, so this
 wrapper answers that one request shape directly: the same host validation and security
 headers as Django, the same problem documents, and the same answer as the ninja view (which
