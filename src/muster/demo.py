@@ -18,6 +18,7 @@ from muster.delivery import letters
 from muster.kernel.actor import Actor
 from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import Pack
+from muster.rules.vocabulary import SummonsStatus
 from muster.summons import outcomes
 from muster.summons.models import Summons
 
@@ -52,7 +53,7 @@ def run(pack: Pack, today: date, out_dir: Path, *, actor: Actor) -> dict[str, An
         if day == recent_placed:
             issuing.issue(recent, datetime.combine(day, time(9), tz), actor=actor)
         engine.turn(now, actor=actor, send=True)
-        for i, s in enumerate(Summons.objects.filter(campaign=campaign, appearance_date=day, status="served")):
+        for i, s in enumerate(Summons.objects.filter(campaign=campaign, appearance_date=day, status=SummonsStatus.SERVED)):
             if i % 3 == 0:
                 outcomes.record(format_summons_number(s.number), "appeared", now, actor=actor)
             elif i % 7 == 1:

@@ -1,10 +1,14 @@
-"""One turn of the time engine: the tick, then the outboxes it fed.
+"""One turn of the time engine: each area's batch step, in order.
 
-`muster tick` and `muster worker` run this. The tick applies the state
-changes (one transaction); then the measure events it wrote are fanned out
-to partners' feeds and to the people concerned, and the webhooks and
-emails that are due go out. Each step is safe to repeat, so a crash between
-steps only leaves work for the next turn.
+`muster tick` and `muster worker` run this:
+1. summonses: the tick (postings, service, missed, the measures they start and their events) in
+   one transaction, or on PostgreSQL in id-range shards, each shard its own transaction;
+2. delivery: the email and SMS notices the tick queued;
+3. partners: the new measure events fanned out to partners' feeds;
+4. delivery: the people's messages about those events, then their emails;
+5. partners: the webhooks that are due.
+Each step is state-driven and safe to repeat, so a crash between steps only leaves work for the
+next turn.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from muster.policy import loader
 from muster.registry.liability_sql import reason_case
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
+from muster.rules.vocabulary import RunKind
 from muster.summons import sql as summons_sql
 from muster.summons.models import Run
 
@@ -180,7 +181,7 @@ def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: Actor) -> Issu
     completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
     lock), so neither sees a summons without its deliveries, measures and events."""
     with locks.session(locks.TICK), locks.session(locks.ISSUE, campaign.pk):
-        for unfinished in Run.objects.filter(kind="issue", campaign=campaign, finished_at__isnull=True):
+        for unfinished in Run.objects.filter(kind=RunKind.ISSUE, campaign=campaign, finished_at__isnull=True):
             _, version, placed_on, _ = _context(campaign, unfinished.now)
             _complete(unfinished, version, campaign, actor, placed_on, None)
         with transaction.atomic():
@@ -195,7 +196,7 @@ def _place(campaign: Campaign, now: datetime, actor: Actor, result: IssueResult,
     """The run and its summonses, in the caller's transaction (with `shards`, and where to cut them)."""
     result.dry_run = False
     pack, version, placed_on, window = _context(campaign, now)
-    run = Run.objects.create(kind="issue", now=now, campaign=campaign, actor=actor.who)
+    run = Run.objects.create(kind=RunKind.ISSUE, now=now, campaign=campaign, actor=actor.who)
     record_bases(version)
     with connection.cursor() as cur:
         sql.batch_settings(cur)

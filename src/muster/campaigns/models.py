@@ -6,6 +6,7 @@ also imports the other models of that label so that Django registers them with t
 from django.db import models
 
 from muster.delivery.models import Delivery, DeliveryEvent, PrintBatch
+from muster.rules.vocabulary import Purpose, choices
 from muster.summons.models import Run, Summons
 
 __all__ = ["Campaign", "CampaignDistrict", "Delivery", "DeliveryEvent", "PrintBatch", "Run", "Summons"]
@@ -13,7 +14,7 @@ __all__ = ["Campaign", "CampaignDistrict", "Delivery", "DeliveryEvent", "PrintBa
 
 class Campaign(models.Model):
     code = models.CharField(max_length=40, unique=True)
-    purpose = models.CharField(max_length=30)
+    purpose = models.CharField(max_length=30, choices=choices(Purpose))
     pack_code = models.CharField(max_length=40)
     policy_version = models.CharField(max_length=80, help_text="in force when the campaign was created")
     place = models.CharField(max_length=300)

@@ -14,6 +14,7 @@ from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.rules.delivery import next_state
 from muster.rules.notice_numbers import format_summons_number
+from muster.rules.vocabulary import Channel
 from muster.summons.outcomes import OutcomeError, find
 
 
@@ -29,13 +30,13 @@ def hand_over(number_text: str, event: str, at: datetime, *, actor: Actor) -> di
             raise OutcomeError(f"summons {shown} is {summons.status}: there is nothing to hand over")
         if at < summons.placed_at:
             raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed")
-        if DeliveryEvent.objects.filter(summons_id=summons.pk, channel="in_person").exists():
+        if DeliveryEvent.objects.filter(summons_id=summons.pk, channel=Channel.IN_PERSON).exists():
             raise OutcomeError(f"summons {shown} was already handed over in person")
         day = today_in(loader.get_pack(summons.campaign.pack_code), at)
-        delivery = Delivery.objects.create(summons=summons, person_id=summons.person_id, channel="in_person",
+        delivery = Delivery.objects.create(summons=summons, person_id=summons.person_id, channel=Channel.IN_PERSON,
                                            state=next_state("queued", event), attempts=1)
         DeliveryEvent.objects.create(delivery=delivery, summons_id=summons.pk, person_id=summons.person_id,
-                                     channel="in_person", event=event, happened_on=day, at=at,
+                                     channel=Channel.IN_PERSON, event=event, happened_on=day, at=at,
                                      evidence=f"handed over in person by {actor.who}: {event}")
         trail.record(actor, f"summons.in_person_{event}", "summons", str(summons.number),
                      person_id=summons.person_id, purpose="handed over in person")

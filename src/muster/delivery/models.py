@@ -3,14 +3,23 @@ messages in a person's electronic account (label "dueprocess")."""
 
 from django.db import models
 
+from muster.rules.vocabulary import (
+    Channel,
+    DeliveryEventKind,
+    DeliveryState,
+    EmailState,
+    EventType,
+    choices,
+)
+
 
 class Delivery(models.Model):
     summons = models.ForeignKey("notices.Summons", on_delete=models.CASCADE, related_name="deliveries",
                                 db_constraint=False, db_index=False)
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                db_index=False, related_name="+")
-    channel = models.CharField(max_length=12)
-    state = models.CharField(max_length=12)
+    channel = models.CharField(max_length=12, choices=choices(Channel))
+    state = models.CharField(max_length=12, choices=choices(DeliveryState))
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     provider_ref = models.CharField(max_length=100, blank=True)  # tracking number, message id
@@ -20,7 +29,7 @@ class Delivery(models.Model):
     class Meta:
         app_label = "notices"
         indexes = [models.Index(fields=["channel", "next_attempt_at"], name="delivery_due",
-                                condition=models.Q(state="queued")),
+                                condition=models.Q(state=DeliveryState.QUEUED)),
                    models.Index(fields=["provider_ref"], name="delivery_provider_ref",
                                 condition=~models.Q(provider_ref="")),
                    models.Index(fields=["summons"], name="delivery_summons")]
@@ -38,8 +47,8 @@ class DeliveryEvent(models.Model):
                                 related_name="+")
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                db_index=False, related_name="+")
-    channel = models.CharField(max_length=12)
-    event = models.CharField(max_length=12)
+    channel = models.CharField(max_length=12, choices=choices(Channel))
+    event = models.CharField(max_length=12, choices=choices(DeliveryEventKind))
     happened_on = models.DateField()
     at = models.DateTimeField()
     evidence = models.TextField(blank=True)
@@ -73,12 +82,12 @@ class PersonMessage(models.Model):
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                related_name="messages")
     event_id = models.BigIntegerField(unique=True)  # the ledger event it tells of: never told twice
-    topic = models.CharField(max_length=40)  # measure.applied | measure.lifted
+    topic = models.CharField(max_length=40, choices=choices(EventType))
     details = models.JSONField()  # kind, dates, legal basis, reason, summons number: shown in the account
     created_at = models.DateTimeField()
     # The email that says "there is a new message in your account" (no details by email):
     # none (no address) | queued | sent | failed
-    email_state = models.CharField(max_length=10)
+    email_state = models.CharField(max_length=10, choices=choices(EmailState))
     attempts = models.IntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -22,6 +22,7 @@ from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.registry.readers import FileProblem
 from muster.rules.delivery import InvalidTransition, next_state
+from muster.rules.vocabulary import Channel
 
 COLUMNS = ("tracking_number", "event", "at")
 EVENTS = ("delivered", "refused", "returned")
@@ -82,7 +83,7 @@ def _apply(fields: list[str], line: int, source: str, result: ReceiptResult) -> 
         return "at", f"must be an ISO date-time; got {at_text!r}"
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     delivery = (Delivery.objects.select_for_update(of=("self",)).select_related("summons__campaign")
-                .filter(channel="post", provider_ref=tracking.upper()).first())
+                .filter(channel=Channel.POST, provider_ref=tracking.upper()).first())
     if delivery is None:
         return "tracking_number", "unknown tracking number"
     if DeliveryEvent.objects.filter(delivery=delivery, event=event).exists():
@@ -96,7 +97,7 @@ def _apply(fields: list[str], line: int, source: str, result: ReceiptResult) -> 
     delivery.state = state
     delivery.save(update_fields=["state"])
     DeliveryEvent.objects.create(delivery=delivery, summons_id=delivery.summons_id, person_id=delivery.person_id,
-                                 channel="post", event=event, happened_on=today_in(pack, at), at=at,
+                                 channel=Channel.POST, event=event, happened_on=today_in(pack, at), at=at,
                                  evidence=f"postal receipt {source} line {line}")
     result.applied += 1
     return None

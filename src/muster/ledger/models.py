@@ -2,10 +2,12 @@
 
 from django.db import models
 
+from muster.rules.vocabulary import EventType, choices
+
 
 class Event(models.Model):
     # The id is the ledger's sequence number.
-    type = models.CharField(max_length=40)  # summons.placed, summons.served, measure.applied, ...
+    type = models.CharField(max_length=40, choices=choices(EventType))
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False,
                                db_index=False, related_name="+")  # indexed by event_person_seq
     summons_id = models.BigIntegerField(null=True, blank=True)

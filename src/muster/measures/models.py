@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from muster.rules.vocabulary import MeasureStatus, choices
+
 
 class LegalBasis(models.Model):
     """The text of a legal basis, stored once and named by every measure that rests on it.
@@ -36,7 +38,7 @@ class Measure(models.Model):
     summons = models.ForeignKey("notices.Summons", on_delete=models.PROTECT, db_constraint=False,
                                 db_index=False, related_name="measures")
     kind = models.CharField(max_length=40)
-    status = models.CharField(max_length=12)  # pending (officer sign-off) | active | suspended | lifted | declined
+    status = models.CharField(max_length=12, choices=choices(MeasureStatus))
     # Legal bases are never deleted (PROTECT through the ORM); no per-row check at commit.
     basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, db_constraint=False, db_index=False,
                               related_name="+")
@@ -50,7 +52,7 @@ class Measure(models.Model):
         constraints = [models.UniqueConstraint(fields=["summons", "kind"], name="one_measure_kind_per_summons")]
         # The officers' sign-off queue: small, and empty for kinds that need no sign-off.
         indexes = [models.Index(fields=["effective_from", "id"], name="measure_pending",
-                                condition=models.Q(status="pending"))]
+                                condition=models.Q(status=MeasureStatus.PENDING))]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.status})"

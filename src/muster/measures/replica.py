@@ -11,9 +11,9 @@ What it may miss, and how that is covered:
   already seen. When no ledger writer is in flight (the outbox's locks, tried without
   waiting), the replica re-reads every event since its last such moment; so it catches
   up at the latest when the writer in flight commits.
-- A key the replica does not know (added since the last refresh) is checked in SQL, and a
-  key it still knows but has been revoked is refused when the read is logged (`readlog`),
-  which runs in the same round trip as the answer's commit.
+- A key the replica does not know (added since the last refresh) is checked in SQL. A key it
+  still knows but that has been revoked or rotated keeps working until the next refresh (within
+  about one interval): the keys are re-read on every refresh.
 - If it has not refreshed for `stale_after` seconds (the database is down, say), the
   check goes back to SQL and fails there as it would without a replica.
 So a lift or a new measure reaches the check within about one interval of its commit: a
@@ -35,6 +35,7 @@ import psycopg
 
 from muster.kernel import locks
 from muster.ledger.outbox import MEASURE_EVENTS
+from muster.measures import sql
 from muster.rules.notice_numbers import format_summons_number, summons_number
 
 log = logging.getLogger("muster.interfaces.partner_api")
@@ -73,7 +74,7 @@ def key_of(digest: str, partner: str, kinds: Any) -> Key:
 
 _MEASURES = ("SELECT p.national_id, m.id, m.kind, m.effective_from, b.text, m.summons_id "
              "FROM measures_measure m JOIN registry_person p ON p.id = m.person_id "
-             "JOIN measures_legalbasis b ON b.id = m.basis_id WHERE m.status = 'active' ")
+             f"JOIN measures_legalbasis b ON b.id = m.basis_id WHERE {sql.ACTIVE} ")
 _OF_PEOPLE = "AND m.summons_id IN (SELECT id FROM notices_summons WHERE person_id = ANY(%s))"  # by summons_person
 _ORDER = " ORDER BY p.national_id, m.effective_from, m.id"
 

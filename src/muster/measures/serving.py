@@ -20,6 +20,7 @@ from django.db import connection
 
 from muster.audit.spool import ReadLog
 from muster.measures.replica import Active, Replica
+from muster.rules.outcomes import IN_FORCE_STATUS, in_force
 
 
 def connection_params() -> dict[str, Any]:
@@ -47,7 +48,9 @@ class Serving:
         if key is None or not hmac.compare_digest(key.digest, parsed[1]) or self.readlog.behind():
             return None
         self.readlog.record(now, key.partner, key.purpose, national_id)
-        return [m for m in self.replica.measures(national_id) if m.kind in key.kinds and m.effective_from <= today]
+        # The replica holds active measures only (muster.measures.sql.ACTIVE); the rule decides the day.
+        return [m for m in self.replica.measures(national_id)
+                if m.kind in key.kinds and in_force(IN_FORCE_STATUS, m.effective_from, today)]
 
 
 _serving: Serving | None = None

@@ -16,6 +16,7 @@ from muster.measures.models import Measure
 from muster.policy import loader
 from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.rules.outcomes import start_on_signing
+from muster.rules.vocabulary import MeasureStatus
 
 TRIGGER_TEXT = {"placement": "placed in the register", "served": "served", "missed": "not appeared by the end of the grace days"}
 
@@ -63,7 +64,7 @@ def pending(pack_code: str, districts: frozenset[str] | None = None) -> list[dic
     """The sign-off queue, oldest first (no personal data beyond the summons number); only the
     measures on summonses of `districts` when given."""
     triggers = _triggers(pack_code)
-    queue = Measure.objects.filter(status="pending")
+    queue = Measure.objects.filter(status=MeasureStatus.PENDING)
     if districts is not None:
         queue = queue.filter(summons__district__in=sorted(districts))
     return [_row(m, triggers) for m in queue.select_related("basis").order_by("effective_from", "id")]
@@ -73,7 +74,7 @@ def _pending(measure_id: int) -> Measure:
     measure = Measure.objects.select_for_update(of=("self",)).select_related("basis").filter(pk=measure_id).first()
     if measure is None:
         raise LookupError(f"no measure {measure_id}")
-    if measure.status != "pending":
+    if measure.status != MeasureStatus.PENDING:
         raise SignOffError(f"measure {measure_id} is {measure.status}, not waiting for sign-off")
     return measure
 
@@ -84,7 +85,7 @@ def sign(measure_id: int, at: datetime, pack_code: str, *, actor: Actor) -> dict
     with transaction.atomic():
         hold_for_writing()
         measure = _pending(measure_id)
-        measure.status = "active"
+        measure.status = MeasureStatus.ACTIVE
         measure.effective_from = start_on_signing(measure.effective_from, today)
         measure.save(update_fields=["status", "effective_from"])
         Event.objects.create(type="measure.applied", person_id=measure.person_id, summons_id=measure.summons_id,
@@ -102,7 +103,7 @@ def decline(measure_id: int, at: datetime, reason: str, pack_code: str, *, actor
     day: date = today_in(loader.get_pack(pack_code), at)
     with transaction.atomic():
         measure = _pending(measure_id)
-        measure.status = "declined"
+        measure.status = MeasureStatus.DECLINED
         measure.lifted_on = day
         measure.lift_reason = reason.strip()[:200]
         measure.save(update_fields=["status", "lifted_on", "lift_reason"])

@@ -6,6 +6,8 @@ without gaps per partner, carrying the state of its webhook delivery.
 
 from django.db import models
 
+from muster.rules.vocabulary import EventType, WebhookState, choices
+
 
 class Partner(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -37,11 +39,11 @@ class FeedEntry(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, db_constraint=False, related_name="+")
     seq = models.BigIntegerField()  # 1, 2, 3, ... per partner
     event_id = models.BigIntegerField()  # the ledger event it carries
-    type = models.CharField(max_length=40)  # measure.applied | measure.lifted
+    type = models.CharField(max_length=40, choices=choices(EventType))
     payload = models.JSONField()
     occurred_at = models.DateTimeField()
     # Webhook delivery: none (no webhook) | pending | delivered | dead (gave up; `webhooks replay`)
-    webhook_state = models.CharField(max_length=10)
+    webhook_state = models.CharField(max_length=10, choices=choices(WebhookState))
     attempts = models.IntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

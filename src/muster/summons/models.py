@@ -3,12 +3,13 @@
 from django.db import models
 
 from muster.rules.notice_numbers import summons_number
+from muster.rules.vocabulary import RunKind, SummonsStatus, choices
 
 
 class Run(models.Model):
     """One run of `campaign issue` or `tick`: what it did, and the clock it ran at."""
 
-    kind = models.CharField(max_length=10)  # issue | tick
+    kind = models.CharField(max_length=10, choices=choices(RunKind))
     now = models.DateTimeField()
     campaign = models.ForeignKey("notices.Campaign", null=True, blank=True, on_delete=models.PROTECT)
     counts = models.JSONField(default=dict)
@@ -38,7 +39,7 @@ class Summons(models.Model):
     placed_at = models.DateTimeField()
     placed_on = models.DateField()
     appearance_date = models.DateField()
-    status = models.CharField(max_length=12)
+    status = models.CharField(max_length=12, choices=choices(SummonsStatus))
     served_on = models.DateField(null=True, blank=True)
     served_how = models.CharField(max_length=40, blank=True)
     served_evidence = models.TextField(blank=True)

@@ -28,6 +28,7 @@ from muster.rules.outcomes import (
     check_outcome,
     kinds_lifted,
 )
+from muster.rules.vocabulary import MeasureStatus
 from muster.summons.models import Summons
 
 
@@ -81,9 +82,9 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: Actor, reason
         lifted = []
         hold_for_writing()
         for measure in Measure.objects.select_for_update().filter(
-                summons=summons, kind__in=lifting_kinds, status__in=("pending", "active", "suspended")):
-            was_in_force = measure.status != "pending"
-            measure.status = "lifted"
+                summons=summons, kind__in=lifting_kinds, status__in=(MeasureStatus.PENDING, MeasureStatus.ACTIVE, MeasureStatus.SUSPENDED)):
+            was_in_force = measure.status != MeasureStatus.PENDING
+            measure.status = MeasureStatus.LIFTED
             measure.lifted_on = day
             measure.lift_reason = f"summons {outcome.replace('_', ' ')} on {day}"
             measure.save(update_fields=["status", "lifted_on", "lift_reason"])

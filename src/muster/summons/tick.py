@@ -25,9 +25,12 @@ from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
 from muster.rules.delivery import SERVICE_PREFERENCE
 from muster.rules.policy import PolicyVersion
+from muster.rules.vocabulary import OPEN_SUMMONS, RunKind, SummonsStatus
 from muster.summons import sql as summons_sql
 from muster.summons.models import Run
 
+PLACED, SERVED, MISSED = SummonsStatus.PLACED, SummonsStatus.SERVED, SummonsStatus.MISSED
+OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_SUMMONS) + ")"  # the statuses the engine moves on
 COUNT_KEYS = ("portal_posted", "served", "missed", "measures_applied", "events",
               "email_sent", "email_retried", "email_failed", "sms_sent", "sms_retried", "sms_failed")
 
@@ -37,7 +40,7 @@ class TickError(ValueError):
 
 
 def last_tick() -> datetime | None:
-    return Run.objects.filter(kind="tick").order_by("-now").values_list("now", flat=True).first()
+    return Run.objects.filter(kind=RunKind.TICK).order_by("-now").values_list("now", flat=True).first()
 
 
 def tick(now: datetime, *, actor: Actor) -> dict[str, int]:
@@ -52,7 +55,7 @@ def _start(now: datetime, actor: Actor) -> Run:
     if last is not None and now < last:
         raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
                         f"the clock does not go backwards")
-    return Run.objects.create(kind="tick", now=now, actor=actor.who)
+    return Run.objects.create(kind=RunKind.TICK, now=now, actor=actor.who)
 
 
 def _finish(run: Run, counts: Counter[str], actor: Actor, now: datetime) -> None:
@@ -89,7 +92,7 @@ def _tick_in_shards(now: datetime, actor: Actor) -> Counter[str]:
             versions = _versions(cur, now)
             for version, _, _ in versions:
                 record_bases(version)
-            cuts = sql.id_cuts(cur, "status IN ('placed', 'served')", [])
+            cuts = sql.id_cuts(cur, f"status IN {OPEN}", [])
         for part in sql.fan_out(lambda shard: _shard(run.pk, now, versions, shard), sql.shards_from(cuts)):
             counts.update(part)
         with transaction.atomic():
@@ -120,7 +123,7 @@ def _versions(cur: Any, now: datetime) -> list[tuple[PolicyVersion, str, Any]]:
 
 def _open_versions(cur: Any) -> list[tuple[str, str]]:
     cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_summons s "
-                "JOIN notices_campaign c ON c.id = s.campaign_id WHERE s.status IN ('placed', 'served') "
+                f"JOIN notices_campaign c ON c.id = s.campaign_id WHERE s.status IN {OPEN} "
                 "ORDER BY 1, 2")
     versions = list(cur.fetchall())
     cur.execute("SELECT DISTINCT c.pack_code, s.policy_version FROM notices_delivery d "
@@ -161,7 +164,7 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         parts.append(f"SELECT e.summons_id AS summons_id, e.happened_on AS served_on, {pref} AS pref, "
                      f"e.channel || ':' || e.event AS how, 'served: ' || e.channel || ' ' || e.event || ' on ' "
                      f"|| {sql.date_text('e.happened_on')} AS evidence, e.id AS recorded FROM notices_deliveryevent e "
-                     f"JOIN notices_summons s ON s.id = e.summons_id WHERE s.status = 'placed' AND {scope} "
+                     f"JOIN notices_summons s ON s.id = e.summons_id WHERE s.status = '{PLACED}' AND {scope} "
                      f"AND e.happened_on <= %s AND ({pairs})")
         params += [v, pack_code, today, *(x for pair in serving for x in pair)]
     if rules.deemed_served_after_days is not None:
@@ -169,16 +172,16 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         deemed = sql.add_days("s.placed_on", str(n))
         parts.append(f"SELECT s.id, {deemed}, {len(SERVICE_PREFERENCE)}, 'deemed', "
                      f"'served: {n} days after placement on ' || {sql.date_text('s.placed_on')}, 0 "
-                     f"FROM notices_summons s WHERE s.status = 'placed' AND {scope} AND {deemed} <= %s")
+                     f"FROM notices_summons s WHERE s.status = '{PLACED}' AND {scope} AND {deemed} <= %s")
         params += [v, pack_code, today]
     if parts:
         cur.execute(f"WITH cand AS ({' UNION ALL '.join(parts)}), best AS (SELECT summons_id, served_on, how, "
                     f"evidence, ROW_NUMBER() OVER (PARTITION BY summons_id ORDER BY served_on, pref, recorded) AS rn "
-                    f"FROM cand) UPDATE notices_summons SET status = 'served', served_on = best.served_on, "
+                    f"FROM cand) UPDATE notices_summons SET status = '{SERVED}', served_on = best.served_on, "
                     f"served_how = best.how, served_evidence = best.evidence, changed_run = %s FROM best "
                     f"WHERE best.summons_id = notices_summons.id AND best.rn = 1", [*params, run_id])
         # (rowcount is not reported for a WITH ... UPDATE on every driver)
-        cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = 'served' "
+        cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = '{SERVED}' "
                     f"AND {scope}", [run_id, v, pack_code])
         counts["served"] = int(cur.fetchone()[0])
     counts["events"] += _status_events(cur, "served", run_id, now, shard)
@@ -186,9 +189,9 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
 
     # 3. Missed: not appeared by the end of the grace days.
     grace = rules.grace_days
-    cur.execute(f"UPDATE notices_summons SET status = 'missed', "
+    cur.execute(f"UPDATE notices_summons SET status = '{MISSED}', "
                 f"missed_on = {sql.add_days('appearance_date', str(grace + 1))}, changed_run = %s "
-                f"WHERE status = 'served' AND {scope.replace('s.', '')} "
+                f"WHERE status = '{SERVED}' AND {scope.replace('s.', '')} "
                 f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
     counts["missed"] = cur.rowcount
     counts["events"] += _status_events(cur, "missed", run_id, now, shard)
