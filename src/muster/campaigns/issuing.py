@@ -25,6 +25,7 @@ from muster.ledger.outbox import hold_for_writing
 from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
 from muster.registry.liability_sql import reason_case
+from muster.rules.delivery import CHANNEL_NEEDS, queued_channels
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
 from muster.summons.models import Run
@@ -273,19 +274,16 @@ def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Ca
 
 
 def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int, where: str) -> int:
-    """Deliveries by the channel rules, in one pass: the electronic account for those who have
-    one, email and SMS notices where there is an address, and registered post for everyone
-    without an account (every summons gets at least one attempt through a channel personal to
-    the person)."""
+    """Deliveries by the channel rules, in one pass: each summons gets
+    muster.rules.delivery.channels_for its person, in that order (the electronic account for those
+    who have one, email and SMS notices where there is an address, registered post for everyone
+    without an account)."""
     assert version.summons is not None
-    allowed = set(version.summons.channels) | set(version.summons.notify_channels)
-    conditions = {"portal": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
-                  "sms": "p.phone IS NOT NULL", "post": "NOT (p.electronic_account IS TRUE)"}
-    channels = [c for c in version.summons.channel_order if c in allowed and c in conditions]
+    channels = queued_channels(version.summons)
     if not channels:
         return 0
     values = ", ".join(["(%s, %s)"] * len(channels))
-    pick = " OR ".join(f"(k.column1 = '{c}' AND {conditions[c]})" for c in channels)
+    pick = " OR ".join(f"(k.column1 = '{c}' AND {_channel_condition(c)})" for c in channels)
     cur.execute(
         f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
         f"provider_ref, last_error) SELECT s.id, s.person_id, k.column1, 'queued', 0, %s, '', '' "
@@ -293,6 +291,17 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
         f"CROSS JOIN (VALUES {values}) AS k WHERE {where} AND ({pick}) ORDER BY s.id, k.column2",
         [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
     return int(cur.rowcount)
+
+
+# How the SQL reads each contact fact of muster.rules.delivery.ContactFacts from registry_person p.
+_CONTACT_SQL = {"electronic_account": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
+                "phone": "p.phone IS NOT NULL"}
+
+
+def _channel_condition(channel: str) -> str:
+    """CHANNEL_NEEDS[channel] in SQL: the person's contact fact has the value the channel needs."""
+    fact, wanted = CHANNEL_NEEDS[channel]
+    return _CONTACT_SQL[fact] if wanted else f"NOT ({_CONTACT_SQL[fact]})"
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:

@@ -1,0 +1,96 @@
+"""Property tests: the set-based issue of a campaign agrees with its pure rules on random data —
+the channels each summons is queued on (muster.rules.delivery.channels_for), who is summoned in
+each district (muster.rules.selection) and their appearance dates (muster.rules.schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from muster.campaigns import issuing
+from muster.campaigns import services as campaigns
+from muster.delivery.models import Delivery, DeliveryEvent
+from muster.ledger.models import Event
+from muster.measures.models import Measure
+from muster.policy import loader
+from muster.registry.models import Person, PersonStatus
+from muster.rules.delivery import ContactFacts, channels_for
+from muster.rules.policy import CHANNELS, Pack
+from muster.summons.models import Run, Summons
+from tests.conftest import at, snils
+
+pytestmark = pytest.mark.django_db
+
+PROPERTY = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+NOW = at("2026-03-02")  # the 2026-01-01 version of ru is in force: the one the tests vary
+APPEAR_FROM = date(2026, 3, 10)
+_get_pack = loader.get_pack
+
+
+def _clear() -> None:
+    for model in (Event, Measure, DeliveryEvent, Delivery, Summons, Run):
+        model.objects.all().delete()
+    campaigns.Campaign.objects.all().delete()
+    PersonStatus.objects.all().delete()
+    Person.objects.all().delete()
+
+
+def _use_policy(monkeypatch, change) -> None:
+    """Issue under `change`(ru) instead of the installed ru pack."""
+    def get_pack(code: str) -> Pack:
+        pack = _get_pack(code)
+        return change(pack) if code == "ru" else pack
+
+    monkeypatch.setattr(loader, "get_pack", get_pack)
+
+
+def _campaign(ru, districts: dict[str, int], days: int = 3) -> campaigns.Campaign:
+    campaigns.create(ru, campaigns.CampaignRequest(
+        code="P", purpose="call_up", districts=districts, appear_from=APPEAR_FROM,
+        appear_to=date.fromordinal(APPEAR_FROM.toordinal() + days - 1), place="x"), actor="t", today=NOW.date())
+    return campaigns.get("P")
+
+
+channel_lists = st.lists(st.sampled_from(CHANNELS), unique=True, max_size=len(CHANNELS))
+contact_strategy = st.fixed_dictionaries({
+    "electronic_account": st.sampled_from([True, False, None]),  # None: never observed
+    "email": st.none() | st.just("a@example.ru"),
+    "phone": st.none() | st.just("+79161234567"),
+})
+
+
+@PROPERTY
+@given(contacts=st.lists(contact_strategy, min_size=1, max_size=12),
+       channels=channel_lists, notify=channel_lists,
+       order=st.one_of(st.just(("portal", "email", "sms", "post")), channel_lists.map(tuple)))
+def test_deliveries_of_each_summons_are_channels_for_its_person(ru, monkeypatch, contacts, channels, notify,
+                                                                order):
+    _clear()
+    Person.objects.bulk_create(
+        Person(national_id=snils(i), sex="M", birth_date=date(2000, 1, 1 + i), citizenship="RU",
+               district="RU-RYA", **contact) for i, contact in enumerate(contacts))
+    version = ru.versions[-1]
+    rules = replace(version.summons, channels=tuple(channels), notify_channels=tuple(notify),
+                    channel_order=tuple(order))
+    _use_policy(monkeypatch, lambda pack: replace(
+        pack, versions=(*pack.versions[:-1], replace(pack.versions[-1], summons=rules))))
+    result = issuing.issue(_campaign(ru, {"RU-RYA": len(contacts)}), NOW, actor="t")
+    assert result.issued == len(contacts)  # everyone is liable, and there is room
+    actual: dict[str, tuple[str, ...]] = {}
+    for delivery in Delivery.objects.select_related("summons__person").order_by("id"):
+        nid = delivery.summons.person.national_id
+        actual[nid] = (*actual.get(nid, ()), delivery.channel)
+    expected = {}
+    for s in Summons.objects.select_related("person"):
+        p = s.person
+        contact = ContactFacts(electronic_account=p.electronic_account is True, email=p.email is not None,
+                               phone=p.phone is not None)
+        if channels_for(contact, rules):
+            expected[p.national_id] = channels_for(contact, rules)
+    assert actual == expected
+    assert result.deliveries == sum(len(c) for c in expected.values())
