@@ -18,8 +18,11 @@ from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.policy import loader
 from muster.registry.models import Person, PersonStatus
+from muster.registry.records import facts_of
 from muster.rules.delivery import ContactFacts, channels_for
-from muster.rules.policy import CHANNELS, Pack
+from muster.rules.liability import liability_on
+from muster.rules.policy import CHANNELS, SELECTION_KEYS, Pack
+from muster.rules.selection import Candidate, select
 from muster.summons.models import Run, Summons
 from tests.conftest import at, snils
 
@@ -94,3 +97,51 @@ def test_deliveries_of_each_summons_are_channels_for_its_person(ru, monkeypatch,
             expected[p.national_id] = channels_for(contact, rules)
     assert actual == expected
     assert result.deliveries == sum(len(c) for c in expected.values())
+
+
+DISTRICTS = ("RU-RYA", "RU-TUL")
+# Few birth dates, so that many are born the same day; 2008-03-05 turns 18 between the runs below.
+BIRTHS = (date(1997, 5, 1), date(1999, 2, 3), date(1999, 2, 3), date(2001, 7, 9), date(2004, 12, 31),
+          date(2008, 3, 5))
+person_strategy = st.tuples(st.sampled_from(DISTRICTS), st.sampled_from(BIRTHS), st.sampled_from("MMMF"))
+orders = st.lists(st.sampled_from(SELECTION_KEYS), max_size=3).map(tuple)
+quotas = st.fixed_dictionaries({d: st.integers(min_value=1, max_value=12) for d in DISTRICTS})
+
+
+def _make_people(people) -> dict[str, Person]:
+    """People in random order of national id (the ids do not follow the birth dates)."""
+    Person.objects.bulk_create(
+        Person(national_id=snils((i * 7) % 101), sex=sex, birth_date=birth, citizenship="RU", district=district)
+        for i, (district, birth, sex) in enumerate(people))
+    return {p.national_id: p for p in Person.objects.all()}
+
+
+def _selection_variant(order, capacity=None):
+    def change(pack: Pack) -> Pack:
+        version = pack.versions[-1]
+        version = replace(version, campaigns=replace(version.campaigns, selection_order=order))
+        districts = tuple(replace(d, daily_capacity=capacity[d.code]) if capacity and d.code in capacity else d
+                          for d in pack.districts)
+        return replace(pack, versions=(*pack.versions[:-1], version), districts=districts)
+    return change
+
+
+def _liable(ru, persons: dict[str, Person], district: str, on: date, summoned) -> list[Candidate]:
+    return [Candidate(nid, p.birth_date) for nid, p in persons.items() if p.district == district
+            and nid not in summoned and liability_on(facts_of(p), ru, on).code == "liable"]
+
+
+@PROPERTY
+@given(people=st.lists(person_strategy, min_size=1, max_size=20), order=orders, quota=quotas)
+def test_people_summoned_in_each_district_are_the_first_in_selection_order(ru, monkeypatch, people, order,
+                                                                           quota):
+    _clear()
+    persons = _make_people(people)
+    _use_policy(monkeypatch, _selection_variant(order))
+    result = issuing.issue(_campaign(ru, quota), NOW, actor="t")
+    expected = {d: {c.national_id for c in select(_liable(ru, persons, d, NOW.date(), ()), order, quota[d])}
+                for d in DISTRICTS}
+    actual = {d: set(Summons.objects.filter(district=d).values_list("person__national_id", flat=True))
+              for d in DISTRICTS}
+    assert actual == expected
+    assert result.issued == sum(len(e) for e in expected.values())

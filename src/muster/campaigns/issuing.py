@@ -28,12 +28,13 @@ from muster.registry.liability_sql import reason_case
 from muster.rules.delivery import CHANNEL_NEEDS, queued_channels
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
+from muster.rules.selection import sort_keys
 from muster.summons.models import Run
 from muster.summons.tick import TICK_LOCK
 
 ISSUE_LOCK = 0x4D495353  # "MISS": with the campaign id, one issue run per campaign at a time
-_ORDER = {"oldest_first": "p.birth_date ASC", "youngest_first": "p.birth_date DESC",
-          "national_id": "p.national_id ASC"}
+# The column of registry_person p for each field of muster.rules.selection.Candidate.
+_CANDIDATE_SQL = {"birth_date": "p.birth_date", "national_id": "p.national_id"}
 
 
 class IssueError(ValueError):
@@ -98,12 +99,11 @@ def _context(campaign: Campaign, now: datetime) -> tuple[Pack, PolicyVersion, da
 
 def _candidates(pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
                 districts: list[str]) -> tuple[str, list[object]]:
-    """SQL for (person_id, district, rn): liable, not yet summoned, in selection order."""
+    """SQL for (person_id, district, rn): liable, not yet summoned, numbered from 1 in the order of
+    muster.rules.selection.ranked (the ORDER BY is built from its sort_keys)."""
     case, case_params = reason_case(pack, placed_on)
-    order = ", ".join(_ORDER[k] for k in (version.campaigns.selection_order if version.campaigns else ())
-                      ) or "p.birth_date ASC"
-    if "p.national_id" not in order:
-        order += ", p.national_id ASC"
+    keys = sort_keys(version.campaigns.selection_order if version.campaigns else ())
+    order = ", ".join(f"{_CANDIDATE_SQL[f]} {'DESC' if descending else 'ASC'}" for f, descending in keys)
     marks = ", ".join(["%s"] * len(districts))
     return (f"SELECT p.id AS person_id, p.district AS district, "
             f"ROW_NUMBER() OVER (PARTITION BY p.district ORDER BY {order}) AS rn "
