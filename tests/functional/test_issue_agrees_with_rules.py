@@ -13,15 +13,17 @@ from hypothesis import strategies as st
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.campaigns.models import CampaignDistrict
 from muster.delivery.models import Delivery, DeliveryEvent
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.policy import loader
-from muster.registry.models import Person, PersonStatus
+from muster.registry.models import District, Person, PersonStatus
 from muster.registry.records import facts_of
 from muster.rules.delivery import ContactFacts, channels_for
 from muster.rules.liability import liability_on
 from muster.rules.policy import CHANNELS, SELECTION_KEYS, Pack
+from muster.rules.schedule import appearance_date, usable_window
 from muster.rules.selection import Candidate, select
 from muster.summons.models import Run, Summons
 from tests.conftest import at, snils
@@ -145,3 +147,46 @@ def test_people_summoned_in_each_district_are_the_first_in_selection_order(ru, m
               for d in DISTRICTS}
     assert actual == expected
     assert result.issued == sum(len(e) for e in expected.values())
+
+
+@PROPERTY
+@given(people=st.lists(person_strategy, min_size=1, max_size=20), order=orders, quota=quotas,
+       growth=st.fixed_dictionaries({d: st.integers(min_value=0, max_value=8) for d in DISTRICTS}),
+       capacity=st.fixed_dictionaries({d: st.integers(min_value=1, max_value=4) for d in DISTRICTS}),
+       days=st.integers(min_value=1, max_value=3), later=st.integers(min_value=0, max_value=7))
+def test_appearance_dates_are_the_queue_positions_in_selection_order(ru, monkeypatch, people, order, quota,
+                                                                     growth, capacity, days, later):
+    """Two runs: the second, up to a week later, with a grown quota, queues after the first run's."""
+    _clear()
+    persons = _make_people(people)
+    for d, per_day in capacity.items():  # as installing such a pack would
+        District.objects.filter(code=d).update(daily_capacity=per_day)
+    _use_policy(monkeypatch, _selection_variant(order, capacity))
+    campaign = _campaign(ru, quota, days)
+    version = loader.get_pack("ru").versions[-1]
+    summoned: dict[str, tuple[str, date]] = {}
+    for run, now in enumerate((NOW, at(date.fromordinal(NOW.toordinal() + later).isoformat()))):
+        if run == 1:
+            for d, more in growth.items():
+                CampaignDistrict.objects.filter(campaign=campaign, district=d).update(quota=quota[d] + more)
+        on = now.date()
+        window = usable_window(version, campaign.appear_from, campaign.appear_to, on)
+        expected: dict[str, tuple[str, date]] = {}
+        for d in DISTRICTS:
+            already = sum(1 for district, _ in summoned.values() if district == d)
+            wanted = max(0, quota[d] + (growth[d] if run else 0) - already)
+            for k, c in enumerate(select(_liable(ru, persons, d, on, summoned), order, wanted)):
+                day = appearance_date(already + k, window, capacity[d])
+                if day is not None:  # no date, no summons
+                    expected[c.national_id] = (d, day)
+        result = issuing.issue(campaign, now, actor="t")
+        assert result.window == window
+        by_run = Summons.objects.filter(issue_run=Run.objects.latest("id").pk).select_related("person")
+        actual = {s.person.national_id: (s.district, s.appearance_date) for s in by_run}
+        assert actual == expected
+        summoned.update(expected)
+        for p in result.districts:  # and the plan tells the same
+            already = p.already_issued
+            assert p.room == sum(1 for k in range(days * capacity[p.district] + 1)
+                                 if appearance_date(already + k, window, capacity[p.district]))
+            assert p.issue == sum(1 for d, _ in expected.values() if d == p.district)

@@ -25,6 +25,7 @@ from muster.ledger.outbox import hold_for_writing
 from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
 from muster.registry.liability_sql import reason_case
+from muster.rules import schedule
 from muster.rules.delivery import CHANNEL_NEEDS, queued_channels
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
@@ -136,7 +137,7 @@ def plan(campaign: Campaign, now: datetime) -> IssueResult:
     plans = []
     for district in districts:
         done = issued.get(district, 0)
-        room = max(0, window.days * capacity[district] - done)
+        room = schedule.room(window, capacity[district], done)
         p = DistrictPlan(district, quotas[district], done, available.get(district, 0), room,
                          not_liable=dict(sorted(reasons.get(district, {}).items())))
         wanted = max(0, p.quota - done)
@@ -200,7 +201,8 @@ def _place(campaign: Campaign, now: datetime, actor: str, result: IssueResult,
     record_bases(version)
     with connection.cursor() as cur:
         sql.batch_settings(cur)
-        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
+        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk,
+                                          result.districts)
         sql.analyze(cur, "notices_summons")
         if shards:
             run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
@@ -251,23 +253,30 @@ def _finish(run: Run, campaign: Campaign, actor: str, placed_on: date, counts: d
 
 
 def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
-                      window: Window, now: datetime, run_id: int) -> int:
-    districts = sorted(campaign.districts.values_list("district", flat=True))
-    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, districts)
-    position = "(COALESCE(i.n, 0) + c.rn - 1)"
-    appearance = sql.add_days("%s", f"{position} / d.daily_capacity")
+                      window: Window, now: datetime, run_id: int, plans: list[DistrictPlan]) -> int:
+    """The summonses of the run, in one statement: in each district the next people in selection
+    order, as many as the plan leaves places for (its quota and the office's room, from
+    muster.rules.schedule.room), each dated as muster.rules.schedule.appearance_date dates their
+    place in the office's queue (after those issued by earlier runs)."""
+    capacity = {d.code: d.daily_capacity for d in pack.districts}
+    # (district, already issued, places, daily capacity): the plan's numbers, in the caller's transaction
+    queues = [(p.district, p.already_issued, places, capacity[p.district]) for p in plans
+              if (places := min(max(0, p.quota - p.already_issued), p.room)) > 0]
+    if not queues:
+        return 0
+    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, [q[0] for q in queues])
+    position = "(q.column2 + c.rn - 1)"  # 0-based, in the office's queue for the campaign
+    appearance = sql.add_days("%s", f"{position} / q.column4")
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(queues))
     cur.execute(
-        f"WITH issued AS (SELECT district, COUNT(*) AS n FROM notices_summons WHERE campaign_id = %s "
-        f"GROUP BY district), candidates AS ({cand_sql}) "
+        f"WITH candidates AS ({cand_sql}) "
         f"INSERT INTO notices_summons (campaign_id, person_id, district, placed_at, placed_on, appearance_date, "
         f"status, served_how, served_evidence, closed_reason, policy_version, issue_run) "
         f"SELECT %s, c.person_id, c.district, %s, %s, {appearance}, 'placed', '', '', '', %s, %s "
-        f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
-        f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
-        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s "
+        f"FROM candidates c JOIN (VALUES {values}) AS q ON q.column1 = c.district WHERE c.rn <= q.column3 "
         f"ORDER BY c.person_id",  # ids in person order: the rows keyed by person and by summons go in together
-        [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
-         campaign.pk, window.days])
+        [*cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
+         *(x for q in queues for x in q)])
     # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
     cur.execute("SELECT COUNT(*) FROM notices_summons WHERE issue_run = %s", [run_id])
     return int(cur.fetchone()[0])
