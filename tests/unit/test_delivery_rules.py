@@ -1,19 +1,24 @@
-"""Delivery state machine and service rules, as tables of cases (the day counting in
-docs/jurisdiction-ru.md, "Counting days")."""
+"""Channel choice, delivery state machine and service rules, as tables of cases (the day counting
+in docs/jurisdiction-ru.md, "Counting days")."""
 
+from dataclasses import fields, replace
 from datetime import date, timedelta
 
 import pytest
 
 from muster.policy.files import find_builtin_pack
 from muster.rules.delivery import (
+    CHANNEL_NEEDS,
     TRANSITIONS,
+    ContactFacts,
     DeliveryEvent,
     InvalidTransition,
+    channels_for,
     last_day_to_appear,
     measure_starts,
     missed_from,
     next_state,
+    queued_channels,
     retry_delay,
     service,
 )
@@ -21,6 +26,43 @@ from muster.rules.delivery import (
 RU = find_builtin_pack("ru")
 RULES = RU.versions[-1].summons
 P = date(2026, 3, 2)  # placement date
+
+
+def contact(account=False, email=False, phone=False):
+    return ContactFacts(electronic_account=account, email=email, phone=phone)
+
+
+def rules(channels=RULES.channels, notify=RULES.notify_channels, order=RULES.channel_order):
+    return replace(RULES, channels=tuple(channels), notify_channels=tuple(notify), channel_order=tuple(order))
+
+
+@pytest.mark.parametrize(
+    ("facts", "summons_rules", "expected"),
+    [
+        # The shipped policy: portal, email, sms, post in that order, post only without an account.
+        (contact(account=True, email=True, phone=True), RULES, ("portal", "email", "sms")),
+        (contact(email=True, phone=True), RULES, ("email", "sms", "post")),
+        (contact(account=True), RULES, ("portal",)),
+        (contact(), RULES, ("post",)),
+        (contact(phone=True), RULES, ("sms", "post")),
+        # channel_order decides the order; a channel the policy does not allow is never queued.
+        (contact(account=True, email=True), rules(order=("email", "portal")), ("email", "portal")),
+        (contact(email=True, phone=True), rules(notify=("sms",)), ("sms", "post")),
+        (contact(account=True, email=True), rules(channels=("post",), notify=()), ()),
+        # Allowed but not in channel_order: not queued.
+        (contact(account=True, email=True, phone=True), rules(order=("sms",)), ("sms",)),
+        # register and in_person are allowed, yet not channels a delivery is queued on.
+        (contact(account=True), rules(order=("register", "in_person", "portal")), ("portal",)),
+        (contact(), rules(channels=(), notify=(), order=()), ()),
+    ],
+)
+def test_channels_for(facts, summons_rules, expected):
+    assert channels_for(facts, summons_rules) == expected
+
+
+def test_every_queued_channel_needs_a_contact_fact_the_person_has_or_not():
+    assert queued_channels(RULES) == ("portal", "email", "sms", "post")
+    assert {fact for fact, _ in CHANNEL_NEEDS.values()} == {f.name for f in fields(ContactFacts)}
 
 
 @pytest.mark.parametrize(

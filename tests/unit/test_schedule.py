@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from muster.policy.files import find_builtin_pack
-from muster.rules.schedule import Window, appearance_date, usable_window, window_problems
+from muster.rules.schedule import Window, appearance_date, room, usable_window, window_problems
 
 RU = find_builtin_pack("ru")
 V2024, V2026 = RU.versions[2], RU.versions[3]
@@ -50,3 +50,28 @@ def test_appearance_dates_stay_in_the_window_and_under_capacity(position, days, 
         assert day == window.first + timedelta(days=position // capacity)
     else:
         assert day is None
+
+
+W3 = Window(date(2026, 3, 10), date(2026, 3, 12))  # three days
+
+
+@pytest.mark.parametrize(
+    ("position", "capacity", "expected"),
+    [
+        (0, 2, date(2026, 3, 10)), (1, 2, date(2026, 3, 10)), (2, 2, date(2026, 3, 11)),
+        (5, 2, date(2026, 3, 12)), (6, 2, None),  # the window is full
+        (0, 1, date(2026, 3, 10)), (2, 1, date(2026, 3, 12)), (3, 1, None), (299, 100, date(2026, 3, 12)),
+    ],
+)
+def test_appearance_date(position, capacity, expected):
+    assert appearance_date(position, W3, capacity) == expected
+
+
+@pytest.mark.parametrize(
+    ("capacity", "already", "expected"),
+    [(2, 0, 6), (2, 1, 5), (2, 5, 1), (2, 6, 0), (2, 9, 0), (1, 0, 3), (100, 250, 50)],
+)
+def test_room_is_the_queue_positions_left_with_a_date(capacity, already, expected):
+    assert room(W3, capacity, already) == expected
+    dated = [appearance_date(already + k, W3, capacity) for k in range(expected + 1)]
+    assert None not in dated[:expected] and dated[expected] is None

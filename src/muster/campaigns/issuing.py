@@ -27,14 +27,17 @@ from muster.ledger.outbox import hold_for_writing
 from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
 from muster.registry.liability_sql import reason_case
+from muster.rules import schedule
+from muster.rules.delivery import CHANNEL_NEEDS, queued_channels
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
+from muster.rules.selection import sort_keys
 from muster.rules.vocabulary import RunKind
 from muster.summons import sql as summons_sql
 from muster.summons.models import Run
 
-_ORDER = {"oldest_first": "p.birth_date ASC", "youngest_first": "p.birth_date DESC",
-          "national_id": "p.national_id ASC"}
+# The column of registry_person p for each field of muster.rules.selection.Candidate.
+_CANDIDATE_SQL = {"birth_date": "p.birth_date", "national_id": "p.national_id"}
 
 
 class IssueError(ValueError):
@@ -99,12 +102,11 @@ def _context(campaign: Campaign, now: datetime) -> tuple[Pack, PolicyVersion, da
 
 def _candidates(pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
                 districts: list[str]) -> tuple[str, list[object]]:
-    """SQL for (person_id, district, rn): liable, not yet summoned, in selection order."""
+    """SQL for (person_id, district, rn): liable, not yet summoned, numbered from 1 in the order of
+    muster.rules.selection.ranked (the ORDER BY is built from its sort_keys)."""
     case, case_params = reason_case(pack, placed_on)
-    order = ", ".join(_ORDER[k] for k in (version.campaigns.selection_order if version.campaigns else ())
-                      ) or "p.birth_date ASC"
-    if "p.national_id" not in order:
-        order += ", p.national_id ASC"
+    keys = sort_keys(version.campaigns.selection_order if version.campaigns else ())
+    order = ", ".join(f"{_CANDIDATE_SQL[f]} {'DESC' if descending else 'ASC'}" for f, descending in keys)
     marks = ", ".join(["%s"] * len(districts))
     return (f"SELECT p.id AS person_id, p.district AS district, "
             f"ROW_NUMBER() OVER (PARTITION BY p.district ORDER BY {order}) AS rn "
@@ -137,7 +139,7 @@ def plan(campaign: Campaign, now: datetime) -> IssueResult:
     plans = []
     for district in districts:
         done = issued.get(district, 0)
-        room = max(0, window.days * capacity[district] - done)
+        room = schedule.room(window, capacity[district], done)
         p = DistrictPlan(district, quotas[district], done, available.get(district, 0), room,
                          not_liable=dict(sorted(reasons.get(district, {}).items())))
         wanted = max(0, p.quota - done)
@@ -200,7 +202,8 @@ def _place(campaign: Campaign, now: datetime, actor: Actor, result: IssueResult,
     record_bases(version)
     with connection.cursor() as cur:
         sql.batch_settings(cur)
-        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk)
+        result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk,
+                                          result.districts)
         sql.analyze(cur, "notices_summons")
         if shards:
             run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
@@ -251,42 +254,46 @@ def _finish(run: Run, campaign: Campaign, actor: Actor, placed_on: date, counts:
 
 
 def _insert_summonses(cur: Any, pack: Pack, version: PolicyVersion, campaign: Campaign, placed_on: date,
-                      window: Window, now: datetime, run_id: int) -> int:
-    districts = sorted(campaign.districts.values_list("district", flat=True))
-    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, districts)
-    position = "(COALESCE(i.n, 0) + c.rn - 1)"
-    appearance = sql.add_days("%s", f"{position} / d.daily_capacity")
+                      window: Window, now: datetime, run_id: int, plans: list[DistrictPlan]) -> int:
+    """The summonses of the run, in one statement: in each district the next people in selection
+    order, as many as the plan leaves places for (its quota and the office's room, from
+    muster.rules.schedule.room), each dated as muster.rules.schedule.appearance_date dates their
+    place in the office's queue (after those issued by earlier runs)."""
+    capacity = {d.code: d.daily_capacity for d in pack.districts}
+    # (district, already issued, places, daily capacity): the plan's numbers, in the caller's transaction
+    queues = [(p.district, p.already_issued, places, capacity[p.district]) for p in plans
+              if (places := min(max(0, p.quota - p.already_issued), p.room)) > 0]
+    if not queues:
+        return 0
+    cand_sql, cand_params = _candidates(pack, version, campaign, placed_on, [q[0] for q in queues])
+    position = "(q.column2 + c.rn - 1)"  # 0-based, in the office's queue for the campaign
+    appearance = sql.add_days("%s", f"{position} / q.column4")
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(queues))
     cur.execute(
-        f"WITH issued AS (SELECT district, COUNT(*) AS n FROM notices_summons WHERE campaign_id = %s "
-        f"GROUP BY district), candidates AS ({cand_sql}) "
+        f"WITH candidates AS ({cand_sql}) "
         f"INSERT INTO notices_summons (campaign_id, person_id, district, placed_at, placed_on, appearance_date, "
         f"status, served_how, served_evidence, closed_reason, policy_version, issue_run) "
         f"SELECT %s, c.person_id, c.district, %s, %s, {appearance}, 'placed', '', '', '', %s, %s "
-        f"FROM candidates c JOIN notices_campaigndistrict cd ON cd.campaign_id = %s AND cd.district = c.district "
-        f"JOIN registry_district d ON d.code = c.district LEFT JOIN issued i ON i.district = c.district "
-        f"WHERE c.rn <= cd.quota - COALESCE(i.n, 0) AND {position} / d.daily_capacity < %s "
+        f"FROM candidates c JOIN (VALUES {values}) AS q ON q.column1 = c.district WHERE c.rn <= q.column3 "
         f"ORDER BY c.person_id",  # ids in person order: the rows keyed by person and by summons go in together
-        [campaign.pk, *cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
-         campaign.pk, window.days])
+        [*cand_params, campaign.pk, sql.dt(now), placed_on, window.first, version.code, run_id,
+         *(x for q in queues for x in q)])
     # (rowcount is not reported for a WITH ... INSERT on every driver: count the run's rows)
     cur.execute("SELECT COUNT(*) FROM notices_summons WHERE issue_run = %s", [run_id])
     return int(cur.fetchone()[0])
 
 
 def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: int, where: str) -> int:
-    """Deliveries by the channel rules, in one pass: the electronic account for those who have
-    one, email and SMS notices where there is an address, and registered post for everyone
-    without an account (every summons gets at least one attempt through a channel personal to
-    the person)."""
+    """Deliveries by the channel rules, in one pass: each summons gets
+    muster.rules.delivery.channels_for its person, in that order (the electronic account for those
+    who have one, email and SMS notices where there is an address, registered post for everyone
+    without an account)."""
     assert version.summons is not None
-    allowed = set(version.summons.channels) | set(version.summons.notify_channels)
-    conditions = {"portal": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
-                  "sms": "p.phone IS NOT NULL", "post": "NOT (p.electronic_account IS TRUE)"}
-    channels = [c for c in version.summons.channel_order if c in allowed and c in conditions]
+    channels = queued_channels(version.summons)
     if not channels:
         return 0
     values = ", ".join(["(%s, %s)"] * len(channels))
-    pick = " OR ".join(f"(k.column1 = '{c}' AND {conditions[c]})" for c in channels)
+    pick = " OR ".join(f"(k.column1 = '{c}' AND {_channel_condition(c)})" for c in channels)
     cur.execute(
         f"INSERT INTO notices_delivery (summons_id, person_id, channel, state, attempts, next_attempt_at, "
         f"provider_ref, last_error) SELECT s.id, s.person_id, k.column1, 'queued', 0, %s, '', '' "
@@ -294,6 +301,17 @@ def _queue_deliveries(cur: Any, version: PolicyVersion, now: datetime, run_id: i
         f"CROSS JOIN (VALUES {values}) AS k WHERE {where} AND ({pick}) ORDER BY s.id, k.column2",
         [sql.dt(now), *(x for i, c in enumerate(channels) for x in (c, i)), run_id])
     return int(cur.rowcount)
+
+
+# How the SQL reads each contact fact of muster.rules.delivery.ContactFacts from registry_person p.
+_CONTACT_SQL = {"electronic_account": "p.electronic_account IS TRUE", "email": "p.email IS NOT NULL",
+                "phone": "p.phone IS NOT NULL"}
+
+
+def _channel_condition(channel: str) -> str:
+    """CHANNEL_NEEDS[channel] in SQL: the person's contact fact has the value the channel needs."""
+    fact, wanted = CHANNEL_NEEDS[channel]
+    return _CONTACT_SQL[fact] if wanted else f"NOT ({_CONTACT_SQL[fact]})"
 
 
 def _placement_events(cur: Any, campaign: Campaign, now: datetime, run_id: int, where: str) -> int:

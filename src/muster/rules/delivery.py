@@ -1,6 +1,8 @@
-"""Delivery attempts as a state machine, and when a summons counts as served.
+"""Which channels a summons is delivered on, delivery attempts as a state machine, and when a
+summons counts as served.
 
-Both are data tables and pure functions: from the policy's service rules and
+All are data tables and pure functions: from the person's contact facts and the
+policy's channels, to the deliveries queued; from the policy's service rules and
 the delivery events, to the served date, how it was served, and the evidence.
 """
 
@@ -10,6 +12,45 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from muster.rules.policy import SummonsRules
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What the registry knows of how to reach a person, as far as choosing channels goes
+    (an account not known to exist counts as none)."""
+
+    electronic_account: bool
+    email: bool  # an address is on record
+    phone: bool  # a number is on record
+
+    def has(self, fact: str) -> bool:
+        return {"electronic_account": self.electronic_account, "email": self.email, "phone": self.phone}[fact]
+
+
+# channel -> (the contact fact it depends on, the value that fact must have). Only these channels are
+# queued when a summons is issued; the issuing SQL builds its per-channel conditions from this table,
+# so the batch and channels_for cannot drift apart.
+CHANNEL_NEEDS: dict[str, tuple[str, bool]] = {
+    "portal": ("electronic_account", True),
+    "email": ("email", True),
+    "sms": ("phone", True),
+    "post": ("electronic_account", False),  # registered post for everyone without an account
+}
+
+
+def queued_channels(rules: SummonsRules) -> tuple[str, ...]:
+    """The channels a new summons may be queued on, in the policy's channel_order: those the policy
+    allows (to serve or to notify) that CHANNEL_NEEDS knows how to choose."""
+    allowed = set(rules.channels) | set(rules.notify_channels)
+    return tuple(c for c in rules.channel_order if c in allowed and c in CHANNEL_NEEDS)
+
+
+def channels_for(contact: ContactFacts, rules: SummonsRules) -> tuple[str, ...]:
+    """The deliveries queued for a person's new summons, in the order they are written: each queued
+    channel whose contact fact the person meets. With both the account and post allowed, everyone
+    gets at least one channel personal to them."""
+    return tuple(c for c in queued_channels(rules) if contact.has(CHANNEL_NEEDS[c][0]) is CHANNEL_NEEDS[c][1])
+
 
 STATES = ("queued", "sent", "delivered", "opened", "signed", "failed", "returned", "refused")
 FINAL_STATES = frozenset({"opened", "signed", "failed", "returned", "refused"})

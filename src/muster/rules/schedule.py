@@ -62,6 +62,15 @@ def usable_window(version: PolicyVersion, appear_from: date, appear_to: date, pl
 
 
 def appearance_date(position: int, window: Window, daily_capacity: int) -> date | None:
-    """The date for the person at 0-based `position` in the office's queue (None: no room left)."""
+    """The date for the person at 0-based `position` in the office's queue (None: no room left).
+    The issuing SQL dates a whole district at once by the same arithmetic; a property test holds
+    the two together."""
     day = position // daily_capacity
     return window.first + timedelta(days=day) if day < window.days else None
+
+
+def room(window: Window, daily_capacity: int, already_issued: int) -> int:
+    """How many more people the office can see in the window when `already_issued` are ahead of
+    them in its queue: the positions from `already_issued` on that appearance_date gives a date.
+    The issue's plan takes its room from here, and the SQL summons no more than the plan allows."""
+    return max(0, window.days * daily_capacity - already_issued)
