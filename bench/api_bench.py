@@ -91,6 +91,7 @@ import os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "muster.kernel.settings")
 import django; django.setup()
 from django.utils import timezone
+from muster.kernel.actor import Actor
 from muster.summons import outcomes
 from muster.summons.models import Summons
 from muster.rules.notice_numbers import format_summons_number, summons_number

@@ -85,8 +85,7 @@ if sys.argv[4] == "daily":
 else:
     # Catching up: one tick after every grace period has ended, everyone missed at once.
     t = time.perf_counter()
-    out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor=Actor.officer("bench"),
-                                   send=False)
+    out["tick_missed"] = tick.tick(datetime(2026, 4, 25, 9, 0, tzinfo=ZoneInfo("Europe/Moscow")), actor=Actor.officer("bench"))
     out["tick_missed_s"] = time.perf_counter() - t
 print(json.dumps(out))
 """
