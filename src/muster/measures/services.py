@@ -69,10 +69,29 @@ def check_from_memory(key: str, national_id: str) -> bytes | None:
     return checks.from_memory(key, national_id)
 
 
+def start_serving() -> None:
+    """In a server worker: the checks' in-memory replica and its access-log writer, where the
+    database can feed a replica (PostgreSQL) and settings ask for it."""
+    from django.conf import settings
+
+    from muster.kernel import db
+    from muster.measures import serving
+
+    if settings.MUSTER_CHECK_REPLICA and db.features().replica:
+        serving.start(settings.MUSTER_CHECK_REPLICA_INTERVAL, settings.MUSTER_SPOOL_DIR)
+
+
+def stop_serving() -> None:
+    """As a server worker exits: the last spooled reads written, the replica stopped."""
+    from muster.measures import serving
+
+    serving.stop()
+
+
 def default_pack() -> Pack:
     """The default pack (cached a minute): its id scheme and time zone serve the partner API."""
     return checks.pack()
 
 
 __all__ = ["SignOffError", "Unauthorised", "check", "check_from_memory", "check_with_key", "decline",
-           "default_pack", "pending", "show", "sign"]
+           "default_pack", "pending", "show", "sign", "start_serving", "stop_serving"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from muster.kernel.clock import today_in
 from muster.policy import loader
-from muster.policy.files import check_file
+from muster.policy.files import check_file, find_builtin_pack
 from muster.policy.models import PackRecord
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.toml_reader import PolicyError
@@ -47,4 +47,4 @@ def in_force(pack: Pack, on: date | None) -> tuple[date, PolicyVersion | None]:
     return on, version_in_force(pack.versions, on)
 
 
-__all__ = ["PolicyError", "check_file", "get_pack", "in_force", "initialise", "installed"]
+__all__ = ["PolicyError", "check_file", "find_builtin_pack", "get_pack", "in_force", "initialise", "installed"]

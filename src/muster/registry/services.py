@@ -15,6 +15,7 @@ from muster.kernel import clock
 from muster.kernel.actor import Actor
 from muster.registry import importer, liability_sql, records, stats
 from muster.registry.models import Person
+from muster.registry.readers import FileProblem, total_units
 from muster.registry.records import InvalidNationalId, PersonNotFound
 from muster.rules import access as rules
 from muster.rules.policy import Pack
@@ -70,5 +71,5 @@ def public_counts() -> dict[str, object]:
     return stats.registry_counts()
 
 
-__all__ = ["InvalidNationalId", "PersonNotFound", "count_liable", "find_person", "import_persons",
-           "list_liable", "public_counts", "show_person"]
+__all__ = ["FileProblem", "InvalidNationalId", "PersonNotFound", "count_liable", "find_person", "import_persons",
+           "list_liable", "public_counts", "show_person", "total_units"]

@@ -68,10 +68,10 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
 
         from muster.campaigns import services as campaigns
         from muster.kernel.clock import today_in
-        from muster.policy import loader
+        from muster.policy import services as policy
 
         try:
-            pack = loader.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
+            pack = policy.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
             at = time.fromisoformat(appear_time)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
@@ -171,12 +171,12 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         setup_django()
         from django.conf import settings
 
-        from muster.policy import loader
+        from muster.policy import services as policy
         from muster.registry import services as registry
         from muster.summons import services as summons
 
         try:
-            pack = loader.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
+            pack = policy.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
             data = summons.list_for_person(actor(purpose), national_id, pack)
         except registry.InvalidNationalId as exc:
             fail(f"national id: {exc}", as_json=as_json, code=EXIT_INVALID)
@@ -308,7 +308,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         """Read postal receipts (tracking_number, event, at). Exit 3 if any row was rejected."""
         setup_django()
         from muster.delivery import services as delivery
-        from muster.registry.readers import FileProblem
+        from muster.registry.services import FileProblem
 
         try:
             result = delivery.import_receipts(actor(), file, errors_path)

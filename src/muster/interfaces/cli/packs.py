@@ -138,7 +138,7 @@ def register(cli: click.Group) -> None:
     @json_option
     def policy_check(file: Path, as_json: bool) -> None:
         """Validate a policy-version file, or a whole pack (pack.toml or its folder). Exit 2 if invalid."""
-        from muster.policy.files import check_file
+        from muster.policy.services import check_file
         from muster.rules.toml_reader import PolicyError
 
         try:

@@ -28,10 +28,10 @@ def _pack_option(f):  # type: ignore[no-untyped-def]
 def _load_pack(pack_code: str | None, as_json: bool):  # type: ignore[no-untyped-def]
     from django.conf import settings
 
-    from muster.policy import loader
+    from muster.policy import services as policy
 
     try:
-        return loader.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
+        return policy.get_pack(pack_code or settings.MUSTER_DEFAULT_PACK)
     except LookupError as exc:
         fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
 
@@ -54,7 +54,7 @@ def register(cli: click.Group) -> None:
         """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
         setup_django()
         from muster.registry import services as registry
-        from muster.registry.readers import FileProblem, total_units
+        from muster.registry.services import FileProblem, total_units
 
         pack = _load_pack(pack_code, as_json)
         try:
@@ -165,7 +165,7 @@ def register(cli: click.Group) -> None:
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
                          pack_code: str, cohort: str, as_json: bool) -> None:
         """Write a deterministic synthetic population."""
-        from muster.policy.files import find_builtin_pack
+        from muster.policy.files import find_builtin_pack  # no database: `generate` runs without Django
         from muster.registry import synthetic
 
         pack = find_builtin_pack(pack_code)

@@ -43,20 +43,15 @@ def run_server(host: str, port: int, workers: int) -> None:
 
 def _start_worker(server: Any, worker: Any) -> None:
     """In each worker process: the partner check's measures replica (PostgreSQL only)."""
-    from django.conf import settings
+    from muster.measures import services as measures
 
-    from muster.kernel import db
-
-    if settings.MUSTER_CHECK_REPLICA and db.features().replica:
-        from muster.measures import serving as replicated
-
-        replicated.start(settings.MUSTER_CHECK_REPLICA_INTERVAL, settings.MUSTER_SPOOL_DIR)
+    measures.start_serving()
 
 
 def _stop_worker(server: Any, worker: Any) -> None:
-    from muster.measures import serving as replicated
+    from muster.measures import services as measures
 
-    replicated.stop()
+    measures.stop_serving()
 
 
 def register(cli: click.Group) -> None:
