@@ -165,7 +165,8 @@ def register(cli: click.Group) -> None:
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
                          pack_code: str, cohort: str, as_json: bool) -> None:
         """Write a deterministic synthetic population."""
-        from muster.policy.files import find_builtin_pack  # no database: `generate` runs without Django
+        # Pack files and the generator only: `generate` runs without a database, or Django.
+        from muster.policy.files import find_builtin_pack
         from muster.registry import synthetic
 
         pack = find_builtin_pack(pack_code)
