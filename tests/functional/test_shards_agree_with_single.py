@@ -23,13 +23,14 @@ are random); letters, postal receipts and outcomes recorded in between run the s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from muster.audit.models import AuditRecord
@@ -288,10 +289,25 @@ def _runs_of(rows: list[Any], key) -> list[tuple[Any, list[Any]]]:
 @given(people=persons, specs=campaign_specs, start=starts, history=histories,
        second_issue=st.tuples(st.integers(0, 10), gaps), last_gap=st.sampled_from([1, 24 * 10, 24 * 45]),
        shards=st.integers(2, 3))
+@example(  # two policy versions: C0 placed on 2025-12-20 (ru-2024-01-01), C1 on 2026-01-02 (ru-2026-01-01);
+    # both served in the tick of 2026-01-10, both missed in the tick of 2026-01-25
+    people=[{"district": d, "birth_date": date(2000 + i, 3, 1), "sex": "M", "electronic_account": a, "email": e,
+             "phone": not e} for i, (d, a, e) in enumerate([("RU-RYA", "true", True), ("RU-RYA", "false", False),
+                                                           ("RU-RYA", "", True), ("RU-TUL", "true", False),
+                                                           ("RU-TUL", "false", True), ("RU-TUL", "", False)])],
+    specs=[{"quotas": {"RU-RYA": 2, "RU-TUL": 3}, "purpose": "medical_examination", "starts_after": 5, "days": 3},
+           {"quotas": {"RU-RYA": 3, "RU-TUL": 1}, "purpose": "call_up", "starts_after": 12, "days": 10}],
+    start=datetime(2025, 12, 20, 10, tzinfo=MSK),
+    history=[(24, ("letters",)), (48, ("receipt", 1, 0, "delivered")), (13 * 24 - 72, ("letters",)),
+             (8 * 24, ("tick",)), (1, ("hand", 0, 1, "signed")), (2, ("record", 3, 0, "excused")),
+             (15 * 24, ("tick",))],
+    second_issue=(3, 0), last_gap=24 * 45, shards=2)
 def test_sharded_batches_write_what_one_transaction_writes(packs, tmp_path, monkeypatch, people, specs, start,
                                                            history, second_issue, last_gap, shards):
     if len(specs) > 1:  # the second campaign is issued at some step too (and may be issued again by the history)
         history = [*history[:second_issue[0]], (second_issue[1], ("issue", 1)), *history[second_issue[0]:]]
+    note(f"people={people!r}\nspecs={specs!r}\nstart={start!r}\nhistory={history!r}\n"
+         f"last_gap={last_gap!r}\nshards={shards!r}")  # (this Hypothesis prints the arguments blank)
     _wipe_all()
     _set_up(packs.get_pack("ru"), tmp_path, people, specs, start)  # (the ru fixture: a 30 kB repr in reports)
     monkeypatch.setattr(sql, "SHARDS", shards)
@@ -306,6 +322,9 @@ def test_sharded_batches_write_what_one_transaction_writes(packs, tmp_path, monk
         audit_after = AuditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
         returned = _play(history, start, last_gap, len(people), len(specs), sharded, tmp_path / f"play-{sharded}")
         plays[sharded] = _projection(returned, audit_after)
+        for summons, rows in plays[sharded]["events_by_summons"].items():  # and, on either path: each change once
+            changes = Counter(r[0] for r in rows if r[0].startswith("summons."))
+            assert set(changes.values()) <= {1}, (summons, changes)
         if sharded and Summons.objects.exists():
             assert max(fanned) > 1  # the sharded play did split the work
         if not sharded:
