@@ -184,8 +184,8 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
         cur.execute(f"SELECT COUNT(*) FROM notices_summons s WHERE s.changed_run = %s AND s.status = '{SERVED}' "
                     f"AND {scope}", [run_id, v, pack_code])
         counts["served"] = int(cur.fetchone()[0])
-    counts["events"] += _status_events(cur, "served", run_id, now, shard)
-    counts.update(_apply(cur, version, "served", "s.served_on", run_id, now, shard))
+    counts["events"] += _status_events(cur, "served", run_id, now, scope, [v, pack_code])
+    counts.update(_apply(cur, version, "served", "s.served_on", run_id, now, scope, [v, pack_code]))
 
     # 3. Missed: not appeared by the end of the grace days.
     grace = rules.grace_days
@@ -194,25 +194,28 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
                 f"WHERE status = '{SERVED}' AND {scope.replace('s.', '')} "
                 f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
     counts["missed"] = cur.rowcount
-    counts["events"] += _status_events(cur, "missed", run_id, now, shard)
-    counts.update(_apply(cur, version, "missed", "s.missed_on", run_id, now, shard))
+    counts["events"] += _status_events(cur, "missed", run_id, now, scope, [v, pack_code])
+    counts.update(_apply(cur, version, "missed", "s.missed_on", run_id, now, scope, [v, pack_code]))
     return counts
 
 
 def _apply(cur: Any, version: PolicyVersion, trigger: str, start: str, run_id: int, now: datetime,
-           shard: sql.Shard | None) -> Counter[str]:
-    """Every measure the policy starts on `trigger`, for the summonses this run moved there, in one pass."""
-    measures, events = apply_measures(cur, version, trigger, start, "s.changed_run = %s AND s.status = %s"
-                                      + sql.shard_filter("s.id", shard), [run_id, trigger], run_id, now)
+           scope: str, scope_params: list[Any]) -> Counter[str]:
+    """Every measure the policy starts on `trigger`, for the summonses in `scope` (this version's, in
+    this shard) this run moved there, in one pass."""
+    measures, events = apply_measures(cur, version, trigger, start, f"s.changed_run = %s AND s.status = %s AND {scope}",
+                                      [run_id, trigger, *scope_params], run_id, now)
     return Counter(measures_applied=measures, events=events)
 
 
-def _status_events(cur: Any, status: str, run_id: int, now: datetime, shard: sql.Shard | None) -> int:
+def _status_events(cur: Any, status: str, run_id: int, now: datetime, scope: str, scope_params: list[Any]) -> int:
+    """The events of the summonses in `scope` this run moved to `status` (those of other policy
+    versions it moved too are told by their own version's step)."""
     day = "served_on" if status == "served" else "missed_on"
     payload = sql.json_object({"number": summons_sql.number("s.id"), status + "_on": sql.date_text(f"s.{day}"),
                                "how": "s.served_how"})
     cur.execute(f"INSERT INTO events_event (type, person_id, summons_id, payload, occurred_at) "
                 f"SELECT %s, s.person_id, s.id, {payload}, %s FROM notices_summons s "
-                f"WHERE s.changed_run = %s AND s.status = %s{sql.shard_filter('s.id', shard)} ORDER BY s.id",
-                [f"summons.{status}", sql.dt(now), run_id, status])
+                f"WHERE s.changed_run = %s AND s.status = %s AND {scope} ORDER BY s.id",
+                [f"summons.{status}", sql.dt(now), run_id, status, *scope_params])
     return cur.rowcount
