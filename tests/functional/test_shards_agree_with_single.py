@@ -37,10 +37,12 @@ from muster.audit.models import AuditRecord
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
 from muster.campaigns.models import Campaign, CampaignDistrict
+from muster.delivery import in_person
 from muster.delivery.letters import make_batch
 from muster.delivery.models import Delivery, DeliveryEvent, PrintBatch
 from muster.delivery.receipts import import_receipts
 from muster.kernel import db as sql
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.registry.importer import import_persons
@@ -119,7 +121,7 @@ def _set_up(ru, tmp_path: Path, people: list[dict[str, Any]], specs: list[dict[s
                 campaigns.create(ru, campaigns.CampaignRequest(
                     code=f"C{k}", purpose=purpose, districts=spec["quotas"], appear_from=first,
                     appear_to=first + timedelta(days=spec["days"]), place="ул. Ленина, 1"),
-                    actor="t", today=start.date())
+                    actor=Actor.officer("t"), today=start.date())
                 break
             except campaigns.CampaignError:
                 if purpose == "medical_examination":
@@ -150,15 +152,15 @@ def _play(history: list[tuple[int, tuple[Any, ...]]], start: datetime, last_gap:
         now += timedelta(hours=gap)
         kind = action[0]
         if kind == "tick":
-            returned.append(batch(lambda now=now: tick.tick(now, actor="t", send=False)))
+            returned.append(batch(lambda now=now: tick.tick(now, actor=Actor.officer("t"))))
         elif kind == "issue":
             campaign = campaigns.get(f"C{action[1] % campaign_count}")
             try:
-                returned.append(batch(lambda c=campaign, now=now: issuing.issue(c, now, actor="t").as_dict()))
+                returned.append(batch(lambda c=campaign, now=now: issuing.issue(c, now, actor=Actor.officer("t")).as_dict()))
             except issuing.IssueError as exc:
                 returned.append(("refused", str(exc)))
         elif kind == "letters":
-            result = make_batch(now, out, actor="t")
+            result = make_batch(now, out, actor=Actor.officer("t"))
             returned.append(result["letters"])
         else:
             person_no, campaign_no, what = action[1] % people, action[2] % campaign_count, action[3]
@@ -169,9 +171,9 @@ def _play(history: list[tuple[int, tuple[Any, ...]]], start: datetime, last_gap:
             number = format_summons_number(summons.number)
             try:
                 if kind == "hand":
-                    returned.append(outcomes.hand_over(number, what, now, actor="t"))
+                    returned.append(in_person.hand_over(number, what, now, actor=Actor.officer("t")))
                 elif kind == "record":
-                    returned.append(outcomes.record(number, what, now, actor="t").as_dict())
+                    returned.append(outcomes.record(number, what, now, actor=Actor.officer("t")).as_dict())
                 else:
                     letter = Delivery.objects.filter(summons=summons, channel="post").exclude(provider_ref="").first()
                     if letter is None:
@@ -180,7 +182,7 @@ def _play(history: list[tuple[int, tuple[Any, ...]]], start: datetime, last_gap:
                     receipts = write_csv(out / f"receipts-{step}.csv",
                                          [{"tracking_number": letter.provider_ref, "event": what, "at": now.isoformat()}],
                                          header=("tracking_number", "event", "at"))
-                    returned.append(import_receipts(receipts, actor="t").as_dict())
+                    returned.append(import_receipts(receipts, actor=Actor.officer("t")).as_dict())
             except outcomes.OutcomeError as exc:
                 returned.append(("refused", str(exc)))
     return returned

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
 from muster.summons import tick
@@ -27,16 +28,16 @@ def test_a_tick_across_two_policy_versions_does_each_summons_once(ru, people, in
     for code, district, first in (("OLD", "RU-RYA", date(2025, 12, 29)), ("NEW", "RU-TUL", date(2026, 1, 10))):
         campaigns.create(ru, campaigns.CampaignRequest(
             code=code, purpose="medical_examination", districts={district: 2}, appear_from=first,
-            appear_to=first, place="x"), actor="t", today=date(2025, 12, 20))
-    issuing.issue(campaigns.get("OLD"), at("2025-12-20"), actor="t")  # under ru-2024-01-01
-    issuing.issue(campaigns.get("NEW"), at("2026-01-05"), actor="t")  # under ru-2026-01-01
+            appear_to=first, place="x"), actor=Actor.officer("t"), today=date(2025, 12, 20))
+    issuing.issue(campaigns.get("OLD"), at("2025-12-20"), actor=Actor.officer("t"))  # under ru-2024-01-01
+    issuing.issue(campaigns.get("NEW"), at("2026-01-05"), actor=Actor.officer("t"))  # under ru-2026-01-01
     assert set(Summons.objects.values_list("policy_version", flat=True)) == {"ru-2024-01-01", "ru-2026-01-01"}
 
     def run(now):
         if not in_a_transaction:
-            return tick.tick(now, actor="t", send=False)
+            return tick.tick(now, actor=Actor.officer("t"))
         with transaction.atomic():
-            return tick.tick(now, actor="t", send=False)
+            return tick.tick(now, actor=Actor.officer("t"))
 
     served = run(at("2026-01-13"))  # all four served (deemed or by the portal) in this tick
     assert (served["served"], served["events"]) == (4, 4)
