@@ -12,7 +12,10 @@ from muster.rules.delivery import (
     TRANSITIONS,
     ContactFacts,
     DeliveryEvent,
+    GiveUp,
     InvalidTransition,
+    Retry,
+    after_failure,
     channels_for,
     last_day_to_appear,
     measure_starts,
@@ -139,6 +142,27 @@ def test_measure_on_service_waits_for_service():
 @pytest.mark.parametrize(("attempts", "delay"), [(1, 60), (2, 120), (3, 240), (20, 6 * 3600)])
 def test_backoff(attempts, delay):
     assert retry_delay(attempts) == delay
+
+
+@pytest.mark.parametrize(
+    ("attempts", "temporary", "max_attempts", "base_seconds", "expected"),
+    [
+        (1, True, 5, 60, Retry(60)),  # the first failure waits a minute
+        (2, True, 5, 60, Retry(120)),
+        (4, True, 5, 60, Retry(480)),
+        (5, True, 5, 60, GiveUp()),  # the attempts are spent
+        (6, True, 5, 60, GiveUp()),
+        (1, False, 5, 60, GiveUp()),  # a permanent failure gives up at once
+        (1, True, 1, 60, GiveUp()),  # one attempt allowed: no retry
+        (1, True, 8, 30, Retry(30)),  # webhooks: a shorter base
+        (3, True, 8, 30, Retry(120)),
+        (7, True, 8, 30, Retry(1920)),
+        (8, True, 8, 30, GiveUp()),
+        (15, True, 20, 60, Retry(6 * 3600)),  # the delay is capped
+    ],
+)
+def test_after_failure(attempts, temporary, max_attempts, base_seconds, expected):
+    assert after_failure(attempts, temporary, max_attempts, base_seconds) == expected
 
 
 def test_same_day_same_channel_the_event_recorded_first_serves():

@@ -1,6 +1,9 @@
 """Postal letters: one PDF page per summons, in the pack's language, with the font
 embedded and a QR code that opens the public verification page; a daily print
-batch is one PDF plus a CSV manifest of tracking numbers."""
+batch is one PDF plus a CSV manifest of tracking numbers.
+
+What a letter says is chosen here; the PDF itself is made by the printer port
+(muster.delivery.pdf), so the PDF library stays out of this module."""
 
 from __future__ import annotations
 
@@ -18,13 +21,12 @@ from django.db import connection, transaction
 
 from muster.audit import trail
 from muster.delivery.models import Delivery, DeliveryEvent, PrintBatch
+from muster.delivery.pdf import Page, letter_printer
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.rules.delivery import next_state
 from muster.rules.notice_numbers import format_summons_number, tracking_number, verification_code
-
-FONT = "MusterSans"
 
 PURPOSE = {
     "ru": {"medical_examination": "медицинского освидетельствования", "call_up": "призывных мероприятий",
@@ -72,93 +74,25 @@ class Letter:
     purpose: str
 
 
-def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        font = Path(settings.MUSTER_LETTER_FONT)
-        if not font.is_file():
-            raise FileNotFoundError(f"MUSTER_LETTER_FONT: no font file at {font} (Debian: fonts-dejavu-core)")
-        pdfmetrics.registerFont(TTFont(FONT, str(font)))  # TrueType fonts are embedded (subset)
-
-
 def render(letters: list[Letter], pdf_path: Path) -> None:
-    """Write the letters as one PDF, a page each."""
-    from reportlab import rl_config
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen.canvas import Canvas
-
-    rl_config.useA85 = 0  # binary (compressed) streams: smaller files, no ASCII85 pass
-    _register_font()
-    width, height = A4
-    pdf = Canvas(str(pdf_path), pagesize=A4, pageCompression=1)
-    pdf.setTitle("Muster print batch")
-    for letter in letters:
-        text = LINES.get(letter.language, LINES["en"])
-        number = format_summons_number(letter.number)
-        code = verification_code(letter.number, settings.MUSTER_VERIFY_KEY)
-        y = height - 25 * mm
-        pdf.setFont(FONT, 10)
-        pdf.drawString(20 * mm, y, letter.office)
-        y -= 15 * mm
-        pdf.setFont(FONT, 16)
-        pdf.drawString(20 * mm, y, text["title"].format(number=number))
-        y -= 12 * mm
-        pdf.setFont(FONT, 11)
-        for line in (text["to"], letter.full_name, letter.address, letter.postcode):
-            pdf.drawString(20 * mm, y, line)
-            y -= 6 * mm
-        y -= 6 * mm
-        purpose = PURPOSE.get(letter.language, PURPOSE["en"]).get(letter.purpose, letter.purpose)
-        body = text["body"].format(date=letter.appearance_date.strftime("%d.%m.%Y"), time=letter.appear_time,
-                                   place=letter.place, office=letter.office, purpose=purpose)
-        for paragraph in (body, text["excuse"], text["appeal"]):
-            for line in simpleSplit(paragraph, FONT, 11, width - 40 * mm):
-                pdf.drawString(20 * mm, y, line)
-                y -= 6 * mm
-            y -= 3 * mm
-        _draw_qr(pdf, verification_url(letter.number), 20 * mm, 30 * mm, 40 * mm)
-        pdf.setFont(FONT, 9)
-        verify = text["verify"].format(url=f"{settings.MUSTER_PUBLIC_URL}/verify/", number=number, code=code)
-        y = 62 * mm
-        for line in [*simpleSplit(verify, FONT, 9, width - 85 * mm),
-                     text["tracking"].format(tracking=letter.tracking)]:
-            pdf.drawString(65 * mm, y, line)
-            y -= 5 * mm
-        pdf.showPage()
-    pdf.save()
+    """Write the letters as one PDF, a page each, through the PDF port."""
+    letter_printer().render([_page(letter) for letter in letters], pdf_path)
 
 
-def _draw_qr(pdf: Any, text: str, x: float, y: float, size: float) -> None:
-    """A QR code (error correction M, with its quiet zone) as filled rectangles, one per run of
-    dark modules in a row: far faster than drawing each module as a shape."""
-    import zxingcpp
-
-    image = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
-        scale=1, add_quiet_zones=True)
-    view = memoryview(image)  # type: ignore[arg-type]
-    rows, cols = view.shape  # type: ignore[misc]
-    pixels = view.tobytes()
-    module = size / cols
-    path = pdf.beginPath()
-    for r in range(rows):
-        row = pixels[r * cols:(r + 1) * cols]
-        c = 0
-        while c < cols:
-            if row[c] == 0:
-                start = c
-                while c < cols and row[c] == 0:
-                    c += 1
-                path.rect(x + start * module, y + (rows - 1 - r) * module, (c - start) * module, module)
-            else:
-                c += 1
-    pdf.saveState()
-    pdf.setFillGray(0)
-    pdf.drawPath(path, stroke=0, fill=1)
-    pdf.restoreState()
+def _page(letter: Letter) -> Page:
+    """Every line of the letter in its language; the printer lays them out."""
+    text = LINES.get(letter.language, LINES["en"])
+    number = format_summons_number(letter.number)
+    code = verification_code(letter.number, settings.MUSTER_VERIFY_KEY)
+    purpose = PURPOSE.get(letter.language, PURPOSE["en"]).get(letter.purpose, letter.purpose)
+    body = text["body"].format(date=letter.appearance_date.strftime("%d.%m.%Y"), time=letter.appear_time,
+                               place=letter.place, office=letter.office, purpose=purpose)
+    return Page(
+        sender=letter.office, title=text["title"].format(number=number),
+        recipient=(text["to"], letter.full_name, letter.address, letter.postcode),
+        paragraphs=(body, text["excuse"], text["appeal"]), qr_text=verification_url(letter.number),
+        verify=text["verify"].format(url=f"{settings.MUSTER_PUBLIC_URL}/verify/", number=number, code=code),
+        tracking=text["tracking"].format(tracking=letter.tracking))
 
 
 def make_batch(now: datetime, out_dir: Path, *, actor: Actor) -> dict[str, Any]:

@@ -3,24 +3,26 @@
 
 Messages are made set-based from the ledger (as partners' feeds are, under
 the same locks, so none is skipped), shown in the person's electronic
-account, and announced by email without details. Each email is settled in
-its own transaction: a crash re-sends at most one.
+account, and announced by email without details. The emails go through the
+shared retry machine (muster.delivery.outbound), each settled in its own
+transaction: a crash re-sends at most one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 
+from muster.delivery import outbound
 from muster.delivery.models import MessageCursor, PersonMessage
-from muster.delivery.ports import SendFailed, email_port
+from muster.delivery.ports import email_port
 from muster.kernel import db as sql
 from muster.ledger import outbox
 from muster.ledger.outbox import MEASURE_EVENTS
 from muster.policy import loader
-from muster.rules.delivery import retry_delay
 from muster.summons import sql as summons_sql
 
 # (subject, applied, lifted) in each language; the email says only that there is a message.
@@ -70,29 +72,51 @@ def make_messages(now: datetime) -> int:
 
 
 def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    due = (PersonMessage.objects.filter(email_state="queued", next_attempt_at__lte=now)
-           .select_related("person").order_by("next_attempt_at", "id")[:limit])
-    port = email_port()
-    for message in due:
+    """Send the announcing emails that are due; counts message_email_sent, _retried and _failed."""
+    return outbound.drain(MessageEmails(limit), now)
+
+
+class MessageEmails:
+    """The announcing email of each PersonMessage (`email_state`: queued, then sent or failed)."""
+
+    base_seconds = 60
+    names = {"sent": "message_email_sent", "retried": "message_email_retried", "gave_up": "message_email_failed"}
+    fields = ["attempts", "last_error", "email_state", "next_attempt_at"]
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.max_attempts: int = settings.MUSTER_DELIVERY_MAX_ATTEMPTS
+        self.port = email_port()
+
+    def due(self, now: datetime) -> Iterable[PersonMessage]:
+        return (PersonMessage.objects.filter(email_state="queued", next_attempt_at__lte=now)
+                .select_related("person").order_by("next_attempt_at", "id")[:self.limit])
+
+    def hold_key(self, message: PersonMessage) -> None:
+        return None
+
+    def attempts(self, message: PersonMessage) -> int:
+        return message.attempts
+
+    def send(self, message: PersonMessage) -> str:
         subject, body = _email(message.topic)
-        try:
-            port.send(message.person.email, subject, body)
-        except SendFailed as exc:
-            message.attempts += 1
-            message.last_error = str(exc)[:300]
-            if exc.temporary and message.attempts < settings.MUSTER_DELIVERY_MAX_ATTEMPTS:
-                message.next_attempt_at = now + timedelta(seconds=retry_delay(message.attempts))
-                counts["message_email_retried"] += 1
-            else:
-                message.email_state, message.next_attempt_at = "failed", None
-                counts["message_email_failed"] += 1
-        else:
-            message.attempts += 1
-            message.email_state, message.next_attempt_at, message.last_error = "sent", None, ""
-            counts["message_email_sent"] += 1
-        message.save(update_fields=["attempts", "last_error", "email_state", "next_attempt_at"])
-    return counts
+        return self.port.send(message.person.email, subject, body)
+
+    def sent(self, message: PersonMessage, attempts: int, ref: str, now: datetime) -> None:
+        message.attempts, message.email_state, message.next_attempt_at, message.last_error = attempts, "sent", None, ""
+        message.save(update_fields=self.fields)
+
+    def retry(self, message: PersonMessage, attempts: int, reason: str, at: datetime) -> None:
+        message.attempts, message.last_error, message.next_attempt_at = attempts, reason[:300], at
+        message.save(update_fields=self.fields)
+
+    def give_up(self, message: PersonMessage, attempts: int, reason: str, now: datetime) -> None:
+        message.attempts, message.last_error = attempts, reason[:300]
+        message.email_state, message.next_attempt_at = "failed", None
+        message.save(update_fields=self.fields)
+
+    def count_key(self, message: PersonMessage, outcome: outbound.Outcome) -> str:
+        return self.names[outcome]
 
 
 def messages_of(person_id: int) -> list[dict[str, object]]:

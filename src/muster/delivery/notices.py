@@ -2,24 +2,26 @@
 
 They only tell the person that a notice exists and where to read it; they
 carry no details and never count as service unless the policy says so. Each
-message is settled in its own transaction, so a crash loses nothing: a
-message is either recorded as sent or still queued (and may then be sent
-twice, which is harmless for a "you have a notice" message).
+message is settled in its own transaction by the shared retry machine
+(muster.delivery.outbound), so a crash loses nothing: a message is either
+recorded as sent or still queued (and may then be sent twice, which is
+harmless for a "you have a notice" message).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from muster.delivery import outbound
 from muster.delivery.models import Delivery, DeliveryEvent
-from muster.delivery.ports import SendFailed, email_port, sms_port
+from muster.delivery.ports import email_port, sms_port
 from muster.policy import loader
-from muster.rules.delivery import next_state, retry_delay
+from muster.rules.delivery import next_state
 
 TEXT = {
     "ru": ("Повестка в военный комиссариат",
@@ -38,50 +40,67 @@ def _text(language: str) -> tuple[str, str]:
 
 def send_due(now: datetime, limit: int = 10000) -> Counter[str]:
     """Send what is due, in the first language of each summons' pack."""
-    counts: Counter[str] = Counter()
-    due = (Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
-           .select_related("summons__person", "summons__campaign").order_by("next_attempt_at", "id")[:limit])
-    email, sms = email_port(), sms_port()
-    texts: dict[str, tuple[str, str]] = {}
-    for delivery in due:
+    return outbound.drain(NoticeOutbox(limit), now)
+
+
+# How drain's outcomes are counted: "email_sent", "sms_retried", "email_failed", ...
+OUTCOME = {"sent": "sent", "retried": "retried", "gave_up": "failed"}
+
+
+class NoticeOutbox:
+    """Delivery rows of the email and SMS channels; a DeliveryEvent records each sent and each
+    final failure, as it does for every channel."""
+
+    base_seconds = 60
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.max_attempts: int = settings.MUSTER_DELIVERY_MAX_ATTEMPTS
+        self.email, self.sms = email_port(), sms_port()
+        self.texts: dict[str, tuple[str, str]] = {}
+
+    def due(self, now: datetime) -> Iterable[Delivery]:
+        return (Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
+                .select_related("summons__person", "summons__campaign")
+                .order_by("next_attempt_at", "id")[:self.limit])
+
+    def hold_key(self, delivery: Delivery) -> None:
+        return None
+
+    def attempts(self, delivery: Delivery) -> int:
+        return delivery.attempts
+
+    def send(self, delivery: Delivery) -> str:
         person = delivery.summons.person
         pack_code = delivery.summons.campaign.pack_code
-        if pack_code not in texts:
-            texts[pack_code] = _text(loader.get_pack(pack_code).languages[0])
-        subject, body = texts[pack_code]
-        try:
-            if delivery.channel == "email":
-                ref = email.send(person.email, subject, body)
-            else:
-                ref = sms.send(person.phone, body)
-        except SendFailed as exc:
-            counts[_failed(delivery, now, str(exc), exc.temporary)] += 1
-            continue
-        with transaction.atomic():
-            delivery.state = next_state(delivery.state, "sent")
-            delivery.attempts += 1
-            delivery.provider_ref = ref[:100]
-            delivery.next_attempt_at = None
-            delivery.save(update_fields=["state", "attempts", "provider_ref", "next_attempt_at"])
-            _event(delivery, "sent", now, f"accepted by the {delivery.channel} gateway ({ref})")
-        counts[f"{delivery.channel}_sent"] += 1
-    return counts
+        if pack_code not in self.texts:
+            self.texts[pack_code] = _text(loader.get_pack(pack_code).languages[0])
+        subject, body = self.texts[pack_code]
+        if delivery.channel == "email":
+            return self.email.send(person.email, subject, body)
+        return self.sms.send(person.phone, body)
 
+    def sent(self, delivery: Delivery, attempts: int, ref: str, now: datetime) -> None:
+        delivery.state = next_state(delivery.state, "sent")
+        delivery.attempts = attempts
+        delivery.provider_ref = ref[:100]
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["state", "attempts", "provider_ref", "next_attempt_at"])
+        _event(delivery, "sent", now, f"accepted by the {delivery.channel} gateway ({ref})")
 
-def _failed(delivery: Delivery, now: datetime, reason: str, temporary: bool) -> str:
-    with transaction.atomic():
-        delivery.attempts += 1
-        delivery.last_error = reason
-        if temporary and delivery.attempts < settings.MUSTER_DELIVERY_MAX_ATTEMPTS:
-            delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempts))
-            outcome = "retried"
-        else:
-            delivery.state = next_state(delivery.state, "failed")
-            delivery.next_attempt_at = None
-            _event(delivery, "failed", now, f"gave up after {delivery.attempts} attempts: {reason}")
-            outcome = "failed"
+    def retry(self, delivery: Delivery, attempts: int, reason: str, at: datetime) -> None:
+        delivery.attempts, delivery.last_error, delivery.next_attempt_at = attempts, reason, at
         delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state"])
-    return f"{delivery.channel}_{outcome}"
+
+    def give_up(self, delivery: Delivery, attempts: int, reason: str, now: datetime) -> None:
+        delivery.attempts, delivery.last_error = attempts, reason
+        delivery.state = next_state(delivery.state, "failed")
+        delivery.next_attempt_at = None
+        _event(delivery, "failed", now, f"gave up after {attempts} attempts: {reason}")
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state"])
+
+    def count_key(self, delivery: Delivery, outcome: outbound.Outcome) -> str:
+        return f"{delivery.channel}_{OUTCOME[outcome]}"
 
 
 def _event(delivery: Delivery, event: str, now: datetime, evidence: str) -> None:

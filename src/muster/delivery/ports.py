@@ -1,9 +1,12 @@
-"""Ports for the channels that leave the building: email and SMS.
+"""Ports for the channels that leave the building: email, SMS and HTTP (partners' webhooks).
 
-Each port has implementations chosen by settings (MUSTER_EMAIL_URL,
-MUSTER_SMS_URL): a real SMTP server or HTTP gateway, or a folder (the
-development default). A send either returns the provider's reference or
-raises SendFailed, saying whether trying again may help.
+Each port has implementations chosen by a function here (email and SMS by
+settings, MUSTER_EMAIL_URL and MUSTER_SMS_URL: a real SMTP server or HTTP
+gateway, or a folder, the development default), so the senders never touch
+a protocol library and tests can swap a port. A send either returns the
+provider's reference or raises SendFailed, saying whether trying again may
+help; muster.delivery.outbound decides what happens next. Printing letters
+has its port in muster.delivery.pdf.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import smtplib
 import ssl
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -35,6 +39,10 @@ class EmailPort(Protocol):
 
 class SmsPort(Protocol):
     def send(self, to: str, text: str) -> str: ...
+
+
+class HttpPort(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> str: ...
 
 
 @dataclass
@@ -114,6 +122,28 @@ class HttpSms:
             return ""
 
 
+@dataclass
+class UrllibHttp:
+    """POST with the standard library; a 2xx answer is success, its status the reference.
+
+    Every failure is temporary: a partner's receiver that answers 4xx or 5xx, or none, is
+    usually being deployed or repaired, and what gives up is dead-lettered and replayable."""
+
+    timeout: float = 10.0
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> str:
+        try:
+            req = request.Request(url, data=body, method="POST", headers=dict(headers))
+            with request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310 (URL set by an administrator)
+                response.read()
+                return str(response.status)
+        except error.HTTPError as exc:
+            raise SendFailed(f"receiver answered {exc.code}", temporary=True) from None
+        except (error.URLError, TimeoutError, OSError, ValueError) as exc:  # ValueError: a malformed URL
+            reason = getattr(exc, "reason", None) or type(exc).__name__
+            raise SendFailed(f"receiver unreachable: {reason}", temporary=True) from None
+
+
 def email_port() -> EmailPort:
     parts = urlsplit(settings.MUSTER_EMAIL_URL)
     if parts.scheme == "file":
@@ -128,3 +158,7 @@ def sms_port() -> SmsPort:
     if parts.scheme == "file":
         return FolderOutbox(Path(unquote(parts.path)), ".sms")  # type: ignore[return-value]
     return HttpSms(settings.MUSTER_SMS_URL)
+
+
+def http_port(timeout: float) -> HttpPort:
+    return UrllibHttp(timeout)

@@ -4,7 +4,9 @@ At least once: an entry is marked delivered only after the receiver answered
 2xx, each in its own transaction, so a dispatcher killed mid-run re-sends at
 most the entries it was holding. Receivers drop repeats by `webhook-id`.
 Failures back off exponentially; after MUSTER_WEBHOOK_MAX_ATTEMPTS the entry
-is dead-lettered until `muster webhooks replay`.
+is dead-lettered until `muster webhooks replay`. The retrying is the shared
+machine of muster.delivery.outbound, the POST the HTTP port of
+muster.delivery.ports, so webhooks back off and give up as email and SMS do.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ import hmac
 import json
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
-from urllib import error, request
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 
+from muster.delivery import outbound
+from muster.delivery.ports import SendFailed, http_port
 from muster.kernel import clock, locks
 from muster.partners import feed
 from muster.partners.models import FeedEntry, Partner
-from muster.rules.delivery import retry_delay
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -43,67 +46,74 @@ def message(entry: FeedEntry) -> tuple[str, bytes]:
     return f"msg_{entry.partner_id}_{entry.seq}", json.dumps(body, cls=DjangoJSONEncoder).encode()
 
 
-def post(url: str, secret: str, msg_id: str, body: bytes, timeout: float) -> None:
-    """POST one message; raises OSError-like errors or error.HTTPError for a non-2xx answer.
-    The signed timestamp is the wall clock's (receivers reject stale ones), whatever `--now` says."""
+def headers(secret: str, msg_id: str, body: bytes) -> dict[str, str]:
+    """The request headers, signed. The signed timestamp is the wall clock's (receivers reject
+    stale ones), whatever `--now` says."""
     timestamp = int(time.time())
-    headers = {"Content-Type": "application/json", "User-Agent": "muster-webhooks/1",
-               "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-               "webhook-signature": sign(secret, msg_id, timestamp, body)}
-    req = request.Request(url, data=body, method="POST", headers=headers)
-    with request.urlopen(req, timeout=timeout) as response:  # noqa: S310 (URL set by an administrator)
-        response.read()
+    return {"Content-Type": "application/json", "User-Agent": "muster-webhooks/1",
+            "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret, msg_id, timestamp, body)}
 
 
 def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
     """Deliver what is due; returns counts of delivered, retried and dead entries."""
     with locks.session_or_skip(locks.WEBHOOK_DISPATCH) as mine:
-        return _send(now, limit) if mine else Counter()  # else another dispatcher is at work
+        # else another dispatcher is at work
+        return outbound.drain(WebhookOutbox(limit), now) if mine else Counter()
 
 
-def _send(now: datetime, limit: int) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    partners = {p.pk: p for p in Partner.objects.exclude(webhook_url="")}
-    due = list(FeedEntry.objects.filter(webhook_state="pending", next_attempt_at__lte=now)
-               .order_by("partner_id", "seq")[:limit])
-    blocked: set[int] = set()
-    for entry in due:
-        partner = partners.get(entry.partner_id)
-        if partner is None or entry.partner_id in blocked:
-            continue
+class WebhookOutbox:
+    """Pending feed entries of partners with a webhook, in each partner's order. A partner whose
+    receiver failed is held for the rest of the round: its later entries would likely fail too,
+    and waiting keeps them in order."""
+
+    base_seconds = 30
+    names = {"sent": "delivered", "retried": "retried", "gave_up": "dead"}
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.max_attempts: int = settings.MUSTER_WEBHOOK_MAX_ATTEMPTS
+        self.http = http_port(settings.MUSTER_WEBHOOK_TIMEOUT)
+        self.partners = {p.pk: p for p in Partner.objects.exclude(webhook_url="")}
+
+    def due(self, now: datetime) -> Iterable[FeedEntry]:
+        due = (FeedEntry.objects.filter(webhook_state="pending", next_attempt_at__lte=now)
+               .order_by("partner_id", "seq")[:self.limit])
+        return [entry for entry in due if entry.partner_id in self.partners]
+
+    def hold_key(self, entry: FeedEntry) -> int:
+        return entry.partner_id
+
+    def attempts(self, entry: FeedEntry) -> int:
+        return entry.attempts
+
+    def send(self, entry: FeedEntry) -> str:
+        partner = self.partners[entry.partner_id]
         msg_id, body = message(entry)
         try:
-            post(partner.webhook_url, partner.webhook_secret, msg_id, body, settings.MUSTER_WEBHOOK_TIMEOUT)
-        except error.HTTPError as exc:
-            counts[_failed(entry, now, f"receiver answered {exc.code}")] += 1
-            blocked.add(entry.partner_id)  # the receiver is unwell: leave its later entries for the next round
-            continue
-        except (error.URLError, TimeoutError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or type(exc).__name__
-            counts[_failed(entry, now, f"receiver unreachable: {reason}")] += 1
-            blocked.add(entry.partner_id)
-            continue
-        with transaction.atomic(), connection.cursor() as cur:
-            FeedEntry.objects.filter(pk=entry.pk, webhook_state="pending").update(
-                webhook_state="delivered", attempts=entry.attempts + 1, delivered_at=now, next_attempt_at=None,
-                last_error="")
+            signed = headers(partner.webhook_secret, msg_id, body)
+        except ValueError as exc:  # a secret that is not base64: this partner fails, the round goes on
+            raise SendFailed(f"receiver unreachable: {type(exc).__name__}", temporary=True) from None
+        return self.http.post(partner.webhook_url, body, signed)
+
+    def sent(self, entry: FeedEntry, attempts: int, ref: str, now: datetime) -> None:
+        partner = self.partners[entry.partner_id]
+        FeedEntry.objects.filter(pk=entry.pk, webhook_state="pending").update(
+            webhook_state="delivered", attempts=attempts, delivered_at=now, next_attempt_at=None, last_error="")
+        with connection.cursor() as cur:
             # The receiver has read it: the person sees the delivery in their access log.
             feed.log_disclosure(cur, partner.name, f"webhook delivery ({', '.join(sorted(partner.kinds))})",
                                 partner.pk, entry.seq - 1, entry.seq, clock.now())
-        counts["delivered"] += 1
-    return counts
 
+    def retry(self, entry: FeedEntry, attempts: int, reason: str, at: datetime) -> None:
+        FeedEntry.objects.filter(pk=entry.pk).update(attempts=attempts, last_error=reason[:300], next_attempt_at=at)
 
-def _failed(entry: FeedEntry, now: datetime, reason: str) -> str:
-    attempts = entry.attempts + 1
-    if attempts >= settings.MUSTER_WEBHOOK_MAX_ATTEMPTS:
+    def give_up(self, entry: FeedEntry, attempts: int, reason: str, now: datetime) -> None:
         FeedEntry.objects.filter(pk=entry.pk).update(webhook_state="dead", attempts=attempts,
                                                      next_attempt_at=None, last_error=reason[:300])
-        return "dead"
-    FeedEntry.objects.filter(pk=entry.pk).update(
-        attempts=attempts, last_error=reason[:300],
-        next_attempt_at=now + timedelta(seconds=retry_delay(attempts, base_seconds=30)))
-    return "retried"
+
+    def count_key(self, entry: FeedEntry, outcome: outbound.Outcome) -> str:
+        return self.names[outcome]
 
 
 def dead_letters(partner: str | None = None) -> list[dict[str, Any]]:

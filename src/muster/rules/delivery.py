@@ -151,3 +151,27 @@ def retry_delay(attempts: int, base_seconds: int = 60, cap_seconds: int = 6 * 36
     """Exponential backoff before the next attempt after `attempts` failures."""
     delay: int = base_seconds * 2 ** max(0, attempts - 1)
     return min(cap_seconds, delay)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try again after `delay_seconds`."""
+
+    delay_seconds: int
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    """Stop trying: the failure is not temporary, or the attempts are spent."""
+
+
+def after_failure(attempts: int, temporary: bool, max_attempts: int,
+                  base_seconds: int = 60) -> Retry | GiveUp:
+    """What an outbound message does after a failed send, `attempts` counting the one that failed.
+
+    One rule for email, SMS, account messages and webhooks, so they cannot drift apart: a
+    temporary failure is retried with exponential backoff while attempts remain; anything else
+    gives up at once."""
+    if temporary and attempts < max_attempts:
+        return Retry(retry_delay(attempts, base_seconds=base_seconds))
+    return GiveUp()
