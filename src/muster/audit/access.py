@@ -4,7 +4,7 @@ Services call `require` with a decision of muster.rules.access, and log every di
 person's data here, so that the person sees every read (officers' reads in the chained audit trail,
 partners' checks, feed pages and webhook deliveries and officers' lists in the unchained log):
 - `read_person` / `read_people`: one officer's read of one person, chained (muster.audit.trail);
-- `insert_sql`: THE insert into the unchained log, for statements that log a set of people in
+- `insert_sql` (muster.audit.access_log): THE insert into the unchained log, for statements that log a set of people in
   the same statement or transaction as the disclosure (checks, feed pages, webhooks, lists, and
   the check spool's writer, muster.audit.spool).
 """
@@ -15,11 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from muster.audit import trail
+from muster.audit.access_log import insert_sql
 from muster.audit.models import AuditRecord, PartnerRead
 from muster.kernel.actor import Actor
 from muster.rules.access import Decision
-
-ACCESS_LOG = "audit_partnerread"
 
 
 class AccessDenied(PermissionError):
@@ -29,12 +28,6 @@ class AccessDenied(PermissionError):
 def require(decision: Decision) -> None:
     if not decision.allowed:
         raise AccessDenied(decision.reason)
-
-
-def insert_sql(select_sql: str) -> str:
-    """The access-log insert: `select_sql` yields (at, who, person_id, purpose, role) rows.
-    `who` is a partner's name for the partner role (the log's first users), else the actor's name."""
-    return f"INSERT INTO {ACCESS_LOG} (at, partner, person_id, purpose, role) {select_sql}"
 
 
 def who_of(actor: Actor) -> str:

@@ -40,12 +40,12 @@ from typing import Any
 
 import psycopg
 
-from muster.audit import access
+from muster.audit.access_log import insert_sql
 
 log = logging.getLogger("muster.interfaces.partner_api")
 
 # (at, partner, purpose, national id); a national id not in the registry logs nothing.
-_INSERT = access.insert_sql(
+_INSERT = insert_sql(
     "SELECT r.at, r.partner, p.id, r.purpose, 'partner' FROM unnest(%s::timestamptz[], %s::text[], %s::text[], "
     "%s::text[]) AS r(at, partner, purpose, national_id) JOIN registry_person p ON p.national_id = r.national_id")
 _FORGET = "DELETE FROM audit_spoolfile WHERE name = ANY(%s)"  # marks of spool files already deleted
