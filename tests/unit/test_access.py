@@ -71,6 +71,17 @@ def test_administering_feeding_and_counting(actor, administer, feed, statistics)
     assert access.may_read_statistics(actor).allowed is statistics
 
 
+@pytest.mark.parametrize(("actor", "district", "count", "list_"), [
+    (operator, None, True, True), (operator, RYA, True, True),
+    (officer, MOW, True, True), (officer, RYA, False, False), (officer, None, False, False),
+    (auditor, None, True, False), (auditor, MOW, True, False),
+    (partner, MOW, False, False), (person, MOW, False, False), (engine, None, True, True),
+])
+def test_counting_and_listing_people_by_district(actor, district, count, list_):
+    assert access.may_count(actor, district).allowed is count
+    assert access.may_list_people(actor, district).allowed is list_
+
+
 def test_a_partner_sees_only_its_kinds_and_others_see_all():
     kinds = frozenset({"exit_ban", "credit_ban", "driving_ban"})
     assert access.visible_kinds(partner, kinds) == {"exit_ban"}

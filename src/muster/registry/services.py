@@ -48,18 +48,14 @@ def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_
 
 def count_liable(actor: Actor, pack: Pack, on: date, district: str | None) -> dict[str, int]:
     """Counts by reason, no names: {"liable": n, reason: n, ...}."""
-    access.require(rules.may_read_statistics(actor))
-    if district is not None and not actor.all_districts and district not in actor.districts:
-        access.require(rules.Decision(False, f"district {district} is not yours"))
+    access.require(rules.may_count(actor, district))
     return liability_sql.count_by_reason(pack, on, district)
 
 
 def list_liable(actor: Actor, pack: Pack, on: date, district: str | None) -> Iterator[str]:
     """The national ids of those liable, streamed; every person listed gets the read in their
     access log, written before the first id is handed out."""
-    if not actor.all_districts and (district is None or district not in actor.districts):
-        access.require(rules.Decision(False, "name one of your districts with --district"))
-    access.require(rules.may_read_person(actor, 0, district) if actor.role != "system" else rules.ALLOWED)
+    access.require(rules.may_list_people(actor, district))
     people_sql, params = liability_sql.liable_people_sql(pack, on, district)
     with transaction.atomic(), connection.cursor() as cur:
         access.read_people(cur, actor, people_sql, params, clock.now())

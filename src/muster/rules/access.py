@@ -109,6 +109,26 @@ def may_read_statistics(actor: Accessor) -> Decision:
         False, f"the {role} role sees no registry statistics")
 
 
+def may_count(actor: Accessor, district: str | None) -> Decision:
+    """Counts by district, no names: officers in their own districts, auditors and the operator
+    across them (district None: all districts)."""
+    decision = may_read_statistics(actor)
+    if not decision or actor.all_districts or str(actor.role) == "auditor":
+        return decision
+    if district is None or district not in actor.districts:
+        return Decision(False, "name one of your districts with --district")
+    return ALLOWED
+
+
+def may_list_people(actor: Accessor, district: str | None) -> Decision:
+    """A list of national ids is a read of every person on it: as `may_read_person`, for a whole
+    district (district None: all districts, only for an actor with every district)."""
+    if not actor.all_districts and district is None:
+        return Decision(False, "name one of your districts with --district")
+    return may_read_person(actor, 0, district) if str(actor.role) != "person" else Decision(
+        False, "a person lists nobody")
+
+
 def visible_kinds(actor: Accessor, kinds: frozenset[str]) -> frozenset[str]:
     """The measure kinds of `kinds` a partner may see: only those it enforces."""
     return kinds & actor.kinds if str(actor.role) == "partner" else kinds
