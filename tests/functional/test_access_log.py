@@ -151,3 +151,22 @@ def test_an_officer_outside_the_persons_district_is_refused_and_nothing_is_logge
     with pytest.raises(AccessDenied, match="purpose"):
         registry.show_person(Actor.officer("cli:petrov"), national_id, loader.get_pack("ru"), LATER.date())
     assert _reads(national_id) == before
+
+
+def test_feed_entries_written_before_they_named_their_person_are_given_one(world):
+    """The migration that added partners_feedentry.person_id fills it from the national id each
+    entry carries, so older pages still show in each person's access log."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from muster.partners.models import FeedEntry
+
+    expected = dict(FeedEntry.objects.values_list("pk", "person_id"))
+    assert expected and None not in expected.values()
+    FeedEntry.objects.update(person_id=None)
+    migration = importlib.import_module("muster.partners.migrations.0003_feedentry_person")
+    with connection.schema_editor() as editor:
+        migration.backfill(apps, editor)
+    assert dict(FeedEntry.objects.values_list("pk", "person_id")) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import F
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
@@ -144,9 +145,9 @@ def partners(ru, people, settings):
 
 
 def _webhook_reads() -> int:
-    from muster.audit.models import PartnerRead
+    from muster.audit.models import FeedRead
 
-    return PartnerRead.objects.filter(purpose="webhook delivery (exit_ban)").count()
+    return FeedRead.objects.filter(purpose="webhook delivery (exit_ban)", upto_seq=F("after_seq") + 1).count()
 
 
 def _entries(partner):

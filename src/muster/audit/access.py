@@ -14,9 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+
 from muster.audit import trail
-from muster.audit.access_log import insert_sql
-from muster.audit.models import AuditRecord, PartnerRead
+from muster.audit.access_log import FEED_READS, insert_sql
+from muster.audit.models import AuditRecord, FeedRead, PartnerRead
 from muster.kernel.actor import Actor
 from muster.rules.access import Decision
 
@@ -56,11 +58,20 @@ def read_people(cur: Any, actor: Actor, people_sql: str, params: list[Any], at: 
 
 
 def reads_of(person_id: int) -> list[dict[str, object]]:
-    """Every read of this person's record, oldest first, as the person sees it."""
+    """Every disclosure of this person's data, oldest first, as the person sees it: officers' reads
+    (the chained trail), partners' checks and officers' lists (the unchained log), and every feed
+    page or webhook delivery that carried an entry about them (one row each)."""
     reads: list[dict[str, object]] = [
         {"at": r.at, "who": r.actor, "purpose": r.purpose}
         for r in AuditRecord.objects.filter(person_id=person_id, action="person.read")]
     reads += [{"at": r.at, "who": f"partner:{r.partner}" if r.role == "partner" else r.partner,
                "purpose": r.purpose}
               for r in PartnerRead.objects.filter(person_id=person_id)]
+    with connection.cursor() as cur:  # one id per entry of theirs a read carried (by partners' feed_person index)
+        cur.execute(f"SELECT r.id FROM partners_feedentry f JOIN {FEED_READS} r ON r.partner_id = f.partner_id "
+                    f"AND r.upto_seq >= f.seq AND r.after_seq < f.seq WHERE f.person_id = %s", [person_id])
+        read_ids = [rid for (rid,) in cur.fetchall()]
+    feed_reads = {r.pk: r for r in FeedRead.objects.filter(pk__in=set(read_ids))}
+    reads += [{"at": feed_reads[rid].at, "who": f"partner:{feed_reads[rid].partner}",
+               "purpose": feed_reads[rid].purpose} for rid in read_ids]
     return sorted(reads, key=lambda r: r["at"])  # type: ignore[arg-type,return-value]

@@ -12,3 +12,12 @@ def insert_sql(select_sql: str) -> str:
     """The access-log insert: `select_sql` yields (at, who, person_id, purpose, role) rows.
     `who` is a partner's name for the partner role (the log's first users), else the actor's name."""
     return f"INSERT INTO {ACCESS_LOG} (at, partner, person_id, purpose, role) {select_sql}"
+
+
+FEED_READS = "audit_feedread"
+
+
+def feed_read_sql() -> str:
+    """THE insert of one read of a partner's feed: (at, partner_id, partner, purpose, after_seq, upto_seq)."""
+    return (f"INSERT INTO {FEED_READS} (at, partner_id, partner, purpose, after_seq, upto_seq) "
+            "VALUES (%s, %s, %s, %s, %s, %s)")

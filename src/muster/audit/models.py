@@ -47,6 +47,28 @@ class PartnerRead(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.partner}"
 
 
+class FeedRead(models.Model):
+    """One read of a partner's feed, a page or a webhook delivery: the entries `after_seq` < seq <=
+    `upto_seq` of that partner's feed were disclosed to it at `at`.
+
+    One row a page rather than one a person on it: a partner pages through millions of entries,
+    and each entry names its person (partners_feedentry.person_id, indexed), so each person's
+    access log shows every page that carried them (muster.audit.access.reads_of)."""
+
+    at = models.DateTimeField()
+    partner_id = models.BigIntegerField()
+    partner = models.CharField(max_length=100)
+    purpose = models.CharField(max_length=300)
+    after_seq = models.BigIntegerField()
+    upto_seq = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["partner_id", "upto_seq"], name="feed_read_partner_upto")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.partner} {self.after_seq}..{self.upto_seq}"
+
+
 class SpoolFile(models.Model):
     """How many lines of a partner-read spool file are in PartnerRead (muster.audit.spool), so a
     file replayed after a crash adds only what its process had not written."""

@@ -19,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from muster.audit import access
+from muster.audit import access_log
 from muster.kernel import db as sql
 from muster.ledger import outbox
 from muster.ledger.outbox import MEASURE_EVENTS
@@ -88,9 +88,9 @@ def _fan_out(cur: Any, partner: Partner, after: int, upto: int, now: Any, webhoo
     webhook = webhook and bool(partner.webhook_url)
     state = "pending" if webhook else "none"
     cur.execute(
-        f"INSERT INTO partners_feedentry (partner_id, seq, event_id, type, payload, occurred_at, webhook_state, "
-        f"attempts, next_attempt_at, last_error) "
-        f"SELECT %s, %s + ROW_NUMBER() OVER (ORDER BY e.id), e.id, e.type, {_payload_sql()}, e.occurred_at, "
+        f"INSERT INTO partners_feedentry (partner_id, seq, event_id, person_id, type, payload, occurred_at, "
+        f"webhook_state, attempts, next_attempt_at, last_error) "
+        f"SELECT %s, %s + ROW_NUMBER() OVER (ORDER BY e.id), e.id, e.person_id, e.type, {_payload_sql()}, e.occurred_at, "
         f"%s, 0, %s, '' FROM events_event e JOIN measures_measure m ON m.id = e.measure_id "
         f"JOIN measures_legalbasis b ON b.id = m.basis_id JOIN registry_person p ON p.id = e.person_id "
         f"WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s) AND m.kind IN ({kinds})",
@@ -99,10 +99,13 @@ def _fan_out(cur: Any, partner: Partner, after: int, upto: int, now: Any, webhoo
     return int(cur.rowcount)
 
 
-def page(partner_id: int, after: int, limit: int) -> tuple[str, int, bool]:
+def page(partner_id: int, after: int, limit: int, log: tuple[str, str, datetime]) -> tuple[str, int, bool]:
     """Entries after `after`, in order: (a JSON array of events, the last seq, whether more follow).
+    `log` is (the partner's name, the purpose, the time): the page read goes into the access log of
+    every person on it (one FeedRead row), in the same transaction as the read.
 
-    The feed is read in bulk, so on PostgreSQL the page's JSON is built by the database."""
+    The feed is read in bulk, so where the database builds JSON the page is built there too."""
+    who, purpose, at = log
     if sql.features().json_in_database:
         with connection.cursor() as cur:
             cur.execute(
@@ -113,22 +116,22 @@ def page(partner_id: int, after: int, limit: int) -> tuple[str, int, bool]:
                 "FROM partners_feedentry WHERE partner_id = %s AND seq > %s ORDER BY seq LIMIT %s) f",
                 [limit, limit, limit, partner_id, after, limit + 1])
             text, last, more = cur.fetchone()
+            if last is not None:
+                log_disclosure(cur, who, purpose, partner_id, after, last, at)
         return f"[{text}]", last if last is not None else after, bool(more)
     rows = list(FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
                 .values_list("seq", "event_id", "type", "payload", "occurred_at")[:limit + 1])
     events = [{"seq": seq, "id": f"evt_{event_id}", "type": type_, "occurred_at": at, "data": payload}
               for seq, event_id, type_, payload, at in rows[:limit]]
-    return (json.dumps(events, cls=DjangoJSONEncoder), events[-1]["seq"] if events else after,
-            len(rows) > limit)
+    last = events[-1]["seq"] if events else after
+    if events:
+        with connection.cursor() as cur:
+            log_disclosure(cur, who, purpose, partner_id, after, last, at)
+    return json.dumps(events, cls=DjangoJSONEncoder), last, len(rows) > limit
 
 
 def log_disclosure(cur: Any, partner_name: str, purpose: str, partner_id: int, after: int, upto: int,
-                   at: datetime) -> int:
-    """Put the entries `after` < seq <= `upto` of a partner's feed into each person's access log,
-    set-based (one row per entry: the partner learnt that much about that person)."""
-    person = sql.json_text("f.payload", "national_id")
-    cur.execute(access.insert_sql(
-        f"SELECT %s, %s, p.id, %s, 'partner' FROM partners_feedentry f JOIN registry_person p "
-        f"ON p.national_id = {person} WHERE f.partner_id = %s AND f.seq > %s AND f.seq <= %s"),
-        [sql.dt(at), partner_name, purpose, partner_id, after, upto])
-    return int(cur.rowcount)
+                   at: datetime) -> None:
+    """Record that the entries `after` < seq <= `upto` of a partner's feed were disclosed to it: one
+    row, which the access log of every person on those entries shows (muster.audit.models.FeedRead)."""
+    cur.execute(access_log.feed_read_sql(), [sql.dt(at), partner_id, partner_name, purpose, after, upto])

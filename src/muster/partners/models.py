@@ -39,6 +39,8 @@ class FeedEntry(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, db_constraint=False, related_name="+")
     seq = models.BigIntegerField()  # 1, 2, 3, ... per partner
     event_id = models.BigIntegerField()  # the ledger event it carries
+    # The person the event is about: the page that discloses it logs the read under this id.
+    person_id = models.BigIntegerField(null=True)
     type = models.CharField(max_length=40, choices=choices(EventType))
     payload = models.JSONField()
     occurred_at = models.DateTimeField()
@@ -52,7 +54,9 @@ class FeedEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "seq"], name="feed_partner_seq"),
                        models.UniqueConstraint(fields=["partner", "event_id"], name="feed_partner_event")]
-        indexes = [models.Index(fields=["webhook_state", "next_attempt_at"], name="feed_webhook_due")]
+        indexes = [models.Index(fields=["webhook_state", "next_attempt_at"], name="feed_webhook_due"),
+                   # A person's entries, for their access log (muster.audit.access.reads_of).
+                   models.Index(fields=["person_id"], name="feed_person", condition=models.Q(person_id__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.partner_id}#{self.seq} {self.type}"

@@ -8,7 +8,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from muster.audit import access
 from muster.kernel import clock
@@ -61,12 +61,9 @@ def feed_page(actor: Actor, after: int, limit: int) -> tuple[str, int, bool]:
     """The partner's feed after `after`: (a JSON array of events, the last seq, whether more follow).
     Each person on the page gets the read in their access log, in the same transaction."""
     partner_id = _partner(actor)
+    purpose = f"events feed ({', '.join(sorted(actor.kinds))})"
     with transaction.atomic():
-        events, last, more = feed.page(partner_id, after, limit)
-        if last > after:
-            with connection.cursor() as cur:
-                feed.log_disclosure(cur, actor.partner_name, f"events feed ({', '.join(sorted(actor.kinds))})",
-                                    partner_id, after, last, clock.now())
+        events, last, more = feed.page(partner_id, after, limit, (actor.partner_name, purpose, clock.now()))
     return events, last, more
 
 
