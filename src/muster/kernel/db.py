@@ -133,6 +133,14 @@ def batch_settings(cur: Any) -> None:
         cur.execute("SET LOCAL synchronous_commit = off")
 
 
+def commit_without_waiting(cur: Any) -> None:
+    """This transaction's commit does not wait for its WAL to reach the disk: for an append to the
+    access log alongside a read (a feed page), whose loss only a crash of the machine itself within
+    a fraction of a second could cause, as with the partner checks' spool (muster.audit.spool)."""
+    if _postgres():
+        cur.execute("SET LOCAL synchronous_commit = off")
+
+
 def analyze(cur: Any, table: str) -> None:
     """Fresh statistics for rows this transaction has just written (autovacuum cannot see them yet),
     so that the next statements of the batch get sensible plans."""

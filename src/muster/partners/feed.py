@@ -117,6 +117,7 @@ def page(partner_id: int, after: int, limit: int, log: tuple[str, str, datetime]
                 [limit, limit, limit, partner_id, after, limit + 1])
             text, last, more = cur.fetchone()
             if last is not None:
+                sql.commit_without_waiting(cur)  # a page is a read: it need not wait for a WAL flush
                 log_disclosure(cur, who, purpose, partner_id, after, last, at)
         return f"[{text}]", last if last is not None else after, bool(more)
     rows = list(FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
