@@ -17,7 +17,7 @@ def insert_sql(select_sql: str) -> str:
 FEED_READS = "audit_feedread"
 
 
-def feed_read_sql() -> str:
-    """THE insert of one read of a partner's feed: (at, partner_id, partner, purpose, after_seq, upto_seq)."""
-    return (f"INSERT INTO {FEED_READS} (at, partner_id, partner, purpose, after_seq, upto_seq) "
-            "VALUES (%s, %s, %s, %s, %s, %s)")
+def feed_read_sql(rows_sql: str) -> str:
+    """THE insert of reads of a partner's feed: `rows_sql` (VALUES or SELECT) yields (at, partner_id,
+    partner, purpose, after_seq, upto_seq)."""
+    return f"INSERT INTO {FEED_READS} (at, partner_id, partner, purpose, after_seq, upto_seq) {rows_sql}"

@@ -133,12 +133,11 @@ def batch_settings(cur: Any) -> None:
         cur.execute("SET LOCAL synchronous_commit = off")
 
 
-def commit_without_waiting(cur: Any) -> None:
-    """This transaction's commit does not wait for its WAL to reach the disk: for an append to the
-    access log alongside a read (a feed page), whose loss only a crash of the machine itself within
-    a fraction of a second could cause, as with the partner checks' spool (muster.audit.spool)."""
-    if _postgres():
-        cur.execute("SET LOCAL synchronous_commit = off")
+# For a statement that appends to the access log alongside a read (a feed page): a SELECT yielding one
+# row that makes this transaction's commit not wait for its WAL to reach the disk (PostgreSQL only),
+# to join into the statement. Only a crash of the machine itself within a fraction of a second could
+# lose the row, as with the partner checks' spool (muster.audit.spool).
+COMMIT_WITHOUT_WAITING = "SELECT set_config('synchronous_commit', 'off', true)"
 
 
 def analyze(cur: Any, table: str) -> None:

@@ -102,32 +102,38 @@ def _fan_out(cur: Any, partner: Partner, after: int, upto: int, now: Any, webhoo
 def page(partner_id: int, after: int, limit: int, log: tuple[str, str, datetime]) -> tuple[str, int, bool]:
     """Entries after `after`, in order: (a JSON array of events, the last seq, whether more follow).
     `log` is (the partner's name, the purpose, the time): the page read goes into the access log of
-    every person on it (one FeedRead row), in the same transaction as the read.
+    every person on it (one FeedRead row), atomically with the read.
 
-    The feed is read in bulk, so where the database builds JSON the page is built there too."""
+    The feed is read in bulk, so where the database builds JSON the page, its log row and all are
+    one statement: one round trip, whose commit does not wait for the WAL flush (a page is a read;
+    only a crash of the machine itself in that instant could lose its log row)."""
     who, purpose, at = log
     if sql.features().json_in_database:
+        logged = access_log.feed_read_sql(
+            "SELECT %s, %s, %s, %s, %s, MAX(seq) FROM page WHERE rn <= %s HAVING COUNT(*) > 0")
         with connection.cursor() as cur:
             cur.execute(
+                "WITH page AS (SELECT seq, event_id, type, occurred_at, payload, "
+                "ROW_NUMBER() OVER (ORDER BY seq) AS rn FROM partners_feedentry WHERE partner_id = %s AND seq > %s "
+                f"ORDER BY seq LIMIT %s), logged AS ({logged} RETURNING 1), "
+                f"relaxed AS ({sql.COMMIT_WITHOUT_WAITING}) "
                 "SELECT COALESCE(string_agg(json_build_object('seq', f.seq, 'id', 'evt_' || f.event_id, "
                 "'type', f.type, 'occurred_at', f.occurred_at, 'data', f.payload)::text, ',' ORDER BY f.seq) "
                 "FILTER (WHERE f.rn <= %s), ''), MAX(f.seq) FILTER (WHERE f.rn <= %s), COUNT(*) > %s "
-                "FROM (SELECT seq, event_id, type, occurred_at, payload, ROW_NUMBER() OVER (ORDER BY seq) AS rn "
-                "FROM partners_feedentry WHERE partner_id = %s AND seq > %s ORDER BY seq LIMIT %s) f",
-                [limit, limit, limit, partner_id, after, limit + 1])
+                "FROM page f CROSS JOIN relaxed",
+                [partner_id, after, limit + 1, sql.dt(at), partner_id, who, purpose, after, limit,
+                 limit, limit, limit])
             text, last, more = cur.fetchone()
-            if last is not None:
-                sql.commit_without_waiting(cur)  # a page is a read: it need not wait for a WAL flush
-                log_disclosure(cur, who, purpose, partner_id, after, last, at)
         return f"[{text}]", last if last is not None else after, bool(more)
-    rows = list(FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
-                .values_list("seq", "event_id", "type", "payload", "occurred_at")[:limit + 1])
-    events = [{"seq": seq, "id": f"evt_{event_id}", "type": type_, "occurred_at": at, "data": payload}
-              for seq, event_id, type_, payload, at in rows[:limit]]
-    last = events[-1]["seq"] if events else after
-    if events:
-        with connection.cursor() as cur:
-            log_disclosure(cur, who, purpose, partner_id, after, last, at)
+    with transaction.atomic():
+        rows = list(FeedEntry.objects.filter(partner_id=partner_id, seq__gt=after).order_by("seq")
+                    .values_list("seq", "event_id", "type", "payload", "occurred_at")[:limit + 1])
+        events = [{"seq": seq, "id": f"evt_{event_id}", "type": type_, "occurred_at": at, "data": payload}
+                  for seq, event_id, type_, payload, at in rows[:limit]]
+        last = events[-1]["seq"] if events else after
+        if events:
+            with connection.cursor() as cur:
+                log_disclosure(cur, who, purpose, partner_id, after, last, at)
     return json.dumps(events, cls=DjangoJSONEncoder), last, len(rows) > limit
 
 
@@ -135,4 +141,5 @@ def log_disclosure(cur: Any, partner_name: str, purpose: str, partner_id: int, a
                    at: datetime) -> None:
     """Record that the entries `after` < seq <= `upto` of a partner's feed were disclosed to it: one
     row, which the access log of every person on those entries shows (muster.audit.models.FeedRead)."""
-    cur.execute(access_log.feed_read_sql(), [sql.dt(at), partner_id, partner_name, purpose, after, upto])
+    cur.execute(access_log.feed_read_sql("VALUES (%s, %s, %s, %s, %s, %s)"),
+                [sql.dt(at), partner_id, partner_name, purpose, after, upto])
