@@ -140,6 +140,10 @@ def test_submission_updates_the_registry_with_provenance_and_is_idempotent(world
     assert obs.source.name == "partner:Border" and obs.kind == "submission"
     again = _post("/api/v1/submissions", body, world["border"], idem="abc")
     assert again.status_code == 201 and again.json() == answer
+    # The same document with its keys in another order and other spacing is the same request.
+    reordered = json.dumps({"data": {"phone": "+79990001122", "email": "new@example.org"}, "kind": "contact",
+                            "national_id": nid}, indent=3)
+    assert _post("/api/v1/submissions", reordered, world["border"], idem="abc", raw=True).json() == answer
     assert Observation.objects.filter(kind="submission").count() == 1
     changed = _post("/api/v1/submissions", {**body, "data": {"email": "other@example.org"}}, world["border"],
                     idem="abc")
@@ -247,3 +251,16 @@ def test_feed_numbers_printed_in_sql_agree_with_the_rule(sequence):
         assert cur.fetchone()[0] == format_summons_number(summons_number(sequence))
         cur.execute("SELECT " + number(f"CAST({sequence} AS bigint)").replace("%%", "%"))
         assert cur.fetchone()[0] == summons_number(sequence)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (b'{"a": 1, "b": {"c": [1, 2]}}', b'{"b":{"c":[1,2]},"a":1}', True),
+    (b'{"a": "\\u0436"}', '{"a": "ж"}'.encode(), True),
+    (b'{"a": 1}', b'{"a": 2}', False),
+    (b'{"a": [1, 2]}', b'{"a": [2, 1]}', False),
+    (b'not json', b'not json', True),
+])
+def test_an_idempotency_key_compares_the_canonical_json(a, b, same):
+    from muster.partners.services import canonical_digest
+
+    assert (canonical_digest(a) == canonical_digest(b)) is same

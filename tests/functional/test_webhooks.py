@@ -142,6 +142,13 @@ def test_replay_command_and_dead_letter_listing(border, receiver, cli_run):
     assert sent["delivered"] == 3
 
 
+@pytest.mark.parametrize("command", ["replay", "dead"])
+def test_naming_a_partner_that_does_not_exist_is_not_found(border, cli_run, command):
+    result = cli_run("webhooks", command, "--partner", "Nobody", "--json")
+    assert result.exit_code == 4
+    assert json.loads(result.stdout) == {"error": "no partner named 'Nobody'"}
+
+
 def test_a_dispatcher_killed_mid_run_loses_no_event(tmp_path, scratch_database_url, receiver):
     """Run `muster webhooks send` as a process, kill -9 it halfway, run it again: every event arrives."""
     import os

@@ -92,3 +92,4 @@ def test_the_actor_roles_are_the_rules_vocabulary():
     from muster.kernel.actor import OFFICER_ROLES
 
     assert {str(r) for r in OFFICER_ROLES} == access.OFFICER_ROLES
+

@@ -5,6 +5,7 @@ disclosure of a person's data to a partner is in that person's access log."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -93,10 +94,10 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
     (HTTP status, answer). The same Idempotency-Key again answers as the first time; the same key
     with another body is refused (422)."""
     partner_id = _partner(actor)
-    digest = hashlib.sha256(body).hexdigest()
+    digest = canonical_digest(body)
     earlier = Submission.objects.filter(partner_id=partner_id, idempotency_key=idempotency_key).first()
     if earlier is not None:
-        return _replay(earlier, digest)
+        return _replay(earlier, digest, body)
     now = clock.now()
     try:
         with transaction.atomic():
@@ -105,7 +106,8 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
                                               body_digest=digest, status_code=status, answer=answer,
                                               received_at=now)
     except IntegrityError:  # the same key, at the same moment, from another request: answer as it was
-        return _replay(Submission.objects.get(partner_id=partner_id, idempotency_key=idempotency_key), digest)
+        return _replay(Submission.objects.get(partner_id=partner_id, idempotency_key=idempotency_key), digest,
+                       body)
     if status == 201:
         answer["submission_id"] = saved.pk
         Submission.objects.filter(pk=saved.pk).update(answer=answer)
@@ -128,8 +130,20 @@ REUSED = {"type": "about:blank", "title": "Idempotency-Key reused", "status": 42
           "errors": [{"field": "Idempotency-Key", "reason": "already used with a different body"}]}
 
 
-def _replay(earlier: Submission, digest: str) -> tuple[int, dict[str, Any]]:
-    if earlier.body_digest != digest:
+def canonical_digest(body: bytes) -> str:
+    """The SHA-256 of the body's JSON in one canonical form (keys sorted, no spaces), so the same
+    document sent again with its keys in another order or other spacing is the same request."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"),
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+def _replay(earlier: Submission, digest: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    # Submissions stored before digests were canonical hold the digest of the raw body.
+    if earlier.body_digest not in (digest, hashlib.sha256(body).hexdigest()):
         return 422, dict(REUSED)
     return earlier.status_code, earlier.answer
 

@@ -116,18 +116,28 @@ class WebhookOutbox:
         return self.names[outcome]
 
 
+def _partner_ids(partner: str) -> list[int]:
+    """The partner named, as a one-item list of ids; LookupError if there is none."""
+    found = list(Partner.objects.filter(name=partner).values_list("pk", flat=True))
+    if not found:
+        raise LookupError(f"no partner named {partner!r}")
+    return found
+
+
 def dead_letters(partner: str | None = None) -> list[dict[str, Any]]:
+    """Dead-lettered deliveries (of one partner); LookupError for a partner that does not exist."""
     rows = FeedEntry.objects.filter(webhook_state="dead").order_by("partner_id", "seq")
     if partner:
-        rows = rows.filter(partner_id__in=Partner.objects.filter(name=partner).values("pk"))
+        rows = rows.filter(partner_id__in=_partner_ids(partner))
     names = dict(Partner.objects.values_list("pk", "name"))
     return [{"partner": names.get(e.partner_id), "seq": e.seq, "type": e.type, "attempts": e.attempts,
              "last_error": e.last_error} for e in rows]
 
 
 def replay(now: datetime, partner: str | None = None) -> int:
-    """Put dead-lettered entries back in the queue, due now, with a fresh count of attempts."""
+    """Put dead-lettered entries back in the queue, due now, with a fresh count of attempts;
+    LookupError for a partner that does not exist (rather than "0 queued again")."""
     rows = FeedEntry.objects.filter(webhook_state="dead")
     if partner:
-        rows = rows.filter(partner_id__in=Partner.objects.filter(name=partner).values("pk"))
+        rows = rows.filter(partner_id__in=_partner_ids(partner))
     return rows.update(webhook_state="pending", attempts=0, next_attempt_at=now, last_error="")

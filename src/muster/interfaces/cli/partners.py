@@ -174,7 +174,10 @@ def register(cli: click.Group) -> None:
         setup_django()
         from muster.partners import services as partners
 
-        rows = partners.dead_letters(actor(), partner)
+        try:
+            rows = partners.dead_letters(actor(), partner)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json(rows) if as_json else table([(f"{r['partner']} #{r['seq']}", f"{r['type']} after "
                                                 f"{r['attempts']} attempts: {r['last_error']}") for r in rows],
                                               title="dead letters")
@@ -188,7 +191,10 @@ def register(cli: click.Group) -> None:
         setup_django()
         from muster.partners import services as partners
 
-        count = partners.replay(actor(), _now(now), partner)
+        try:
+            count = partners.replay(actor(), _now(now), partner)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")
 
 
