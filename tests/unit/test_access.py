@@ -48,6 +48,14 @@ def test_may_act_on_person(actor, district, allowed):
     assert access.may_act_on_person(actor, district).allowed is allowed
 
 
+@pytest.mark.parametrize(("actor", "allowed"), [
+    (operator, True), (officer, True), (steward, False), (auditor, False), (admin, False), (partner, False),
+    (person, False), (engine, True),
+])
+def test_may_sign_off(actor, allowed):
+    assert access.may_sign_off(actor).allowed is allowed
+
+
 @pytest.mark.parametrize(("actor", "districts", "allowed", "reason"), [
     (operator, {MOW, RYA}, True, "allowed"),
     (officer, {MOW}, True, "allowed"),

@@ -19,6 +19,7 @@ from django.db import connection
 from muster.audit import trail
 from muster.audit.access_log import FEED_READS, insert_sql
 from muster.audit.models import AuditRecord, FeedRead, PartnerRead
+from muster.kernel import db
 from muster.kernel.actor import Actor
 from muster.rules.access import Decision
 
@@ -50,8 +51,6 @@ def read_person(actor: Actor, person_id: int, object_type: str = "person", objec
 def read_people(cur: Any, actor: Actor, people_sql: str, params: list[Any], at: datetime) -> int:
     """Log a bulk read of the people `people_sql` selects (their ids as `id`), set-based, in the
     caller's transaction; returns the rows logged."""
-    from muster.kernel import db
-
     cur.execute(insert_sql(f"SELECT %s, %s, x.id, %s, %s FROM ({people_sql}) x"),
                 [db.dt(at), who_of(actor), actor.purpose, str(actor.role), *params])
     return int(cur.rowcount)

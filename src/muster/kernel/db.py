@@ -40,12 +40,11 @@ class Features:
     json_in_database: bool  # pages of JSON built by the database (json_build_object, string_agg)
     copy: bool  # COPY FROM STDIN for bulk loads
     prepared_statements: bool  # server-side prepared statements through psycopg
-    row_locks: bool  # SELECT ... FOR UPDATE
     replica: bool  # the partner check's in-memory replica follows the ledger (needs advisory locks)
 
 
-_POSTGRES = Features("postgresql", True, True, True, True, True, True, True)
-_SQLITE = Features("sqlite", False, False, False, False, False, False, False)
+_POSTGRES = Features("postgresql", True, True, True, True, True, True)
+_SQLITE = Features("sqlite", False, False, False, False, False, False)
 
 
 def features() -> Features:

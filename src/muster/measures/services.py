@@ -31,8 +31,7 @@ def show(actor: Actor, national_id: str, pack_code: str) -> list[dict[str, Any]]
 def pending(actor: Actor, pack_code: str) -> list[dict[str, Any]]:
     """The sign-off queue, oldest first: the officer's districts only (no personal data but the
     summons number)."""
-    if not actor.all_districts:
-        access.require(rules.may_act_on_person(actor, next(iter(actor.districts), None)))
+    access.require(rules.may_sign_off(actor))
     return signoff.pending(pack_code, None if actor.all_districts else actor.districts)
 
 

@@ -23,8 +23,8 @@ from muster.rules.policy import Pack
 
 def find_person(actor: Actor, national_id: str, pack: Pack) -> Person:
     """The person a national id names, if the actor may read their record (the caller logs the read).
-    InvalidNationalId, PersonNotFound, or AccessDenied (for an officer outside the person's district,
-    the same as not found would tell them whether someone is registered: refused with the reason)."""
+    InvalidNationalId, PersonNotFound, or AccessDenied with the reason (another district, no purpose,
+    a role that reads no records)."""
     person = records.find(national_id, pack)
     access.require(rules.may_read_person(actor, person.pk, person.district))
     return person

@@ -76,6 +76,13 @@ def may_act_on_person(actor: Accessor, district: str | None) -> Decision:
     return _in_district(actor, district)
 
 
+def may_sign_off(actor: Accessor) -> Decision:
+    """Work the measures' sign-off queue (each measure is then checked against the districts)."""
+    role = str(actor.role)
+    return ALLOWED if role in ACTING_ROLES or role == "system" else Decision(
+        False, f"the {role} role may not sign off measures")
+
+
 def may_run_campaign(actor: Accessor, districts: frozenset[str]) -> Decision:
     """Create or issue a campaign: every one of its districts must be the officer's."""
     role = str(actor.role)
