@@ -44,6 +44,7 @@ class Config:
     bench_endpoint: bool
     check_replica: bool
     check_replica_interval: float
+    clock_skew: float  # seconds an instant given by a person or a partner may lie ahead of the clock
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -180,4 +181,5 @@ def load(env: dict[str, str] | None = None) -> Config:
         bench_endpoint=_bool(env, "MUSTER_BENCH_ENDPOINT", False),
         check_replica=_bool(env, "MUSTER_CHECK_REPLICA", True),
         check_replica_interval=_seconds(env, "MUSTER_CHECK_REPLICA_INTERVAL", 0.5, minimum=0.05, maximum=60),
+        clock_skew=_seconds(env, "MUSTER_CLOCK_SKEW", 300, minimum=0, maximum=3600),
     )

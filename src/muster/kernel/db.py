@@ -189,3 +189,22 @@ def fan_out(work: Callable[[S], T], shards: list[S]) -> list[T]:
         return []
     with ThreadPoolExecutor(max_workers=len(shards)) as pool:
         return list(pool.map(one, shards))
+
+
+def drop_pattern_indexes(*tables: str) -> Any:
+    """A migration step that drops the `varchar_pattern_ops` ("_like") indexes Django adds beside a
+    unique or indexed text column on PostgreSQL. They serve only `LIKE 'prefix%'`, which no Muster
+    query runs, and cost space and load time (402 MB and half the load rate at 10M people)."""
+    from django.db import migrations
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cur:
+            cur.execute(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ANY(%s) AND indexdef LIKE '%%pattern_ops%%'", [list(tables)])
+            for (name,) in cur.fetchall():
+                cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(drop, migrations.RunPython.noop)

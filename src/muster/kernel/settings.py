@@ -115,6 +115,7 @@ MUSTER_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
 MUSTER_BENCH_ENDPOINT = CONFIG.bench_endpoint  # /api/v1/_bare, for bench/api_bench.py only
 MUSTER_CHECK_REPLICA = CONFIG.check_replica  # `muster serve` keeps the measures in memory (PostgreSQL)
 MUSTER_CHECK_REPLICA_INTERVAL = CONFIG.check_replica_interval
+MUSTER_CLOCK_SKEW = CONFIG.clock_skew  # seconds: how far ahead of the clock a given instant may lie
 MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach the database
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
