@@ -161,10 +161,15 @@ def register(cli: click.Group) -> None:
     @click.option("--pack", "pack_code", default="ru", show_default=True)
     @click.option("--cohort", type=click.Choice(["population", "conscripts"]), default="population",
                   show_default=True, help="conscripts: only men of call-up age (for benchmarks).")
+    @click.option("--jobs", type=click.IntRange(min=1), default=None,
+                  help="Processes generating chunks in parallel (default: one per core); the file is "
+                       "the same for any number.")
     @json_option
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
-                         pack_code: str, cohort: str, as_json: bool) -> None:
+                         pack_code: str, cohort: str, jobs: int | None, as_json: bool) -> None:
         """Write a deterministic synthetic population."""
+        import os
+
         # Pack files and the generator only: `generate` runs without a database, or Django.
         from muster.policy.files import find_builtin_pack
         from muster.registry import synthetic
@@ -173,7 +178,7 @@ def register(cli: click.Group) -> None:
         gen = synthetic.Generator(pack, seed=seed, as_of=as_of or date(2026, 1, 1), bad_share=bad_share,
                                   cohort=cohort)
         with progress(f"generating {out.name}", count, enabled=not as_json) as tick:
-            synthetic.write(out, gen, count, tick)
+            synthetic.write(out, gen, count, tick, jobs=jobs or os.cpu_count() or 1)
         if as_json:
             emit_json({"count": count, "seed": seed, "out": str(out)})
         else:
