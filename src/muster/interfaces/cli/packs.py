@@ -154,6 +154,8 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             rows.append(("grace", f"{s.grace_days} days after the appearance date"))
         for m in version.measures:
             rows.append((f"measure {m.kind}", f"from {m.trigger}; {m.legal_basis}"))
+        if version.excuses:
+            rows.append(("excuses", ", ".join(f"{k.code} ({k.name})" for k in version.excuses)))
         if version.registration:
             rows.append(("registration", f"within {version.registration.register_within_days} days "
                                          f"of the {e.min_age}th birthday"))
