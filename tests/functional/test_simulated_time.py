@@ -141,3 +141,19 @@ def test_the_worker_prints_json_lines_one_a_turn(tmp_path, scratch_database_url)
     turns = [json.loads(line) for line in out.splitlines()]
     assert [t["event"] for t in turns] == ["turn", "turn"]
     assert all(t["counts"] == {} and date.fromisoformat(t["at"][:10]) for t in turns)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_set_up_before_modes_is_recorded_live():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("policy", "0002_no_pattern_indexes")], [("policy", "0003_database_mode")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    old.get_model("policy", "PackRecord").objects.create(code="ru", name="ru", source_dir="x", document="",
+                                                         digest="0" * 64, loaded_at=timezone.now())
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert DatabaseMode.objects.get().mode == "live"
