@@ -316,23 +316,26 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         mode = policy.current_mode()
         if not as_json:
             click.echo(f"worker: a tick every {interval:g} s by the wall clock ({mode} database); Ctrl-C stops it")
-        done, waiting_for = 0, None
+        done, said = 0, ""
         while True:
             now = clock.now()
             last = summons.last_tick()
             if last is not None and last > now:
-                if waiting_for != last:  # said once, not every loop
-                    say({"event": "wait", "at": now.isoformat(), "until": last.isoformat(),
-                         "reason": _wait_reason(mode, last, now)})
-                    waiting_for = last
+                reason = _wait_reason(mode, last, now)
+                if not said.startswith(f"ahead {last}"):  # said once, not every loop
+                    say({"event": "wait", "at": now.isoformat(), "until": last.isoformat(), "reason": reason})
+                    said = f"ahead {last}"
                 time_module.sleep(max(0.01, min(interval, (last - now).total_seconds())))
                 continue
             try:
                 counts = engine.turn(now, actor=ENGINE)
-            except engine.TickError:  # another tick moved the clock on meanwhile: wait for it as above
-                time_module.sleep(min(interval, 0.1))
+            except engine.TickError as exc:  # e.g. another tick moved the clock on meanwhile
+                if said != str(exc):
+                    say({"event": "wait", "at": now.isoformat(), "until": None, "reason": str(exc)})
+                    said = str(exc)
+                time_module.sleep(interval)
                 continue
-            waiting_for = None
+            said = ""
             changed = {k: v for k, v in counts.items() if v}
             if as_json or changed:
                 say({"event": "turn", "at": now.isoformat(), "counts": changed})
