@@ -296,7 +296,7 @@ def main() -> None:
         if not people.exists():
             muster(["generate", "persons", "--count", str(args.registry), "--seed", "7", "--cohort", "conscripts",
                     "--as-of", "2026-01-01", "--out", str(people)], env)
-        muster(["init"], env)
+        muster(["init", "--simulation"], env)
         muster(["import", "persons", str(people), "--observed-at", "2026-01-01T00:00:00+00:00"], env)
         setup = json.loads(subprocess.run([PY, "-c", SETUP, str(args.summonses), str(args.registry)], env=env, check=True,
                                           capture_output=True, text=True).stdout.strip().splitlines()[-1])

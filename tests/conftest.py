@@ -50,8 +50,10 @@ def snils(n: int) -> str:
 
 @pytest.fixture
 def packs(db):
-    from muster.policy import loader
+    """The packs installed in a test database, which is a simulation: tests move its clock."""
+    from muster.policy import loader, mode
 
+    mode.choose(mode.SIMULATION, "tests")
     for directory in loader.pack_dirs():
         loader.install(directory)
     return loader

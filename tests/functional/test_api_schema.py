@@ -27,7 +27,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path, sc
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    run("init")
+    run("init", "--simulation")
     rows = [person_row(snils(i), birth_date=f"{1998 + i % 6}-0{1 + i % 9}-1{i % 10}", district="RU-RYA")
             for i in range(20)]
     run("import", "persons", str(write_csv(tmp_path / "p.csv", rows)))

@@ -9,14 +9,12 @@ import click
 
 from muster.interfaces.cli.main import actor, setup_django
 from muster.interfaces.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, emit_json, fail, table
-from muster.interfaces.cli.packs import json_option, parse_datetime
+from muster.interfaces.cli.packs import checked_now, json_option, parse_datetime
 from muster.interfaces.cli.registry import _load_pack, _pack_option
 
 
-def _now(now: datetime | None) -> datetime:
-    from django.utils import timezone
-
-    return now or timezone.now()
+def _now(now: datetime | None, as_json: bool) -> datetime:
+    return checked_now(now, as_json=as_json)  # a live database's --now may not run ahead
 
 
 def _now_option(f: Any) -> Any:
@@ -77,7 +75,7 @@ def register(cli: click.Group) -> None:
         from muster.measures import services as measures
 
         try:
-            row = measures.sign(actor(), measure_id, _now(now), _load_pack(pack_code, as_json).code)
+            row = measures.sign(actor(), measure_id, _now(now, as_json), _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         except measures.SignOffError as exc:
@@ -97,7 +95,7 @@ def register(cli: click.Group) -> None:
         from muster.measures import services as measures
 
         try:
-            row = measures.decline(actor(), measure_id, _now(now), reason, _load_pack(pack_code, as_json).code)
+            row = measures.decline(actor(), measure_id, _now(now, as_json), reason, _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         except measures.SignOffError as exc:
@@ -161,9 +159,9 @@ def register(cli: click.Group) -> None:
         setup_django()
         from muster.partners import services as partners
 
-        published = partners.publish(actor(), _now(now))
+        published = partners.publish(actor(), _now(now, as_json))
         counts = {"feed_entries": sum(published.values()), **{k: 0 for k in ("delivered", "retried", "dead")}}
-        counts.update(partners.send_webhooks(actor(), _now(now)))
+        counts.update(partners.send_webhooks(actor(), _now(now, as_json)))
         emit_json(counts) if as_json else table(list(counts.items()), title="webhooks")
 
     @webhooks_group.command("dead")
@@ -192,7 +190,7 @@ def register(cli: click.Group) -> None:
         from muster.partners import services as partners
 
         try:
-            count = partners.replay(actor(), _now(now), partner)
+            count = partners.replay(actor(), _now(now, as_json), partner)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")

@@ -77,7 +77,7 @@ def register(cli: click.Group) -> None:
     @json_option
     def demo(count: int, seed: int, then_serve: bool, host: str, port: int, as_json: bool) -> None:
         """Set up, generate and import a synthetic population, print a summary, and serve."""
-        init = initialise()
+        init = initialise("simulation", as_json=as_json)  # the demo moves its clock: a simulation
         from muster import demo as demo_campaign
         from muster.accounts import services as accounts
         from muster.kernel.clock import today_in
