@@ -31,6 +31,7 @@ from muster.rules.policy import (
     SummonsRules,
     TransitionalRule,
 )
+from muster.rules.source_trust import parse_sources
 from muster.rules.toml_reader import PolicyError, Problem, TableReader
 
 _CODE = re.compile(r"^[a-z][a-z0-9_\-]*$")
@@ -50,6 +51,7 @@ def parse_pack_header(file: str, data: dict[str, Any]) -> tuple[Pack, tuple[str,
     head = root.table("pack")
     scheme_t = root.table("id_scheme")
     district_ts = root.tables("districts", required=True)
+    sources = parse_sources(root)
     root.done()
     code = name = country = tz = ""
     languages: tuple[str, ...] = ()
@@ -105,7 +107,7 @@ def parse_pack_header(file: str, data: dict[str, Any]) -> tuple[Pack, tuple[str,
         root.problem("districts", "must list at least one district")
     _raise_if(problems)
     pack = Pack(code=code, name=name, country=country, time_zone=tz, languages=languages,
-                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts))
+                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts), sources=sources)
     return pack, policies
 
 
@@ -313,4 +315,5 @@ def assemble(pack: Pack, versions: list[PolicyVersion], pack_file: str) -> Pack:
     _raise_if(problems)
     return Pack(code=pack.code, name=pack.name, country=pack.country, time_zone=pack.time_zone,
                 languages=pack.languages, leap_day_rule=pack.leap_day_rule,
-                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions))
+                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions),
+                sources=pack.sources)
