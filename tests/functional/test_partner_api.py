@@ -128,7 +128,8 @@ def test_feed_parameters_out_of_range_are_422(world, query):
 
 
 def _grant_all(name: str = "Border") -> None:
-    keys.grant(name, ["address", "contact", "death", "emigration"], actor=Actor.officer("t"))
+    keys.grant(name, ["address", "postcode", "district", "contact", "death", "emigration"],
+               actor=Actor.officer("t"))
 
 
 def test_submission_updates_the_registry_with_provenance_and_is_idempotent(world):

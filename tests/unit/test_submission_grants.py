@@ -25,7 +25,8 @@ from muster.rules.submissions import (
         ([], ()),
         (["death"], ("death_date",)),
         (["contact"], ("electronic_account", "email", "phone")),
-        (["address", "email"], ("address", "district", "email", "postcode")),
+        (["address", "email"], ("address", "email")),  # `address` is the field (and a kind)
+        (["address", "postcode", "district", "death"], ("address", "death_date", "district", "postcode")),
         ([" phone ", "phone"], ("phone",)),
     ],
 )

@@ -64,14 +64,15 @@ FOUR_EYES_FIELDS = ("death_date",)
 
 
 def parse_grant(items: list[str]) -> tuple[tuple[str, ...], list[FieldError]]:
-    """A grant from kind names (all of the kind's fields) and field names, or the problems."""
+    """A grant from field names and kind names (all of the kind's fields), or the problems. A name
+    that is both (`address`) is the field: the address kind is `address,postcode,district`."""
     fields: list[str] = []
     problems = []
     for item in (i.strip() for i in items):
-        if item in KINDS:
-            fields.extend(KINDS[item][0])
-        elif item in GRANTABLE:
+        if item in GRANTABLE:
             fields.append(item)
+        elif item in KINDS:
+            fields.extend(KINDS[item][0])
         elif item:
             problems.append(FieldError("--submit", f"{item!r} is neither a submission kind ({', '.join(KINDS)}) "
                                                    f"nor a field ({', '.join(GRANTABLE)})"))

@@ -112,8 +112,9 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @click.option("--kinds", required=True, help="Measure kinds it enforces, comma-separated: K1,K2.")
     @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
-    @click.option("--submit", "submit", default="", help="What it may submit: kinds (address, contact, death, "
-                  "emigration) or fields (district, email, ...), comma-separated. Default: nothing.")
+    @click.option("--submit", "submit", default="", help="What it may submit, comma-separated: fields (address, "
+                  "postcode, district, email, phone, electronic_account, death_date, country, since) or kinds "
+                  "(contact, death, emigration: all their fields). Default: nothing.")
     @json_option
     def partner_add(name: str, kinds: str, webhook: str, submit: str, as_json: bool) -> None:
         """Create a partner; prints its API key (and webhook secret) once."""
