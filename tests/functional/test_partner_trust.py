@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from muster.audit.access import AccessDenied
+from muster.audit.models import AuditRecord
 from muster.delivery.models import PersonMessage
 from muster.kernel.actor import Actor, Role
 from muster.partners import keys
@@ -119,6 +120,9 @@ def test_only_officers_of_the_persons_district_review(world, ru):
     assert partners.pending_changes(elsewhere, ru) == []
     assert [c["id"] for c in partners.pending_changes(ALICE, ru)] == [change.pk]
     assert PendingChange.objects.get().state == "pending"
+    # Showing the change to Alice disclosed the person's data: it is in their access log.
+    read = AuditRecord.objects.get(action="person.read", object_type="pending_change")
+    assert (read.actor, read.person_id, read.object_id) == ("cli:alice", change.person_id, str(change.pk))
 
 
 def test_a_rejected_change_needs_a_reason_and_changes_nothing(world, ru):

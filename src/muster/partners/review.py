@@ -40,10 +40,11 @@ def pending(actor: Actor, pack: Pack) -> list[dict[str, Any]]:
     """The pending changes of people in the actor's districts, oldest first; each person shown is
     a read of their record, logged in their access log."""
     access.require(rules.may_review(actor, None))
-    changes = PendingChange.objects.filter(state="pending").select_related("person").order_by("id")
+    query = PendingChange.objects.filter(state="pending").select_related("person").order_by("id")
     if not actor.all_districts:
-        changes = changes.filter(person__district__in=sorted(actor.districts))
+        query = query.filter(person__district__in=sorted(actor.districts))
     reader = actor if actor.purpose.strip() else actor.for_purpose(REVIEW_PURPOSE)
+    changes = list(query)
     shown = [_describe(c, pack) for c in changes]
     with transaction.atomic():
         for change in changes:
