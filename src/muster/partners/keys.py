@@ -18,6 +18,7 @@ from muster.partners import feed
 from muster.partners.models import ApiKey, Partner
 from muster.policy import loader
 from muster.rules.api_keys import KEY_PREFIX, digest, parse_key
+from muster.rules.submissions import parse_grant
 
 
 class PartnerError(ValueError):
@@ -42,7 +43,29 @@ def _issue_key(partner: Partner) -> str:
     return f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
-def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor) -> dict[str, Any]:
+def _grant(submit: list[str]) -> list[str]:
+    """A submission grant from kinds and fields (muster.rules.submissions.parse_grant), or PartnerError."""
+    fields, problems = parse_grant(submit)
+    if problems:
+        raise PartnerError("; ".join(f"{p.column}: {p.reason}" for p in problems))
+    return list(fields)
+
+
+def grant(name: str, submit: list[str], *, actor: Actor) -> dict[str, Any]:
+    """Set what a partner may submit (replacing its grant; empty: nothing)."""
+    fields = _grant(submit)
+    with transaction.atomic():
+        partner = get(name)
+        partner.submit = fields
+        partner.save(update_fields=["submit"])
+        trail.record(actor, "partner.grant", "partner", str(partner.pk),
+                     purpose=f"{name} may submit: {','.join(fields) or 'nothing'}")
+    return describe(partner)
+
+
+def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor, submit: list[str] | None = None
+        ) -> dict[str, Any]:
+    submit_fields = _grant(submit or [])
     name = name.strip()
     if not name:
         raise PartnerError("the partner needs a name")
@@ -60,7 +83,8 @@ def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor) -> dict[
         if Partner.objects.filter(name=name).exists():
             raise PartnerError(f"a partner named {name!r} already exists")
         partner = Partner.objects.create(name=name, kinds=sorted(set(kinds)), webhook_url=webhook_url,
-                                         webhook_secret=new_webhook_secret() if webhook_url else "")
+                                         webhook_secret=new_webhook_secret() if webhook_url else "",
+                                         submit=submit_fields)
         key = _issue_key(partner)
         feed.backfill(partner)
         partner.refresh_from_db()
@@ -70,7 +94,8 @@ def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor) -> dict[
 
 def describe(partner: Partner) -> dict[str, Any]:
     keys = list(partner.keys.order_by("id"))
-    return {"name": partner.name, "kinds": partner.kinds, "webhook": partner.webhook_url or None,
+    return {"name": partner.name, "kinds": partner.kinds, "submit": partner.submit,
+            "webhook": partner.webhook_url or None,
             "feed_length": partner.feed_length,
             "keys": [{"key_id": k.key_id, "created_at": k.created_at.isoformat(),
                       "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None} for k in keys]}

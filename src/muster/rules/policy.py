@@ -7,6 +7,7 @@ from datetime import date
 
 from muster.rules.dates import LeapDayRule
 from muster.rules.national_id import IdScheme
+from muster.rules.source_trust import SourceTrust
 
 MEASURE_TRIGGERS = ("placement", "served", "missed")
 MEASURE_LIFTS = ("appeared", "excused", "cancelled", "appeal_accepted")
@@ -126,6 +127,7 @@ class Pack:
     id_scheme: IdScheme
     districts: tuple[District, ...]
     versions: tuple[PolicyVersion, ...] = field(default=())
+    sources: SourceTrust = SourceTrust()  # which sources it trusts for each field (muster.rules.source_trust)
 
     def district_codes(self) -> frozenset[str]:
         return frozenset(d.code for d in self.districts)

@@ -32,6 +32,7 @@ from muster.rules.policy import (
     SummonsRules,
     TransitionalRule,
 )
+from muster.rules.source_trust import parse_sources
 from muster.rules.toml_reader import PolicyError, Problem, TableReader
 
 _CODE = re.compile(r"^[a-z][a-z0-9_\-]*$")
@@ -60,6 +61,7 @@ def parse_pack_header(file: str, data: dict[str, Any], zone_exists: Callable[[st
     head = root.table("pack")
     scheme_t = root.table("id_scheme")
     district_ts = root.tables("districts", required=True)
+    sources = parse_sources(root)
     root.done()
     code = name = country = tz = ""
     languages: tuple[str, ...] = ()
@@ -118,7 +120,7 @@ def parse_pack_header(file: str, data: dict[str, Any], zone_exists: Callable[[st
     if not collect:
         _raise_if(problems)
     pack = Pack(code=code, name=name, country=country, time_zone=tz, languages=languages,
-                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts))
+                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts), sources=sources)
     return pack, policies
 
 
@@ -326,4 +328,5 @@ def assemble(pack: Pack, versions: list[PolicyVersion], pack_file: str) -> Pack:
     _raise_if(problems)
     return Pack(code=pack.code, name=pack.name, country=pack.country, time_zone=pack.time_zone,
                 languages=pack.languages, leap_day_rule=pack.leap_day_rule,
-                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions))
+                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions),
+                sources=pack.sources)

@@ -110,20 +110,24 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @click.option("--kinds", required=True, help="Measure kinds it enforces, comma-separated: K1,K2.")
     @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
+    @click.option("--submit", "submit", default="", help="What it may submit, comma-separated: fields (address, "
+                  "postcode, district, email, phone, electronic_account, death_date, country, since) or kinds "
+                  "(contact, death, emigration: all their fields). Default: nothing.")
     @json_option
-    def partner_add(name: str, kinds: str, webhook: str, as_json: bool) -> None:
+    def partner_add(name: str, kinds: str, webhook: str, submit: str, as_json: bool) -> None:
         """Create a partner; prints its API key (and webhook secret) once."""
         setup_django()
         from muster.partners import services as partners
 
         try:
-            data = partners.add(actor(), name, [k.strip() for k in kinds.split(",") if k.strip()], webhook)
+            data = partners.add(actor(), name, _list(kinds), webhook, _list(submit))
         except partners.PartnerError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(data)
             return
-        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}")
+        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}; "
+                   f"may submit {', '.join(data['submit']) or 'nothing'}")
         click.echo(f"api key (shown once, keep it secret): {data['api_key']}")
         if data["webhook_secret"]:
             click.echo(f"webhook secret: {data['webhook_secret']}")
@@ -142,6 +146,25 @@ def register(cli: click.Group) -> None:
             table([(r["name"], f"{','.join(r['kinds'])}  feed {r['feed_length']}  "
                                f"{sum(1 for k in r['keys'] if not k['revoked_at'])} active key(s)") for r in rows],
                   title="partners")
+
+    @partner_group.command("grant")
+    @click.argument("name")
+    @click.option("--submit", "submit", required=True, help="What it may submit from now on: kinds or fields, "
+                  "comma-separated (replaces the grant; '' for nothing).")
+    @json_option
+    def partner_grant(name: str, submit: str, as_json: bool) -> None:
+        """Set what a partner may submit; anything else it submits is refused (403)."""
+        setup_django()
+        from muster.partners import services as partners
+
+        try:
+            data = partners.grant(actor(), name, _list(submit))
+        except partners.PartnerError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(data) if as_json else click.echo(
+            f"partner {data['name']} may submit {', '.join(data['submit']) or 'nothing'}")
 
     for command, verb, doc in (("rotate-key", "rotate_key", "Issue a new API key; older keys stop working at once."),
                                ("revoke-keys", "revoke_keys", "Revoke every key of the partner (lock it out).")):
@@ -194,6 +217,10 @@ def register(cli: click.Group) -> None:
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")
+
+
+def _list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:

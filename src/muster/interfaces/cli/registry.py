@@ -54,7 +54,7 @@ def register(cli: click.Group) -> None:
         """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
         setup_django()
         from muster.registry import services as registry
-        from muster.registry.services import FileProblem, total_units
+        from muster.registry.services import FileProblem, InvalidObservation, total_units
 
         pack = _load_pack(pack_code, as_json)
         try:
@@ -62,7 +62,7 @@ def register(cli: click.Group) -> None:
             with progress(f"importing {file.name}", total, enabled=not as_json) as tick:
                 result = registry.import_persons(actor(), file, pack, source=source, errors_path=errors_path,
                                                  strict=strict, observed_at=observed_at, progress=tick)
-        except FileProblem as exc:
+        except (FileProblem, InvalidObservation) as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = {k: v for k, v in result.as_dict().items()
                 if k in ("read", "imported", "updated", "unchanged", "rejected")}

@@ -70,8 +70,8 @@ def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
     return HttpResponse(body, content_type="application/json")
 
 
-@api.post("/submissions", response={201: SubmissionOut, **PROBLEMS}, operation_id="post_submission",
-          summary="Submit data about a person (address, contact, death, emigration)")
+@api.post("/submissions", response={202: SubmissionOut, 403: Problem, **PROBLEMS}, operation_id="post_submission",
+          summary="Submit data about a person (address, contact, death, emigration), within the caller's grant")
 def post_submission(request: HttpRequest, body: SubmissionIn,
                     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)
                     ) -> Any:
