@@ -145,6 +145,29 @@ def register(cli: click.Group) -> None:
                                f"{sum(1 for k in r['keys'] if not k['revoked_at'])} active key(s)") for r in rows],
                   title="partners")
 
+    @partner_group.command("stats")
+    @click.option("--minutes", type=click.IntRange(1, 60 * 24 * 31), default=60, show_default=True,
+                  help="Over the last this many minutes.")
+    @json_option
+    def partner_stats(minutes: int, as_json: bool) -> None:
+        """Each key's checks, unknown national ids asked about, and 429s (summed over every worker):
+        alert on a surge of unknown ids, someone enumerating the registry."""
+        setup_django()
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from muster.measures import services as measures
+
+        since = (timezone.now() - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+        rows = measures.check_stats(actor(), since)
+        if as_json:
+            emit_json(rows)
+        else:
+            table([(f"{r['partner'] or '?'} {r['key_id']}", f"{r['checks']} checks, {r['unknown_ids']} unknown ids, "
+                                                            f"{r['limited']} refused (429)") for r in rows],
+                  title=f"partner checks, last {minutes} min")
+
     for command, verb, doc in (("rotate-key", "rotate_key", "Issue a new API key; older keys stop working at once."),
                                ("revoke-keys", "revoke_keys", "Revoke every key of the partner (lock it out).")):
         _key_command(partner_group, command, verb, doc)
