@@ -214,7 +214,7 @@ class Replica:
                         log.warning("the key listener is connected again")
                     failing = False
                     while not self._stop.is_set():
-                        if list(conn.notifies(timeout=timeout)):
+                        if list(conn.notifies(timeout=timeout, stop_after=1)):  # at the first, not the timeout
                             self._reload_keys(conn)
             except Exception:  # noqa: BLE001 - checks go to SQL while the listener is down
                 self.listener_connected = False

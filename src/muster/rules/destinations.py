@@ -35,7 +35,7 @@ def address_problem(address: str, allow_private: bool = False) -> str | None:
     if allow_private:
         return None
     for what, flag in (("a loopback", ip.is_loopback), ("a link-local", ip.is_link_local),
-                       ("a private", ip.is_private), ("a reserved", ip.is_reserved)):
+                       ("a reserved", ip.is_reserved), ("a private", ip.is_private)):
         if flag:
             return f"{ip} is {what} address"
     if not ip.is_global:
