@@ -189,3 +189,42 @@ def test_a_revocation_during_a_round_stops_the_rest_of_it(border, receiver):
         outbox.send(due[1])
     assert len(rec.received) == 1
     assert FeedEntry.objects.get(pk=due[2].pk).webhook_state == "dead"  # the rest of its queue is given up too
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, receiver):
+    """The receiver behind TLS with a certificate for `localhost` only, and a context trusting it."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), test_webhooks.Receiver)
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(cert, key)
+    server.socket = serving.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, ssl.create_default_context(cafile=str(cert))
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_is_pinned_to_the_checked_address_with_the_urls_name_for_tls(tls_receiver):
+    from muster.delivery.ports import PinnedHttp, SendFailed
+
+    server, trusted = tls_receiver
+    port = PinnedHttp(timeout=5, allow_private=True, tls=trusted)
+    assert port.post(f"https://localhost:{server.server_port}/h", b"{}", {"Content-Type": "application/json"}) == "204"
+    assert test_webhooks.Receiver.received[-1][0]["host"] == f"localhost:{server.server_port}"
+    with pytest.raises(SendFailed, match="SSLCertVerificationError"):  # the certificate names localhost, not the IP
+        port.post(f"https://127.0.0.1:{server.server_port}/h", b"{}", {})
+
+
+def test_the_revoke_and_rotate_commands_say_what_they_did(border, cli_run):
+    feed.publish(NOW)
+    assert cli_run("partner", "revoke-keys", "Border").stdout == (
+        "revoked 1 key(s) of Border; 3 queued webhook(s) given up\n")
+    rotated = cli_run("partner", "rotate-key", "Border").stdout
+    assert rotated.startswith("new api key for Border (shown once): mst_") and "on its feed" not in rotated

@@ -139,6 +139,7 @@ class PinnedHttp:
 
     timeout: float = 10.0
     allow_private: bool = False
+    tls: ssl.SSLContext | None = None  # the system's trusted authorities unless given (tests give their own)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> str:
         parts = urlsplit(url)
@@ -152,7 +153,7 @@ class PinnedHttp:
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
-        conn = _pinned(parts.scheme, parts.hostname, address, port, self.timeout)
+        conn = _pinned(parts.scheme, parts.hostname, address, port, self.timeout, self.tls)
         try:
             conn.request("POST", target, body=body, headers={**headers, "Host": parts.netloc.rpartition("@")[2]})
             response = conn.getresponse()
@@ -197,8 +198,8 @@ def destination(host: str, port: int, allow_private: bool) -> str:
 class _PinnedHttps(http.client.HTTPSConnection):
     """HTTPS to a fixed address, with the certificate checked for the URL's host name."""
 
-    def __init__(self, hostname: str, address: str, port: int, timeout: float):
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, hostname: str, address: str, port: int, timeout: float, tls: ssl.SSLContext | None):
+        super().__init__(address, port, timeout=timeout, context=tls or ssl.create_default_context())
         self.hostname = hostname
 
     def connect(self) -> None:
@@ -206,9 +207,10 @@ class _PinnedHttps(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.hostname)  # type: ignore[attr-defined]
 
 
-def _pinned(scheme: str, hostname: str, address: str, port: int, timeout: float) -> http.client.HTTPConnection:
+def _pinned(scheme: str, hostname: str, address: str, port: int, timeout: float,
+            tls: ssl.SSLContext | None) -> http.client.HTTPConnection:
     if scheme == "https":
-        return _PinnedHttps(hostname, address, port, timeout)
+        return _PinnedHttps(hostname, address, port, timeout, tls)
     return http.client.HTTPConnection(address, port, timeout=timeout)
 
 

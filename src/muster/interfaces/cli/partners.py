@@ -237,5 +237,8 @@ def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
             emit_json(data)
         elif "api_key" in data:
             click.echo(f"new api key for {name} (shown once): {data['api_key']}")
+            if data["feed_caught_up"]:
+                click.echo(f"{data['feed_caught_up']} event(s) it missed while locked out are on its feed")
         else:
-            click.echo(f"revoked {data['revoked']} key(s) of {name}")
+            click.echo(f"revoked {data['revoked']} key(s) of {name}; "
+                       f"{data['webhooks_given_up']} queued webhook(s) given up")
