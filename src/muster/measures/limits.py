@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
@@ -52,6 +53,8 @@ class CheckLimits:
         self.empty: list[tuple[str, str]] = []  # (key id, national id) of answers with no measures
         self.flushed_at = self.clock()
         self.flusher = False  # a thread flushes (in a server worker); else requests do
+        self._rate: tuple[float, float] | None = None
+        setting_changed.connect(self.forget_rate, weak=False)
         self._lock = threading.Lock()  # flush swaps the lists; request threads only append and add
 
     def refused(self, key_id: str) -> None:
@@ -59,21 +62,30 @@ class CheckLimits:
         bucket = self.buckets.get(key_id)
         if bucket is None:
             return
-        _, _, wait = rate_limits.take(bucket[0], bucket[1], self.clock(), settings.MUSTER_CHECK_RATE_PER_SECOND,
-                                      settings.MUSTER_CHECK_RATE_BURST)
+        _, _, wait = rate_limits.take(bucket[0], bucket[1], self.clock(), *self.rate())
         if wait:
             self._count(key_id, 1)
             raise RateLimited(wait)
 
     def spend(self, key_id: str, national_id: str, empty: bool) -> None:
         """After an authenticated check: one token spent, the check counted."""
-        tokens, stamp = self.buckets.get(key_id, (float(settings.MUSTER_CHECK_RATE_BURST), 0.0))
-        tokens, stamp, _ = rate_limits.take(tokens, stamp, self.clock(), settings.MUSTER_CHECK_RATE_PER_SECOND,
-                                            settings.MUSTER_CHECK_RATE_BURST)
+        rate, burst = self.rate()
+        tokens, stamp = self.buckets.get(key_id, (burst, 0.0))
+        tokens, stamp, _ = rate_limits.take(tokens, stamp, self.clock(), rate, burst)
         self.buckets[key_id] = (tokens, stamp)
         self._count(key_id, 0)
         if empty and len(self.empty) < MAX_UNSETTLED:
             self.empty.append((key_id, national_id))
+
+    def rate(self) -> tuple[float, float]:
+        """(checks a second, burst), read from the settings once (again when a test changes them)."""
+        rate = self._rate
+        if rate is None:
+            rate = self._rate = (float(settings.MUSTER_CHECK_RATE_PER_SECOND), float(settings.MUSTER_CHECK_RATE_BURST))
+        return rate
+
+    def forget_rate(self, **_: object) -> None:
+        self._rate = None
 
     def _count(self, key_id: str, column: int) -> None:
         counts = self.counts.get(key_id)
