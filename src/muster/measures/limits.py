@@ -12,7 +12,8 @@ id but not its secret cannot use up a partner's allowance, and unknown key ids m
 
 The counts (checks, answers for unknown national ids, 429s) are per key and minute in
 `measures_checkcount`, summed over every worker: each worker adds its own about once a second
-(`flush`). Whether an id is unknown is settled there, in one query for all the empty answers
+(`flush`). A worker's threads share its buckets and counts without a lock: a race between two
+of them may at worst let one check through uncounted, never refuse one. Whether an id is unknown is settled there, in one query for all the empty answers
 since the last flush (an answer with measures is about a known person), not on the hot path.
 """
 
