@@ -19,10 +19,12 @@ from muster.measures.replica import Replica
 from muster.measures.serving import Serving, connect
 from muster.partners import keys
 from muster.rules.api_keys import parse_key
+from muster.rules.national_id import snils_check_digits
 from tests.functional.test_processes import _free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 OFFICER = Actor.officer("t")
+UNKNOWN = f"123456789{snils_check_digits(123456789):02d}"  # well formed, not in the registry
 
 
 @pytest.fixture(autouse=True)
@@ -110,8 +112,8 @@ def test_a_served_check_refuses_a_revoked_key_within_a_second_with_a_30_second_r
     server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),
                                "--workers", "2"], env=env, stderr=subprocess.PIPE)
 
-    def status() -> int:
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/measures/{world['ids'][0]}",
+    def status(national_id: str = world["ids"][0]) -> int:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/measures/{national_id}",
                                          headers={"Authorization": f"Bearer {world['border']}"})
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
@@ -132,6 +134,7 @@ def test_a_served_check_refuses_a_revoked_key_within_a_second_with_a_30_second_r
                 pass
             assert time.monotonic() < deadline, "the server did not come up, or never answered from its replica"
             time.sleep(0.2)
+        assert status(UNKNOWN) == 200  # counted as an unknown id, below
         keys.revoke("Border", actor=OFFICER)
         revoked_at = time.monotonic()
         assert within_a_second(lambda: status() == 401), "the revoked key still worked after a second"
@@ -144,4 +147,6 @@ def test_a_served_check_refuses_a_revoked_key_within_a_second_with_a_30_second_r
     # The workers counted the checks they answered (written by their counting threads, the last as they stopped).
     from muster.measures.models import CheckCount
 
-    assert sum(CheckCount.objects.filter(key_id=parse_key(world["border"])[0]).values_list("checks", flat=True)) >= 2
+    counted = CheckCount.objects.filter(key_id=parse_key(world["border"])[0])
+    assert sum(counted.values_list("checks", flat=True)) >= 2
+    assert sum(counted.values_list("unknown_ids", flat=True)) == 1
