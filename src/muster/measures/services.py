@@ -113,5 +113,6 @@ def default_pack() -> Pack:
     return checks.pack()
 
 
-__all__ = ["RateLimited", "SignOffError", "Unauthorised", "check", "check_allowed", "check_answered", "check_stats", "check_from_memory", "check_with_key", "decline",
-           "default_pack", "pending", "show", "sign", "start_serving", "stop_serving"]
+__all__ = ["RateLimited", "SignOffError", "Unauthorised", "check", "check_allowed", "check_answered",
+           "check_from_memory", "check_stats", "check_with_key", "decline", "default_pack", "pending", "show", "sign",
+           "start_serving", "stop_serving"]

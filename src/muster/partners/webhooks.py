@@ -60,7 +60,8 @@ REVOKED = "partner revoked"  # why a revoked partner's queued webhooks were give
 
 def give_up_all(partner_id: int) -> int:
     """As a partner's keys are revoked: its queued deliveries are given up, not sent (dead
-    letters with the reason REVOKED; `webhooks replay` queues them again, nothing else does)."""
+    letters with the reason REVOKED; only `webhooks replay`, once the partner has a key again,
+    queues them again)."""
     return FeedEntry.objects.filter(partner_id=partner_id, webhook_state="pending").update(
         webhook_state="dead", next_attempt_at=None, last_error=REVOKED)
 
