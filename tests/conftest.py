@@ -17,6 +17,14 @@ import pytest
 from muster.rules.person_record import PERSON_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests' webhook receivers listen on loopback; production refuses this setting. For the muster
+# processes tests start (they inherit the environment); `allow_loopback_webhooks` sets it here.
+os.environ.setdefault("MUSTER_WEBHOOK_ALLOW_PRIVATE", "true")
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_webhooks(settings):
+    settings.MUSTER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], header=PERSON_COLUMNS) -> Path:

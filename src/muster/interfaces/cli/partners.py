@@ -166,6 +166,29 @@ def register(cli: click.Group) -> None:
         emit_json(data) if as_json else click.echo(
             f"partner {data['name']} may submit {', '.join(data['submit']) or 'nothing'}")
 
+    @partner_group.command("stats")
+    @click.option("--minutes", type=click.IntRange(1, 60 * 24 * 31), default=60, show_default=True,
+                  help="Over the last this many minutes.")
+    @json_option
+    def partner_stats(minutes: int, as_json: bool) -> None:
+        """Each key's checks, unknown national ids asked about, and 429s (summed over every worker):
+        alert on a surge of unknown ids, someone enumerating the registry."""
+        setup_django()
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from muster.measures import services as measures
+
+        since = (timezone.now() - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+        rows = measures.check_stats(actor(), since)
+        if as_json:
+            emit_json(rows)
+        else:
+            table([(f"{r['partner'] or '?'} {r['key_id']}", f"{r['checks']} checks, {r['unknown_ids']} unknown ids, "
+                                                            f"{r['limited']} refused (429)") for r in rows],
+                  title=f"partner checks, last {minutes} min")
+
     for command, verb, doc in (("rotate-key", "rotate_key", "Issue a new API key; older keys stop working at once."),
                                ("revoke-keys", "revoke_keys", "Revoke every key of the partner (lock it out).")):
         _key_command(partner_group, command, verb, doc)
@@ -239,5 +262,8 @@ def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
             emit_json(data)
         elif "api_key" in data:
             click.echo(f"new api key for {name} (shown once): {data['api_key']}")
+            if data["feed_caught_up"]:
+                click.echo(f"{data['feed_caught_up']} event(s) it missed while locked out are on its feed")
         else:
-            click.echo(f"revoked {data['revoked']} key(s) of {name}")
+            click.echo(f"revoked {data['revoked']} key(s) of {name}; "
+                       f"{data['webhooks_given_up']} queued webhook(s) given up")
