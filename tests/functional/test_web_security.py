@@ -215,3 +215,4 @@ def test_production_behind_a_trusted_proxy_with_an_internal_admin_host(tmp_path)
     assert got["via proxy"] == [200, None, "max-age=31536000"]
     assert got["admin on public host"][0] == 404
     assert got["admin on its host"][0] == 200
+
