@@ -135,3 +135,13 @@ def test_a_letter_printed_with_an_old_code_still_verifies(client, letter, settin
     assert _check(client, number, old) == 200
     settings.MUSTER_VERIFY_LEGACY_CODES = False  # once no old letter is in circulation
     assert _check(client, number, old) == 404
+
+
+def test_a_crowd_of_other_clients_does_not_wipe_a_clients_count(client, settings, at_time):
+    """The counts live in the database cache: hundreds of addresses in one minute (one attacker's
+    many, or a busy morning) must not cull the others' counts and so lift their limit."""
+    settings.MUSTER_VERIFY_RATE_PER_MINUTE = 2
+    assert [_check(client, REMOTE_ADDR="192.0.2.1") for _ in range(2)] == [404, 404]
+    for i in range(400):
+        _check(client, REMOTE_ADDR=f"203.0.{i // 250}.{i % 250 + 1}")  # keys after the first client's
+    assert _check(client, REMOTE_ADDR="192.0.2.1") == 429

@@ -187,4 +187,7 @@ MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach 
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "muster_cache"}}
+# Room for a count per client and minute: the default 300 entries would be culled, counts and all,
+# as soon as a few hundred clients (or one attacker's many addresses) check in a few minutes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "muster_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 200_000}}}
