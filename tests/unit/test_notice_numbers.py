@@ -3,9 +3,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from muster.rules.notice_numbers import (
+    CODE_BYTES,
     InvalidNumber,
     code_matches,
     format_summons_number,
+    legacy_verification_code,
     parse_summons_number,
     s10_check_digit,
     sequence_of,
@@ -62,11 +64,47 @@ def test_any_single_digit_error_or_adjacent_swap_is_caught(sequence, data):
 def test_verification_codes():
     key = b"k1"
     code = verification_code(1234567889, key)
-    assert len(code) == 8 and code == verification_code(1234567889, key)
+    assert len(code.replace("-", "")) == 16 and code == verification_code(1234567889, key)
     assert code != verification_code(1234567889, b"k2")
     assert code != verification_code(195, key)
     assert code_matches(1234567889, code.lower(), key)
     assert not code_matches(1234567889, "AAAAAAAA", key)
+
+
+def test_new_codes_carry_at_least_64_bits():
+    code = verification_code(1234567889, b"k1")
+    assert CODE_BYTES * 8 >= 64
+    assert len(code.replace("-", "")) * 5 >= 64  # base32: five bits a character
+    assert len(code.split("-")) == 4 and all(len(group) == 4 for group in code.split("-"))
+
+
+@pytest.mark.parametrize(
+    ("written", "legacy", "matches"),
+    [("new", True, True), ("new", False, True),
+     ("new spaced", True, True), ("new plain lower", True, True),
+     ("old", True, True),  # a letter printed before the 80-bit codes still verifies
+     ("old", False, False),  # ... until the operator switches the old codes off
+     ("old lower", True, True),
+     ("new of another number", True, False), ("old of another number", True, False),
+     ("new cut to 8", True, False),  # the first 8 characters of a new code are not an old code
+     ("non-ascii", True, False), ("empty", True, False)],
+)
+def test_codes_new_and_old(written, legacy, matches):
+    key, number, other = b"k1", 1234567889, 195
+    new, old = verification_code(number, key), legacy_verification_code(number, key)
+    text = {"new": new, "new spaced": new.replace("-", " "), "new plain lower": new.replace("-", "").lower(),
+            "old": old, "old lower": old.lower(), "new of another number": verification_code(other, key),
+            "old of another number": legacy_verification_code(other, key), "new cut to 8": new.replace("-", "")[:8],
+            "non-ascii": "ЖЖЖЖ-ЖЖЖЖ-ЖЖЖЖ-ЖЖЖЖ", "empty": ""}[written]
+    assert code_matches(number, text, key, legacy=legacy) is matches
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.text(max_size=40))
+def test_no_text_but_the_codes_matches(number, text):
+    key = b"k1"
+    compact = "".join(text.split()).replace("-", "").upper()
+    expected = compact in (verification_code(number, key).replace("-", ""), legacy_verification_code(number, key))
+    assert code_matches(number, text, key) is expected
 
 
 @pytest.mark.parametrize(

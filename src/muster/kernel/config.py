@@ -7,6 +7,7 @@ silently running with them.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class Config:
     webhook_allow_private: bool  # webhooks to loopback/private addresses: development and tests only
     check_rate_per_second: float  # each partner key's checks, per server worker process
     check_rate_burst: int
+    web: WebConfig  # the web's production defaults (below)
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -191,4 +193,46 @@ def load(env: dict[str, str] | None = None) -> Config:
         check_rate_per_second=float(_number(env, "MUSTER_CHECK_RATE_PER_SECOND", 100.0, float, "a number of checks",
                                             minimum=0.01)),
         check_rate_burst=_int(env, "MUSTER_CHECK_RATE_BURST", 200, minimum=1),
+        web=load_web(env),
+    )
+
+
+# --- the web: proxies, the admin's host, logins, request sizes --------------------------------
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    trusted_proxy: str | None  # the header a trusted reverse proxy puts the client address in
+    admin_host: str | None  # the internal host the admin is served on (production: else no admin)
+    hsts_seconds: int
+    login_failure_limit: int  # failed admin logins (per address, per user name) before a lockout
+    login_lockout_minutes: int
+    max_body_bytes: int  # a larger request body gets 413
+    verify_legacy_codes: bool  # /verify/ still takes the 8-character codes of letters printed earlier
+
+    @property
+    def proxy_meta_key(self) -> str | None:
+        """The header as Django's request.META names it (X-Forwarded-For: HTTP_X_FORWARDED_FOR)."""
+        return None if self.trusted_proxy is None else "HTTP_" + self.trusted_proxy.upper().replace("-", "_")
+
+
+def load_web(env: dict[str, str]) -> WebConfig:
+    """MUSTER_TRUSTED_PROXY is unset by default: the client is the connection's peer, and neither
+    X-Forwarded-For nor X-Forwarded-Proto is believed until an operator names the proxy's header."""
+    proxy = env.get("MUSTER_TRUSTED_PROXY", "").strip() or None
+    if proxy is not None and not _HEADER_NAME.fullmatch(proxy):
+        raise ConfigError(f"MUSTER_TRUSTED_PROXY: expected a header name such as X-Forwarded-For, got {proxy!r}")
+    admin_host = env.get("MUSTER_ADMIN_HOST", "").strip().lower() or None
+    if admin_host is not None and not re.fullmatch(r"[a-z0-9.\-\[\]:]+", admin_host):
+        raise ConfigError(f"MUSTER_ADMIN_HOST: expected a host name, got {admin_host!r}")
+    return WebConfig(
+        trusted_proxy=proxy,
+        admin_host=admin_host,
+        hsts_seconds=_int(env, "MUSTER_HSTS_SECONDS", 31_536_000, minimum=0),
+        login_failure_limit=_int(env, "MUSTER_LOGIN_FAILURE_LIMIT", 5, minimum=1),
+        login_lockout_minutes=_int(env, "MUSTER_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
+        max_body_bytes=_int(env, "MUSTER_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+        verify_legacy_codes=_bool(env, "MUSTER_VERIFY_LEGACY_CODES", True),
     )

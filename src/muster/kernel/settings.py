@@ -1,5 +1,7 @@
 """Django settings, all read once from the environment through muster.kernel.config."""
 
+from datetime import timedelta
+
 from muster.kernel import config as _config
 
 CONFIG = _config.load()
@@ -27,10 +29,15 @@ INSTALLED_APPS = [
     "muster.partners",
     "muster.delivery",
     "muster.interfaces.public",
+    "axes",  # admin login throttling (see "The web" below)
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "muster.interfaces.middleware.RequestLimits",
+    "muster.interfaces.middleware.AdminHostOnly",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -39,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "muster.interfaces.urls"
@@ -82,18 +90,77 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- The web: production defaults, logins, CSP, request sizes (README "Web and production") ---
+WEB = CONFIG.web
+# A session ends after 15 minutes without a request: each request saves it, moving its expiry on.
+SESSION_COOKIE_AGE = 900
+SESSION_SAVE_EVERY_REQUEST = True
+# Argon2 first: new passwords are hashed with it; older PBKDF2 hashes still verify and are
+# rehashed with Argon2 at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# The client address a reverse proxy names is believed only if MUSTER_TRUSTED_PROXY names its header.
+MUSTER_CLIENT_IP_HEADER = WEB.proxy_meta_key
+if WEB.trusted_proxy is not None:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+MUSTER_ADMIN_HOST = WEB.admin_host
+if WEB.admin_host is not None and WEB.admin_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, WEB.admin_host]
 if MUSTER_ENV == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-HTTP health check
+    SECURE_HSTS_SECONDS = WEB.hsts_seconds
+# Logins to the admin: after MUSTER_LOGIN_FAILURE_LIMIT failures from one address, or for one
+# user name, further attempts are refused (429) for MUSTER_LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = WEB.login_failure_limit
+AXES_COOLOFF_TIME = timedelta(minutes=WEB.login_lockout_minutes)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "muster.interfaces.clients.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# Content Security Policy: this site's own files only, no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# A larger body is refused with 413 before anything reads it (muster.interfaces.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = WEB.max_body_bytes
+MUSTER_MAX_BODY_BYTES = WEB.max_body_bytes
+MUSTER_VERIFY_LEGACY_CODES = WEB.verify_legacy_codes
+# --- end of the web block ---
 
+# No national id reaches a log: every handler, and the loggers that write request paths, mask
+# them (muster.kernel.log_privacy). django.server has its own handler in Django's defaults.
+_MASKED = {"filters": ["mask_personal_data"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_personal_data": {"()": "muster.kernel.log_privacy.MaskPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", **_MASKED}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"muster": {"level": "INFO", "propagate": True}},
+    "loggers": {
+        "muster": {"level": "INFO", "propagate": True, **_MASKED},
+        "django.request": _MASKED,
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False, **_MASKED},
+        "gunicorn.error": _MASKED,  # "Error handling request <path>"
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -123,4 +190,7 @@ MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach 
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "muster_cache"}}
+# Room for a count per client and minute: the default 300 entries would be culled, counts and all,
+# as soon as a few hundred clients (or one attacker's many addresses) check in a few minutes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "muster_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 200_000}}}

@@ -48,13 +48,32 @@ def sequence_of(number: int) -> int:
 
 
 def verification_code(number: int, key: bytes) -> str:
-    """The code printed on the letter (and in its QR): an HMAC, so it is never stored."""
+    """The code printed on new letters (and in their QR): 80 bits of an HMAC, never stored,
+    printed in four groups of four (A-Z and 2-7), e.g. "ABCD-EFGH-IJKL-MNOP"."""
+    mac = hmac.new(key, f"summons-code-v2:{number}".encode(), hashlib.sha256).digest()
+    text = base64.b32encode(mac[:CODE_BYTES]).decode()
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def legacy_verification_code(number: int, key: bytes) -> str:
+    """The 40-bit code of letters printed before the 80-bit codes: 8 characters, still honoured."""
     mac = hmac.new(key, f"summons:{number}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(mac[:5]).decode()  # 8 characters, A-Z and 2-7
+    return base64.b32encode(mac[:5]).decode()
 
 
-def code_matches(number: int, code: str, key: bytes) -> bool:
-    return hmac.compare_digest(verification_code(number, key), code.strip().upper().replace(" ", ""))
+CODE_BYTES = 10  # 80 bits: guessing one letter's code at the /verify/ rate limit takes aeons
+_CODE_LENGTH = CODE_BYTES * 8 // 5  # 16 base32 characters
+_LEGACY_LENGTH = 8
+
+
+def code_matches(number: int, code: str, key: bytes, *, legacy: bool = True) -> bool:
+    """Whether `code` is this number's code. The length tells a new code from an old one (old
+    letters stay valid while `legacy`); both HMACs are always computed and compared in constant
+    time, so the answer takes as long for any number and any code."""
+    given = "".join(code.split()).replace("-", "").upper().encode()  # bytes: any text compares
+    new = hmac.compare_digest(verification_code(number, key).replace("-", "").encode(), given)
+    old = hmac.compare_digest(legacy_verification_code(number, key).encode(), given)
+    return new if len(given) == _CODE_LENGTH else (legacy and old and len(given) == _LEGACY_LENGTH)
 
 
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)

@@ -38,6 +38,16 @@ StartResponse = Callable[..., Any]
 _GOOD_HOSTS: set[str] = set()  # Host headers already validated (settings do not change while serving)
 
 
+def _https(environ: dict[str, Any]) -> bool:
+    """Whether the request came over https, as Django's request.is_secure() tells (the trusted
+    proxy's X-Forwarded-Proto when MUSTER_TRUSTED_PROXY is set)."""
+    header = settings.SECURE_PROXY_SSL_HEADER
+    claimed = environ.get(header[0]) if header else None
+    if header and claimed is not None:
+        return bool(claimed.split(",", 1)[0].strip() == header[1])
+    return bool(environ.get("wsgi.url_scheme") == "https")
+
+
 class MeasuresFastPath:
     def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]):
         self.app = app
@@ -61,8 +71,11 @@ class MeasuresFastPath:
             log.exception("partner check failed")
             status, body, extra = 500, problem_document(500, TITLES[500], "an internal error; it has been logged"), []
         content = "application/json" if status == 200 else "application/problem+json"
+        hsts = [("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}")] \
+            if settings.SECURE_HSTS_SECONDS else []  # only https reaches here when it is set (below)
         start_response(f"{status} {'OK' if status == 200 else TITLES[status]}",
-                       [("Content-Type", content), ("Content-Length", str(len(body))), *SECURITY_HEADERS, *extra])
+                       [("Content-Type", content), ("Content-Length", str(len(body))), *SECURITY_HEADERS, *hsts,
+                        *extra])
         return [body]
 
     @staticmethod
@@ -70,6 +83,8 @@ class MeasuresFastPath:
         """The id if this request is plainly a check this path answers; None sends it to Django."""
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
             return None
+        if (settings.SECURE_SSL_REDIRECT or settings.SECURE_HSTS_SECONDS) and not _https(environ):
+            return None  # production: Django redirects a plain-HTTP check to https
         path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         if not path.startswith(PREFIX):
             return None

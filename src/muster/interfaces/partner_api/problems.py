@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -14,8 +15,9 @@ log = logging.getLogger("muster.interfaces.partner_api")
 
 UNAUTHORISED = ("a valid API key is required (Authorization: Bearer <key>); "
                 "the key is missing, unknown or revoked")
+OUT_OF_RANGE = "a date or time is out of range (it must lie between the years 1 and 9999 in UTC)"
 TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
-          422: "Invalid request", 429: "Too many requests", 500: "Internal error"}
+          413: "Content too large", 422: "Invalid request", 429: "Too many requests", 500: "Internal error"}
 
 
 def problem_document(status: int, title: str, detail: str, errors: list[tuple[str, str]] | None = None) -> bytes:
@@ -50,7 +52,8 @@ class ProblemAPI(NinjaAPI):
         super().__init__(*args, **kwargs)
         handlers: list[tuple[type[Exception], Any]] = [
             (ValidationError, self._invalid), (AuthenticationError, self._unauthorised),
-            (HttpError, self._http_error), (Http404, self._not_found), (Exception, self._crash)]
+            (HttpError, self._http_error), (Http404, self._not_found), (OverflowError, self._out_of_range),
+            (RequestDataTooBig, self._too_large), (Exception, self._crash)]
         for exc_class, handler in handlers:
             self.add_exception_handler(exc_class, handler)
 
@@ -74,6 +77,13 @@ class ProblemAPI(NinjaAPI):
 
     def _not_found(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         return problem(404, TITLES[404], "no such resource")
+
+    def _out_of_range(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A date that parses but cannot be placed on the calendar (9999-12-31T23:59-05:00 in UTC).
+        return problem(422, TITLES[422], OUT_OF_RANGE, [("body", OUT_OF_RANGE)])
+
+    def _too_large(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem(413, TITLES[413], "the request body is too large", [("body", "is too large")])
 
     def _crash(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         log.exception("partner API error on %s", request.path.split("/measures/")[0])  # no national ids in logs

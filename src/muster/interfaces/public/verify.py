@@ -1,5 +1,5 @@
 """The public check that a paper notice is genuine. It shows the office and the
-appearance date only, and is rate-limited per client address."""
+appearance date only, and is rate-limited per client (an address, or an IPv6 /64) and minute."""
 
 from __future__ import annotations
 
@@ -10,18 +10,24 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from muster.interfaces.clients import client_address
+from muster.kernel import clock
+from muster.rules.clients import limit_key, minute_window
 from muster.rules.notice_numbers import InvalidNumber, parse_summons_number
 from muster.summons import services as summons
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    key = f"verify-rate:{request.META.get('REMOTE_ADDR', '')}"
-    if cache.add(key, 1, timeout=60):
+    """A fixed one-minute window per client (an IPv4 address or an IPv6 /64): the count is keyed
+    by the client and the minute, so it never outlives its minute however often it is hit."""
+    client = limit_key(client_address(request))
+    key = f"verify-rate:{client}:{minute_window(clock.now())}"
+    if cache.add(key, 1, timeout=120):
         return False
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=60)
+    except ValueError:  # culled between add and incr
+        cache.add(key, 1, timeout=120)
         return False
     return count > settings.MUSTER_VERIFY_RATE_PER_MINUTE
 
