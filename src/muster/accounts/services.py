@@ -44,3 +44,21 @@ def ensure_demo_admin() -> str | None:
     password = os.environ.get("MUSTER_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     User.objects.create_superuser(username="demo", password=password)
     return password
+
+
+def set_password(actor: Actor, username: str, password: str) -> dict[str, Any]:
+    """A new password for an existing account (e.g. the demo's administrator, whose first password
+    is shown only once); the same rules as a new account's."""
+    access.require(rules.may_administer(actor))
+    User: Any = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("password: " + " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    trail.record(actor, "account.password", "user", username)
+    return {"username": username, "password_changed": True}

@@ -19,6 +19,7 @@ from muster.partners.keys import PartnerError
 from muster.partners.models import Partner, Submission
 from muster.registry import submissions
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.rules.policy import Pack
 
 
@@ -33,6 +34,8 @@ def _admin(actor: Actor) -> None:
 
 def add(actor: Actor, name: str, kinds: list[str], webhook_url: str) -> dict[str, Any]:
     _admin(actor)
+    limits.check("partner name", name.strip(), "NAME")
+    limits.check("webhook url", webhook_url, "--webhook")
     return keys.add(name, kinds, webhook_url, actor=actor)
 
 

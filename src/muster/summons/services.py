@@ -14,6 +14,7 @@ from muster.kernel.actor import Actor
 from muster.policy import loader
 from muster.registry import services as registry
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.rules.notice_numbers import (
     InvalidNumber,
     code_matches,
@@ -36,6 +37,7 @@ def _as_dict(s: Summons) -> dict[str, Any]:
 
 def show(actor: Actor, number: str) -> dict[str, Any]:
     """One summons with its deliveries and measures; the read is logged for the person."""
+    limits.check("purpose", actor.purpose, "--purpose")
     s = outcomes.find(number)
     access.require(rules.may_read_person(actor, s.person_id, s.district))
     with transaction.atomic():
@@ -66,6 +68,7 @@ def _acting_on(actor: Actor, number: str) -> None:
 
 def record_outcome(actor: Actor, number: str, outcome: str, at: datetime, reason: str = "") -> Outcome:
     """Appeared, excused, cancelled or appeal accepted: closes the summons and lifts its measures."""
+    limits.check("reason", reason, "--reason")
     _acting_on(actor, number)
     return outcomes.record(number, outcome, at, actor=actor, reason=reason)
 

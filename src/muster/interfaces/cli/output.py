@@ -60,3 +60,9 @@ def table(rows: list[tuple[str, Any]], title: str | None = None) -> None:
     for key, value in rows:
         t.add_row(key, "" if value is None else str(value))
     Console().print(t)
+
+
+def emit_line(data: Any) -> None:
+    """One JSON object on one line, flushed: for long-running commands' messages (JSON lines)."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=_default, separators=(",", ":")))
+    sys.stdout.flush()
