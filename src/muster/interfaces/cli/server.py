@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from datetime import date
@@ -83,10 +84,11 @@ def _serving(host: str, port: int, workers: int, as_json: bool) -> None:
         emit_line({"event": "serving", "url": url, "admin": f"{url}admin/", "workers": workers})
     else:
         click.echo(f"Muster is serving on {url} (admin at /admin/); Ctrl-C stops it", err=True)
+    master = os.getpid()
     try:
         run_server(host, port, workers)
     finally:
-        if as_json:
+        if as_json and os.getpid() == master:  # a worker leaving through this frame says nothing
             emit_line({"event": "stopped", "url": url})
 
 
