@@ -6,20 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
 from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
-from muster.registry import importer, liability_sql, records, stats
+from muster.registry import liability_sql, records, stats
 from muster.registry.models import Person
 from muster.registry.readers import FileProblem, total_units
 from muster.registry.records import InvalidNationalId, PersonNotFound
 from muster.rules import access as rules
 from muster.rules import limits
 from muster.rules.policy import Pack
+
+if TYPE_CHECKING:
+    from muster.registry import importer
 
 
 def find_person(actor: Actor, national_id: str, pack: Pack) -> Person:
@@ -45,6 +48,8 @@ def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_
                    progress: Callable[[int], None] | None = None) -> importer.ImportResult:
     access.require(rules.may_feed_registry(actor))
     limits.check("source name", source, "--source")
+    from muster.registry import importer  # the staging and merge SQL: imports only, not reads
+
     return importer.import_persons(path, pack, source=source, errors_path=errors_path, strict=strict,
                                    observed_at=observed_at, actor=actor, progress=progress)
 
