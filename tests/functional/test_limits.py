@@ -58,13 +58,14 @@ def _campaign(code="AUT-1", place="Военкомат"):
      "--webhook: is too long (518 characters, at most 500)"),
     (["person", "show", snils(1), "--purpose", "p" * 301, "--json"],
      "--purpose: is too long (301 characters, at most 300)"),
+    (["user", "add", "u" * 151, "--password-stdin", "--json"], "NAME: is too long (151 characters, at most 150)"),
 ])
 def test_too_long_is_refused_alike_on_every_database(cli_run, ru, args, message):
-    result = cli_run(*args)
+    result = cli_run(*args, input="a-long-enough-Passw0rd\n")
     assert result.exit_code == 2, result.output
     assert message in json.loads(result.stdout)["error"]
     assert not Campaign.objects.exists() and not Partner.objects.exists()
-    assert not AuditRecord.objects.exists()
+    assert not AuditRecord.objects.exists() and not apps.get_model("auth", "User").objects.exists()
 
 
 def test_at_the_limit_is_taken(cli_run, ru):

@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import ValidationError, validate_pa
 from muster.audit import access, trail
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
+from muster.rules import limits
 
 
 class AccountError(ValueError):
@@ -21,6 +22,7 @@ class AccountError(ValueError):
 
 def add_user(actor: Actor, username: str, password: str, superuser: bool) -> dict[str, Any]:
     access.require(rules.may_administer(actor))
+    limits.check("username", username, "NAME")
     User: Any = get_user_model()
     if User.objects.filter(username=username).exists():
         raise AccountError(f"user {username!r} exists already")

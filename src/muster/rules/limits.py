@@ -27,6 +27,7 @@ LIMITS: dict[str, Limit] = {
     "webhook url": Limit("partners.Partner.webhook_url", 500),
     "decline reason": Limit("measures.Measure.lift_reason", 200),
     "source name": Limit("registry.Source.name", 100),
+    "username": Limit("auth.User.username", 150),
     # A receipts file is named in the audit trail by its file name.
     "receipts file name": Limit("audit.AuditRecord.object_id", 64),
 }
