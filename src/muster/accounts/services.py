@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import ValidationError, validate_pa
 from muster.audit import access, trail
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
+from muster.rules import limits
 
 
 class AccountError(ValueError):
@@ -21,6 +22,7 @@ class AccountError(ValueError):
 
 def add_user(actor: Actor, username: str, password: str, superuser: bool) -> dict[str, Any]:
     access.require(rules.may_administer(actor))
+    limits.check("username", username, "NAME")
     User: Any = get_user_model()
     if User.objects.filter(username=username).exists():
         raise AccountError(f"user {username!r} exists already")
@@ -44,3 +46,21 @@ def ensure_demo_admin() -> str | None:
     password = os.environ.get("MUSTER_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     User.objects.create_superuser(username="demo", password=password)
     return password
+
+
+def set_password(actor: Actor, username: str, password: str) -> dict[str, Any]:
+    """A new password for an existing account (e.g. the demo's administrator, whose first password
+    is shown only once); the same rules as a new account's."""
+    access.require(rules.may_administer(actor))
+    User: Any = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise LookupError(f"no user {username!r}")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("password: " + " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    trail.record(actor, "account.password", "user", username)
+    return {"username": username, "password_changed": True}

@@ -16,6 +16,7 @@ from muster.campaigns.models import Campaign, CampaignDistrict
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.rules import access as rules
+from muster.rules.limits import too_long
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import usable_window, window_problems
 from muster.summons.models import Summons
@@ -46,6 +47,8 @@ def create(pack: Pack, request: CampaignRequest, *, actor: Actor, today: date | 
     problems = []
     if not request.code.strip():
         problems.append("--code: is empty")
+    problems += filter(None, [too_long("campaign code", request.code, "--code"),
+                              too_long("campaign place", request.place, "--place")])
     if Campaign.objects.filter(code=request.code).exists():
         problems.append(f"--code: campaign {request.code!r} exists already")
     if not request.districts:

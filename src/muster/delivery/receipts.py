@@ -82,11 +82,11 @@ def _apply(fields: list[str], line: int, source: str, result: ReceiptResult,
         return "*", f"has {len(fields)} fields, expected {len(COLUMNS)}"
     tracking, event, at_text = (x.strip() for x in fields)
     if event not in EVENTS:
-        return "event", f"must be one of {', '.join(EVENTS)}; got {event!r}"
+        return "event", f"must be one of {', '.join(EVENTS)}"
     try:
         at = datetime.fromisoformat(at_text)
     except ValueError:
-        return "at", f"must be an ISO date-time; got {at_text!r}"
+        return "at", "must be an ISO date-time"
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     delivery = (Delivery.objects.select_for_update(of=("self",)).select_related("summons__campaign")
                 .filter(channel=Channel.POST, provider_ref=tracking.upper()).first())

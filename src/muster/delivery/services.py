@@ -12,6 +12,7 @@ from muster.delivery import in_person, letters, receipts
 from muster.delivery.receipts import ReceiptResult
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.summons.outcomes import find
 
 
@@ -24,6 +25,7 @@ def print_letters(actor: Actor, now: datetime, out_dir: Path) -> dict[str, Any]:
 def import_receipts(actor: Actor, path: Path, errors_path: Path | None) -> ReceiptResult:
     """Postal receipts (delivered, refused, returned) from the post office's file."""
     access.require(rules.may_feed_registry(actor))
+    limits.check("receipts file name", path.name, f"{path}: the file name")
     return receipts.import_receipts(path, actor=actor, errors_path=errors_path)
 
 

@@ -17,6 +17,7 @@ from muster.measures.signoff import SignOffError
 from muster.policy import loader
 from muster.registry import services as registry
 from muster.rules import access as rules
+from muster.rules import limits as lengths
 from muster.rules.policy import Pack
 
 
@@ -42,6 +43,7 @@ def sign(actor: Actor, measure_id: int, at: datetime, pack_code: str) -> dict[st
 
 def decline(actor: Actor, measure_id: int, at: datetime, reason: str, pack_code: str) -> dict[str, Any]:
     access.require(rules.may_act_on_person(actor, signoff.district_of(measure_id)))
+    lengths.check("decline reason", reason.strip(), "--reason")
     return signoff.decline(measure_id, at, reason, pack_code, actor=actor)
 
 

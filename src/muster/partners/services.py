@@ -21,6 +21,7 @@ from muster.partners.review import ReviewError
 from muster.registry import submissions
 from muster.registry.models import Person
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.rules.policy import Pack
 from muster.rules.submissions import ungranted
 
@@ -37,6 +38,8 @@ def _admin(actor: Actor) -> None:
 def add(actor: Actor, name: str, kinds: list[str], webhook_url: str, submit: list[str] | None = None
         ) -> dict[str, Any]:
     _admin(actor)
+    limits.check("partner name", name.strip(), "NAME")
+    limits.check("webhook url", webhook_url, "--webhook")
     return keys.add(name, kinds, webhook_url, actor=actor, submit=submit or [])
 
 

@@ -24,7 +24,7 @@ from muster.kernel import clock
 from muster.kernel.actor import ENGINE, Actor
 from muster.registry import merge_sql, staging
 from muster.registry.models import Observation, Source
-from muster.registry.readers import read_rows
+from muster.registry.readers import InvalidObservation, read_rows
 from muster.rules.instants import instant_problem
 from muster.rules.person_record import (
     PERSON_COLUMNS,
@@ -83,10 +83,6 @@ class ErrorFile:
             os.replace(self._tmp, self.path)
         else:
             os.unlink(self._tmp)
-
-
-class InvalidObservation(ValueError):
-    """An observation time outside [1900, now + clock skew]: nothing is imported."""
 
 
 def observed_at_problem(observed_at: datetime, now: datetime) -> str | None:

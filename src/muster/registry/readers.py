@@ -25,6 +25,10 @@ class FileProblem(ValueError):
     """The file as a whole cannot be imported; the message names the file and the place."""
 
 
+class InvalidObservation(ValueError):
+    """An observation time outside [1900, now + clock skew]: nothing is imported."""
+
+
 def _check_header(path: Path, columns: list[str], where: str) -> None:
     missing = [c for c in PERSON_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in PERSON_COLUMNS]

@@ -6,26 +6,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 
 from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
-from muster.registry import importer, liability_sql, records, stats
-from muster.registry.importer import InvalidObservation
+from muster.registry import liability_sql, records, stats
 from muster.registry.models import Person
-from muster.registry.readers import FileProblem, total_units
+from muster.registry.readers import FileProblem, InvalidObservation, total_units
 from muster.registry.records import InvalidNationalId, PersonNotFound
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.rules.policy import Pack
+
+if TYPE_CHECKING:
+    from muster.registry import importer
 
 
 def find_person(actor: Actor, national_id: str, pack: Pack) -> Person:
     """The person a national id names, if the actor may read their record (the caller logs the read).
     InvalidNationalId, PersonNotFound, or AccessDenied with the reason (another district, no purpose,
     a role that reads no records)."""
+    limits.check("purpose", actor.purpose, "--purpose")
     person = records.find(national_id, pack)
     access.require(rules.may_read_person(actor, person.pk, person.district))
     return person
@@ -43,6 +47,9 @@ def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_
                    strict: bool = False, observed_at: datetime | None = None,
                    progress: Callable[[int], None] | None = None) -> importer.ImportResult:
     access.require(rules.may_feed_registry(actor))
+    limits.check("source name", source, "--source")
+    from muster.registry import importer  # the staging and merge SQL: imports only, not reads
+
     return importer.import_persons(path, pack, source=source, errors_path=errors_path, strict=strict,
                                    observed_at=observed_at, actor=actor, progress=progress)
 

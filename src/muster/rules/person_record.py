@@ -77,11 +77,11 @@ def _name(text: str) -> str:
 
 def _date(text: str) -> date:
     if not _ISO_DATE.fullmatch(text):
-        raise _Invalid(f"must be a date YYYY-MM-DD; got {text!r}")
+        raise _Invalid("must be a date YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _Invalid(f"is not a real calendar date: {text}") from None
+        raise _Invalid("is not a real calendar date") from None
 
 
 def _bool(value: object) -> bool:
@@ -132,7 +132,7 @@ def validate_record(raw: Mapping[str, object], ctx: RecordContext
     if not errors:
         birth, death = out.get("birth_date"), out.get("death_date")
         if isinstance(birth, str) and isinstance(death, str) and death < birth:
-            errors.append(FieldError("death_date", f"is before birth_date ({birth})"))
+            errors.append(FieldError("death_date", "is before birth_date"))
     if errors:
         return None, errors
     return tuple(out[c] for c in PERSON_COLUMNS), []
@@ -146,24 +146,24 @@ def _normalise(column: str, value: object, text: str, ctx: RecordContext) -> obj
     if column == "sex":
         sex = _SEXES.get(text.lower())
         if sex is None:
-            raise _Invalid(f"must be M or F; got {text!r}")
+            raise _Invalid("must be M or F")
         return sex
     if column in ("birth_date", "death_date"):
         day = _date(text)
         if day > ctx.today:
-            raise _Invalid(f"is in the future ({day}, today is {ctx.today})")
+            raise _Invalid(f"is in the future (after today, {ctx.today})")
         if column == "birth_date" and day < EARLIEST_BIRTH:
             raise _Invalid(f"is before {EARLIEST_BIRTH}")
         return day.isoformat()
     if column == "citizenship":
         code = text.upper()
         if code not in ISO_3166_ALPHA2:
-            raise _Invalid(f"must be an ISO 3166-1 alpha-2 country code; got {text!r}")
+            raise _Invalid("must be an ISO 3166-1 alpha-2 country code")
         return code
     if column == "district":
         code = text.upper()
         if code not in ctx.districts:
-            raise _Invalid(f"unknown district {text!r}")
+            raise _Invalid("unknown district (not one of the pack's districts)")
         return code
     if column == "address":
         return _free_text(text, 500)

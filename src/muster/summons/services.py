@@ -17,6 +17,7 @@ from muster.policy import mode as policy_mode
 from muster.policy.models import ClosedTick
 from muster.registry import services as registry
 from muster.rules import access as rules
+from muster.rules import limits
 from muster.rules.instants import instant_problem
 from muster.rules.notice_numbers import (
     InvalidNumber,
@@ -42,6 +43,7 @@ def _as_dict(s: Summons) -> dict[str, Any]:
 
 def show(actor: Actor, number: str) -> dict[str, Any]:
     """One summons with its deliveries and measures; the read is logged for the person."""
+    limits.check("purpose", actor.purpose, "--purpose")
     s = outcomes.find(number)
     access.require(rules.may_read_person(actor, s.person_id, s.district))
     with transaction.atomic():
@@ -76,6 +78,7 @@ def record_outcome(actor: Actor, number: str, outcome: str, at: datetime, reason
     `at` may lie neither before the summons was placed nor after now plus the clock skew; an
     excuse names one of its policy's excuse codes (`excuse`, or a `reason` that is one), and an
     excuse, cancellation or accepted appeal says why (muster.rules.outcomes.reason_problems)."""
+    limits.check("reason", reason, "--reason")
     _acting_on(actor, number)
     s = outcomes.find(number)
     try:

@@ -375,6 +375,10 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @json_option
     def receipts_import(file: Path, errors_path: Path | None, as_json: bool) -> None:
         """Read postal receipts (tracking_number, event, at). Exit 3 if any row was rejected."""
+        from muster.interfaces.cli.files import errors_file_problem
+
+        if errors_path is not None and (problem := errors_file_problem(errors_path, file)):
+            fail(problem, as_json=as_json, code=EXIT_INVALID)
         setup_django()
         from muster.delivery import services as delivery
         from muster.registry.services import FileProblem

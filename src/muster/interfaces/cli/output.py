@@ -51,12 +51,19 @@ def progress(label: str, total: int, enabled: bool) -> Iterator[Callable[[int], 
 
 
 def table(rows: list[tuple[str, Any]], title: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    t = Table(title=title, show_header=False, box=None, pad_edge=False)
-    t.add_column(style="bold")
-    t.add_column()
+    """Two aligned columns, the keys in bold on a terminal. Plain click rather than Rich: importing
+    Rich's tables was a tenth of a point command's start-up."""
+    width = max((len(key) for key, _ in rows), default=0)
+    if title:
+        click.secho(title, italic=True)
     for key, value in rows:
-        t.add_row(key, "" if value is None else str(value))
-    Console().print(t)
+        lines = ("" if value is None else str(value)).splitlines() or [""]
+        click.echo(click.style(key.ljust(width), bold=True) + "  " + lines[0])
+        for more in lines[1:]:
+            click.echo(" " * (width + 2) + more)
+
+
+def emit_line(data: Any) -> None:
+    """One JSON object on one line, flushed: for long-running commands' messages (JSON lines)."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=_default, separators=(",", ":")))
+    sys.stdout.flush()

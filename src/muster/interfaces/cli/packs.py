@@ -166,6 +166,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @json_option
     def policy_check(file: Path, as_json: bool) -> None:
         """Validate a policy-version file, or a whole pack (pack.toml or its folder). Exit 2 if invalid."""
+        setup_django()  # the policy services import their models (no database is opened)
         from muster.policy.services import check_file
         from muster.rules.toml_reader import PolicyError
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from muster.interfaces.cli.files import errors_file_problem
 from muster.interfaces.cli.main import actor, setup_django
 from muster.interfaces.cli.output import (
     EXIT_INVALID,
@@ -52,6 +53,8 @@ def register(cli: click.Group) -> None:
     def import_persons(file: Path, source: str, errors_path: Path | None, strict: bool,
                        observed_at: datetime | None, pack_code: str | None, as_json: bool) -> None:
         """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
+        if errors_path is not None and (problem := errors_file_problem(errors_path, file)):
+            fail(problem, as_json=as_json, code=EXIT_INVALID)
         setup_django()
         from muster.registry import services as registry
         from muster.registry.services import FileProblem, InvalidObservation, total_units

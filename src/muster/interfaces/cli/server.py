@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from datetime import date
@@ -11,7 +12,15 @@ from typing import Any
 import click
 
 from muster.interfaces.cli.main import actor, setup_django
-from muster.interfaces.cli.output import EXIT_INVALID, emit_json, fail, progress, table
+from muster.interfaces.cli.output import (
+    EXIT_INVALID,
+    EXIT_NOT_FOUND,
+    emit_json,
+    emit_line,
+    fail,
+    progress,
+    table,
+)
 from muster.interfaces.cli.packs import initialise, json_option
 
 
@@ -58,15 +67,44 @@ def _stop_worker(server: Any, worker: Any) -> None:
     measures.stop_serving()
 
 
+def _again_hints(summary: dict[str, Any]) -> list[str]:
+    """On a demo database that was there already, keys and the password are not shown again
+    (only digests are kept): how to get new ones."""
+    hints = []
+    unshown = [p["name"] for p in summary["campaign"]["partners"] if not p["api_key"]]
+    if unshown:
+        hints.append("partner API keys were shown when the demo first ran; a new key for a partner: "
+                     f'muster partner rotate-key "{unshown[0]}" (and likewise for the others)')
+    if not summary["admin"]["password_set"]:
+        hints.append("admin login: demo (its password was shown when the demo first ran; "
+                     "a new one: muster user password demo)")
+    return hints
+
+
+def _serving(host: str, port: int, workers: int, as_json: bool) -> None:
+    """Say where the server listens (a JSON line with --json, on stdout), serve, and say it stopped."""
+    url = f"http://{host}:{port}/"
+    if as_json:
+        emit_line({"event": "serving", "url": url, "admin": f"{url}admin/", "workers": workers})
+    else:
+        click.echo(f"Muster is serving on {url} (admin at /admin/); Ctrl-C stops it", err=True)
+    master = os.getpid()
+    try:
+        run_server(host, port, workers)
+    finally:
+        if as_json and os.getpid() == master:  # a worker leaving through this frame says nothing
+            emit_line({"event": "stopped", "url": url})
+
+
 def register(cli: click.Group) -> None:
     @cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=8000, show_default=True, type=int)
     @click.option("--workers", default=2, show_default=True, type=int)
-    def serve(host: str, port: int, workers: int) -> None:
-        """Serve the status page and the admin."""
-        click.echo(f"Muster is serving on http://{host}:{port}/ (admin at /admin/); Ctrl-C stops it", err=True)
-        run_server(host, port, workers)
+    @json_option
+    def serve(host: str, port: int, workers: int, as_json: bool) -> None:
+        """Serve the status page and the admin. With --json, its own messages are JSON lines."""
+        _serving(host, port, workers, as_json)
 
     @cli.command("demo")
     @click.option("--count", default=100_000, show_default=True, type=click.IntRange(min=0))
@@ -109,6 +147,7 @@ def register(cli: click.Group) -> None:
                    "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
                    "admin": {"username": "demo", "password_set": password is not None},
                    "campaign": campaign}
+        summary["again"] = _again_hints(summary)
         if as_json:
             emit_json(summary)
         else:
@@ -128,9 +167,10 @@ def register(cli: click.Group) -> None:
                     click.echo(f"  {p['name']}: {p['api_key']}")
             if password:
                 click.echo(f"admin login: demo / {password}  (shown once)")
+            for line in _again_hints(summary):
+                click.echo(line)
         if then_serve:
-            click.echo(f"serving on http://{host}:{port}/ ; Ctrl-C stops it", err=True)
-            run_server(host, port, workers=2)
+            _serving(host, port, 2, as_json)
 
     @cli.group("user")
     def user_group() -> None:
@@ -158,6 +198,25 @@ def register(cli: click.Group) -> None:
             emit_json(data)
         else:
             click.echo(f"created {username}")
+
+    @user_group.command("password")
+    @click.argument("username")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    @json_option
+    def user_password(username: str, password_stdin: bool, as_json: bool) -> None:
+        """Set a new password for an account (the demo's: `muster user password demo`)."""
+        setup_django()
+        from muster.accounts import services as accounts
+
+        password = (sys.stdin.readline().rstrip("\n") if password_stdin
+                    else str(click.prompt("new password", hide_input=True, confirmation_prompt=True)))
+        try:
+            data = accounts.set_password(actor(), username, password)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        except accounts.AccountError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        emit_json(data) if as_json else click.echo(f"new password set for {username}")
 
 
 __all__ = ["register", "run_server", "date"]
