@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.contrib.auth import authenticate
+from django.http import HttpRequest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -26,13 +27,13 @@ def test_a_second_demo_says_how_to_get_new_keys_and_a_new_password(cli_run):
     assert rotated.exit_code == 0 and "mst_" in rotated.stdout
     changed = cli_run("user", "password", "demo", "--password-stdin", "--json", input="a-new-Demo-passw0rd\n")
     assert changed.exit_code == 0, changed.output
-    assert authenticate(username="demo", password="a-new-Demo-passw0rd") is not None
+    assert authenticate(HttpRequest(), username="demo", password="a-new-Demo-passw0rd") is not None
 
 
 def test_user_password_refuses_a_weak_password_and_an_unknown_user(cli_run):
     cli_run("user", "add", "officer1", "--password-stdin", input="a-long-enough-Passw0rd\n")
     weak = cli_run("user", "password", "officer1", "--password-stdin", "--json", input="123\n")
     assert weak.exit_code == 2 and "password" in json.loads(weak.stdout)["error"]
-    assert authenticate(username="officer1", password="a-long-enough-Passw0rd") is not None
+    assert authenticate(HttpRequest(), username="officer1", password="a-long-enough-Passw0rd") is not None
     missing = cli_run("user", "password", "nobody", "--password-stdin", "--json", input="a-long-enough-Passw0rd\n")
     assert missing.exit_code == 4 and json.loads(missing.stdout) == {"error": "no user 'nobody'"}
