@@ -32,12 +32,17 @@ class FakePort:
     def __init__(self, fail: tuple[str, bool] | None = None):
         self.fail = fail
         self.to: list[str] = []
+        self.keys: list[str] = []
 
-    def send(self, to: str, *parts: str) -> str:
+    def send(self, to: str, *parts: str, key: str) -> str:
         if self.fail:
             raise SendFailed(*self.fail)
         self.to.append(to)
+        self.keys.append(key)
         return LONG_REF
+
+    def sent_before(self, key: str) -> str | None:
+        return None
 
 
 @pytest.fixture

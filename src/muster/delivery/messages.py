@@ -100,7 +100,7 @@ class MessageEmails:
 
     def send(self, message: PersonMessage) -> str:
         subject, body = _email(message.topic)
-        return self.port.send(message.person.email, subject, body)
+        return self.port.send(message.person.email, subject, body, key=f"muster-message-{message.pk}")
 
     def sent(self, message: PersonMessage, attempts: int, ref: str, now: datetime) -> None:
         message.attempts, message.email_state, message.next_attempt_at, message.last_error = attempts, "sent", None, ""
