@@ -177,7 +177,8 @@ def clean(people, tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 
 @on_postgres
-def test_issue_killed_after_placement_is_invisible_then_completed_by_the_next_tick(tmp_path, people, clean):
+def test_issue_killed_after_placement_is_invisible_then_completed_by_the_rerun_which_reports_it(
+        tmp_path, people, clean):
     with database("placed", tmp_path) as url:
         key = prepare(url, tmp_path, people)
         muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, crash_at="issue.placed")
@@ -186,36 +187,36 @@ def test_issue_killed_after_placement_is_invisible_then_completed_by_the_next_ti
         shown = json.loads(muster(url, tmp_path, "campaign", "show", "C", "--json").stdout)
         assert shown["issued"] == 0 and shown["being_issued"] > 0
         assert_invariants(url, tmp_path, key)  # the gap
-        ticked = json.loads(muster(url, tmp_path, "tick", "--now", EIGHT_DAYS_LATER, "--no-send", "--json").stdout)
-        assert ticked["issue_runs_completed"] == 1
-        assert_invariants(url, tmp_path, key)
-        assert final_state(url) == clean["after_tick"]
-        rerun = json.loads(muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, "--json").stdout)
-        assert rerun["issued"] == 0 and rerun["completed_runs"] == []
-        muster(url, tmp_path, "tick", "--now", MONTH_LATER, "--no-send")
-        assert final_state(url) == clean["end"]
-
-
-@on_postgres
-def test_issue_killed_after_a_shard_is_completed_by_the_rerun_which_reports_it(tmp_path, people, clean):
-    with database("shard", tmp_path) as url:
-        key = prepare(url, tmp_path, people)
-        muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, crash_at="issue.shard.0")
-        (counts,) = query(url, "SELECT counts FROM notices_run WHERE kind = 'issue' AND finished_at IS NULL")[0]
-        assert "shard0" in counts, "shard 0 committed before the kill"
-        assert_invariants(url, tmp_path, key)  # the gap: shard 0's summonses whole, the rest invisible
         before = {t: query(url, f"SELECT COUNT(*) FROM {t}")[0][0]
                   for t in ("notices_delivery", "measures_measure", "events_event")}
         rerun = json.loads(muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, "--json").stdout)
         written = {t: query(url, f"SELECT COUNT(*) FROM {t}")[0][0] - n for t, n in before.items()}
         (completed,) = rerun["completed_runs"]
-        assert completed["deliveries"] == written["notices_delivery"] > 0
-        assert completed["measures"] == written["measures_measure"] > 0
-        assert completed["events"] == written["events_event"] > 0
-        assert rerun["deliveries_queued"] == completed["deliveries"] and rerun["issued"] == 0
+        assert completed["summonses"] == shown["being_issued"] and rerun["issued"] == 0
+        assert completed["deliveries"] == rerun["deliveries_queued"] == written["notices_delivery"] > 0
+        assert completed["measures"] == rerun["measures_applied"] == written["measures_measure"] > 0
+        assert completed["events"] == rerun["events"] == written["events_event"] > 0
         assert_invariants(url, tmp_path, key)
         muster(url, tmp_path, "tick", "--now", EIGHT_DAYS_LATER, "--no-send")
         assert final_state(url) == clean["after_tick"]
+        muster(url, tmp_path, "tick", "--now", MONTH_LATER, "--no-send")
+        assert final_state(url) == clean["end"]
+
+
+@on_postgres
+def test_issue_killed_after_a_shard_is_completed_by_the_next_tick_before_it_serves(tmp_path, people, clean):
+    with database("shard", tmp_path) as url:
+        key = prepare(url, tmp_path, people)
+        muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, crash_at="issue.shard.0")
+        (counts,) = query(url, "SELECT counts FROM notices_run WHERE kind = 'issue' AND finished_at IS NULL")[0]
+        assert "shard0" in counts, "shard 0 committed before the kill"
+        assert_invariants(url, tmp_path, key)  # the gap: shard 0's summonses whole, any other invisible
+        ticked = json.loads(muster(url, tmp_path, "tick", "--now", EIGHT_DAYS_LATER, "--no-send", "--json").stdout)
+        assert ticked["issue_runs_completed"] == 1 and ticked["served"] > 0
+        assert_invariants(url, tmp_path, key)
+        assert final_state(url) == clean["after_tick"]
+        rerun = json.loads(muster(url, tmp_path, "campaign", "issue", "C", "--now", PLACED, "--json").stdout)
+        assert rerun["issued"] == 0 and rerun["completed_runs"] == []
 
 
 @on_postgres
