@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from muster import engine
 from muster.campaigns import issuing
@@ -17,7 +17,7 @@ from muster.delivery.models import Delivery
 from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
-from muster.rules.notice_numbers import format_summons_number
+from muster.rules.notice_numbers import format_summons_number, summons_number
 from muster.rules.vocabulary import RunKind
 from muster.summons import services as summons
 from muster.summons import tick
@@ -39,12 +39,19 @@ def campaign(ru, people):
     return campaigns.get("C")
 
 
+def _run_rows(run: Run, column: str) -> list:
+    """A column of the run's summonses, read past every manager."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {column} FROM notices_summons WHERE issue_run = %s ORDER BY id", [run.pk])
+        return [row[0] for row in cur.fetchall()]
+
+
 def _placed_only(campaign) -> Run:
     """What a crash right after the placement's commit leaves: the run and its summonses, no more."""
     with transaction.atomic():
         result = issuing.plan(campaign, NOW)
         run, _ = issuing._place(campaign, NOW, OFFICER, result)
-    assert run.finished_at is None and Summons.everything.filter(issue_run=run.pk).count() == 6
+    assert run.finished_at is None and len(_run_rows(run, "id")) == 6
     return run
 
 
@@ -53,16 +60,15 @@ def test_summonses_of_an_unfinished_issue_run_are_invisible_to_readers(campaign)
     shown = campaigns.show(OFFICER, "C")
     assert (shown["issued"], shown["being_issued"], shown["status"]["placed"]) == (0, 6, 0)
     assert Summons.objects.filter(campaign=campaign).count() == 0
-    one = Summons.everything.filter(issue_run=run.pk).first()
     with pytest.raises(LookupError):
-        summons.show(OFFICER, format_summons_number(one.number))
+        summons.show(OFFICER, format_summons_number(summons_number(_run_rows(run, "id")[0])))
 
 
 def test_a_tick_never_serves_a_summons_of_an_unfinished_issue_run(campaign):
     run = _placed_only(campaign)
     counts = tick.tick(NOW + timedelta(days=8), actor=OFFICER)
     assert counts["served"] == 0 and counts["measures_applied"] == 0
-    assert set(Summons.everything.filter(issue_run=run.pk).values_list("status", flat=True)) == {"placed"}
+    assert set(_run_rows(run, "status")) == {"placed"}
     assert not Event.objects.filter(type="summons.served").exists()
 
 
