@@ -258,3 +258,16 @@ def test_the_folder_outbox_writes_a_whole_file_or_none(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         outbox.send("a@example.ru", "s", "b", key="k2")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k1.eml"], "no empty or partial file"
+
+
+def test_a_message_email_cut_off_after_its_file_is_recorded_without_a_second_write(queued_messages, tmp_path,
+                                                                                 settings):
+    settings.MUSTER_EMAIL_URL = f"file://{tmp_path / 'email'}"
+    written, missing = PersonMessage.objects.order_by("id")
+    ports.email_port().send("ivan@example.ru", "s", "the first attempt", key=f"muster-message-{written.pk}")
+    PersonMessage.objects.update(sending_at=NOW)  # both cut off; only the first had left
+    assert dict(messages.send_due(NOW)) == {"message_email_sent": 2}
+    assert "the first attempt" in (tmp_path / "email" / f"muster-message-{written.pk}.eml").read_text()
+    assert sorted(p.name for p in (tmp_path / "email").iterdir()) == sorted(f"muster-message-{m.pk}.eml" for m in (written, missing))
+    assert not PersonMessage.objects.filter(sending_at__isnull=False).exists()
+    assert set(PersonMessage.objects.values_list("email_state", "attempts")) == {("sent", 1)}

@@ -94,6 +94,7 @@ class PersonMessage(models.Model):
     attempts = models.IntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)  # as Delivery.sending_at: an attempt in flight
 
     class Meta:
         indexes = [models.Index(fields=["person", "id"], name="message_person"),
