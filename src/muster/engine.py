@@ -1,6 +1,8 @@
 """One turn of the time engine: each area's batch step, in order.
 
 `muster tick` and `muster worker` run this:
+0. campaigns: an issue run a crash left unfinished is completed first, so no later step meets a
+   summons without its deliveries, measures and events;
 1. summonses: the tick (postings, service, missed, the measures they start and their events) in
    one transaction, or on PostgreSQL in id-range shards, each shard its own transaction;
 2. delivery: the email and SMS notices the tick queued;
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muster.campaigns import issuing
 from muster.delivery import messages as notify
 from muster.delivery import notices
 from muster.kernel.actor import Actor
@@ -27,7 +30,9 @@ OUTBOX_KEYS = ("feed_entries", "messages", "message_email_sent", "message_email_
 
 
 def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
+    completed = issuing.complete_unfinished(actor)
     counts = tick.tick(now, actor=actor)
+    counts["issue_runs_completed"] = len(completed)
     if send:
         counts.update(notices.send_due(now))
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))

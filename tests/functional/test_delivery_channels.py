@@ -56,6 +56,7 @@ def smtp_server():
 class Gateway(BaseHTTPRequestHandler):
     behaviour = "ok"
     received: list = []
+    headers: list = []
 
     def do_POST(self):  # noqa: N802 - the standard library's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -66,6 +67,7 @@ class Gateway(BaseHTTPRequestHandler):
             self.end_headers()
             return
         Gateway.received.append(body)
+        Gateway.headers.append(dict(self.headers.items()))
         answer = json.dumps({"id": f"sms-{len(Gateway.received)}"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -79,7 +81,7 @@ class Gateway(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def sms_gateway():
-    Gateway.received = []
+    Gateway.received, Gateway.headers = [], []
     Gateway.behaviour = "ok"
     server = ThreadingHTTPServer(("127.0.0.1", _free_port()), Gateway)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

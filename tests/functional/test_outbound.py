@@ -3,6 +3,7 @@ send succeeds, fails for good, or fails for now (the paths the channel tests do 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.db.models import F
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
-from muster.delivery import messages, notices
+from muster.delivery import messages, notices, ports
 from muster.delivery.models import Delivery, DeliveryEvent, PersonMessage
 from muster.delivery.ports import SendFailed
 from muster.kernel.actor import Actor
@@ -19,6 +20,7 @@ from muster.partners.models import FeedEntry, Partner
 from muster.registry.models import Person
 from muster.summons import tick
 from tests.conftest import at
+from tests.functional.test_delivery_channels import sms_gateway, smtp_server  # noqa: F401 (fixtures)
 from tests.functional.test_webhooks import Receiver, _free_port, start_receiver
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +34,17 @@ class FakePort:
     def __init__(self, fail: tuple[str, bool] | None = None):
         self.fail = fail
         self.to: list[str] = []
+        self.keys: list[str] = []
 
-    def send(self, to: str, *parts: str) -> str:
+    def send(self, to: str, *parts: str, key: str) -> str:
         if self.fail:
             raise SendFailed(*self.fail)
         self.to.append(to)
+        self.keys.append(key)
         return LONG_REF
+
+    def sent_before(self, key: str) -> str | None:
+        return None
 
 
 @pytest.fixture
@@ -181,3 +188,86 @@ def test_a_partner_that_cannot_be_sent_to_is_retried_not_fatal(partners, url, se
     Partner.objects.filter(name="Down").update(webhook_url="")
     assert dict(webhooks.send_due(NOW)) == {"retried": 1}
     assert _entries(border)[0] == ("pending", 1, error)
+
+
+# --- an attempt a crash cut off between the send and its record --------------------------------------
+
+def _cut_off(delivery: Delivery) -> None:
+    """What a kill right after the send leaves: the attempt recorded as begun, the outcome not."""
+    Delivery.objects.filter(pk=delivery.pk).update(sending_at=NOW)
+
+
+def test_every_notice_carries_its_delivery_as_idempotency_key(issued, smtp_server, sms_gateway,  # noqa: F811
+                                                              settings):
+    controller, received = smtp_server
+    settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{controller.port}"
+    settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
+    assert dict(notices.send_due(NOW)) == {"email_sent": 4, "sms_sent": 4}
+    emails = {d.pk: d for d in Delivery.objects.filter(channel="email")}
+    assert sorted(m["Idempotency-Key"] for m in received) == sorted(f"muster-delivery-{pk}" for pk in emails)
+    assert all(m["Message-ID"].startswith(f"<{m['Idempotency-Key']}@") for m in received)
+    assert {d.provider_ref for d in emails.values()} == {m["Message-ID"] for m in received}
+    sms = Delivery.objects.filter(channel="sms")
+    assert sorted(h["Idempotency-Key"] for h in sms_gateway[1].headers) == sorted(
+        f"muster-delivery-{d.pk}" for d in sms)
+    assert not Delivery.objects.filter(sending_at__isnull=False).exists(), "every attempt settled"
+
+
+def test_an_smtp_or_sms_attempt_cut_off_is_sent_again_with_the_same_key(issued, smtp_server,  # noqa: F811
+                                                                      sms_gateway, settings):  # noqa: F811
+    controller, received = smtp_server
+    settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{controller.port}"
+    settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
+    email, sms = (Delivery.objects.filter(channel=c).order_by("id").first() for c in ("email", "sms"))
+    ports.email_port().send("ivan@example.ru", "s", "b", key=f"muster-delivery-{email.pk}")  # left before the kill
+    ports.sms_port().send("+79161234567", "b", key=f"muster-delivery-{sms.pk}")
+    _cut_off(email)
+    _cut_off(sms)
+    assert dict(notices.send_due(NOW)) == {"email_sent": 4, "sms_sent": 4}
+    ids = Counter(m["Message-ID"] for m in received)
+    assert len(ids) == 4 and [n for i, n in ids.items() if i.startswith(f"<muster-delivery-{email.pk}@")] == [2]
+    keys = Counter(h["Idempotency-Key"] for h in sms_gateway[1].headers)
+    assert len(keys) == 4 and keys[f"muster-delivery-{sms.pk}"] == 2
+
+
+def test_a_folder_notice_cut_off_after_its_file_is_recorded_without_a_second_write(issued, tmp_path, settings):
+    settings.MUSTER_EMAIL_URL = f"file://{tmp_path / 'email'}"
+    settings.MUSTER_SMS_URL = f"file://{tmp_path / 'sms'}"
+    written, missing = Delivery.objects.filter(channel="email").order_by("id")[:2]
+    ports.email_port().send("ivan@example.ru", "s", "the first attempt", key=f"muster-delivery-{written.pk}")
+    _cut_off(written)
+    _cut_off(missing)  # killed before its file was written
+    assert dict(notices.send_due(NOW)) == {"email_sent": 4, "sms_sent": 4}
+    written.refresh_from_db()
+    assert (written.state, written.attempts, written.provider_ref) == ("sent", 1, f"muster-delivery-{written.pk}")
+    assert "the first attempt" in (tmp_path / "email" / f"muster-delivery-{written.pk}.eml").read_text()
+    assert len(list((tmp_path / "email").iterdir())) == 4 and len(list((tmp_path / "sms").iterdir())) == 4
+    assert not Delivery.objects.filter(sending_at__isnull=False).exists()
+
+
+def test_the_folder_outbox_writes_a_whole_file_or_none(tmp_path, monkeypatch):
+    outbox = ports.FolderOutbox(tmp_path, ".eml")
+    assert outbox.send("a@example.ru", "s", "b", key="k1") == "k1" and outbox.sent_before("k1") == "k1"
+    assert (tmp_path / "k1.eml").read_text().startswith("To: a@example.ru\nIdempotency-Key: k1\n")
+    assert outbox.sent_before("k2") is None
+
+    def crash(fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(ports.os, "fsync", crash)
+    with pytest.raises(OSError):
+        outbox.send("a@example.ru", "s", "b", key="k2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1.eml"], "no empty or partial file"
+
+
+def test_a_message_email_cut_off_after_its_file_is_recorded_without_a_second_write(queued_messages, tmp_path,
+                                                                                 settings):
+    settings.MUSTER_EMAIL_URL = f"file://{tmp_path / 'email'}"
+    written, missing = PersonMessage.objects.order_by("id")
+    ports.email_port().send("ivan@example.ru", "s", "the first attempt", key=f"muster-message-{written.pk}")
+    PersonMessage.objects.update(sending_at=NOW)  # both cut off; only the first had left
+    assert dict(messages.send_due(NOW)) == {"message_email_sent": 2}
+    assert "the first attempt" in (tmp_path / "email" / f"muster-message-{written.pk}.eml").read_text()
+    assert sorted(p.name for p in (tmp_path / "email").iterdir()) == sorted(f"muster-message-{m.pk}.eml" for m in (written, missing))
+    assert not PersonMessage.objects.filter(sending_at__isnull=False).exists()
+    assert set(PersonMessage.objects.values_list("email_state", "attempts")) == {("sent", 1)}

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from muster.audit import trail
 from muster.campaigns.models import Campaign
+from muster.kernel import crashpoints, locks
 from muster.kernel import db as sql
-from muster.kernel import locks
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.outbox import hold_for_writing
@@ -74,6 +74,7 @@ class IssueResult:
     deliveries: int = 0
     measures: int = 0
     events: int = 0
+    completed: list[dict[str, int]] = field(default_factory=list)  # runs a crash left, completed first
 
     def as_dict(self) -> dict[str, Any]:
         return {"campaign": self.campaign, "placed_on": self.placed_on, "policy_version": self.policy_version,
@@ -81,7 +82,7 @@ class IssueResult:
                 "issued": self.issued, "would_issue": sum(d.issue for d in self.districts),
                 "shortfall": sum(d.quota - d.already_issued - d.issue for d in self.districts),
                 "deliveries_queued": self.deliveries, "measures_applied": self.measures,
-                "events": self.events, "districts": [d.as_dict() for d in self.districts]}
+                "events": self.events, "completed_runs": self.completed, "districts": [d.as_dict() for d in self.districts]}
 
 
 def _context(campaign: Campaign, now: datetime) -> tuple[Pack, PolicyVersion, date, Window]:
@@ -165,6 +166,7 @@ def _issue_in_one(campaign: Campaign, now: datetime, *, actor: Actor, dry_run: b
     with transaction.atomic():
         with connection.cursor() as cur:  # one issue run per campaign at a time
             sql.lock_row(cur, "notices_campaign", campaign.pk)
+        completed = _complete_unfinished(campaign, actor) if not dry_run else []
         result = plan(campaign, now)
         if dry_run:
             return result
@@ -173,24 +175,60 @@ def _issue_in_one(campaign: Campaign, now: datetime, *, actor: Actor, dry_run: b
         with connection.cursor() as cur:
             counts = _fill(cur, version, campaign, now, run.pk, None)
         _finish(run, campaign, actor, result.placed_on, {"issued": result.issued, **counts}, result)
+    _report_completed(result, completed)
     return result
 
 
 def _issue_in_shards(campaign: Campaign, now: datetime, *, actor: Actor) -> IssueResult:
     """PostgreSQL, outside any transaction: the summonses are placed in one transaction, then their
     deliveries, measures and events are written in sql.SHARDS id ranges at once, each in its own
-    transaction that also marks its shard done on the run. A run left unfinished by a crash is
-    completed by the next issue of the campaign. Ticks and the partners' feed wait meanwhile (the tick
-    lock), so neither sees a summons without its deliveries, measures and events."""
+    transaction that also marks its shard done on the run. Ticks and the partners' feed wait
+    meanwhile (the tick lock). A crash between these commits leaves the run unfinished: its
+    summonses of shards not done stay invisible (muster.summons.models.CompleteSummonses, and the
+    tick's own filter) until the next issue of the campaign or the next engine turn completes it."""
     with locks.session(locks.TICK), locks.session(locks.ISSUE, campaign.pk):
-        for unfinished in Run.objects.filter(kind=RunKind.ISSUE, campaign=campaign, finished_at__isnull=True):
-            _, version, placed_on, _ = _context(campaign, unfinished.now)
-            _complete(unfinished, version, campaign, actor, placed_on, None)
+        completed = _complete_unfinished(campaign, actor)
         with transaction.atomic():
             result = plan(campaign, now)
             run, version = _place(campaign, now, actor, result, shards=True)
+        crashpoints.reached("issue.placed")
         _complete(run, version, campaign, actor, result.placed_on, result)
+    _report_completed(result, completed)
     return result
+
+
+def complete_unfinished(actor: Actor) -> list[dict[str, int]]:
+    """Complete every issue run a crash left unfinished, of any campaign, before anything else meets
+    its summonses (the engine calls this first in every turn). Returns what each completion wrote."""
+    pending = list(Run.objects.filter(kind=RunKind.ISSUE, finished_at__isnull=True)
+                   .values_list("campaign_id", flat=True).distinct())
+    if not pending:  # the usual case: one indexed look-up, no lock
+        return []
+    done: list[dict[str, int]] = []
+    with locks.session(locks.TICK):
+        for campaign in Campaign.objects.filter(pk__in=pending).order_by("pk"):
+            with locks.session(locks.ISSUE, campaign.pk):
+                done += _complete_unfinished(campaign, actor)
+    return done
+
+
+def _complete_unfinished(campaign: Campaign, actor: Actor) -> list[dict[str, int]]:
+    """The campaign's unfinished runs completed (the caller holds its issue lock, or a transaction)."""
+    done = []
+    for unfinished in Run.objects.filter(kind=RunKind.ISSUE, campaign=campaign, finished_at__isnull=True):
+        _, version, placed_on, _ = _context(campaign, unfinished.now)
+        written = _complete(unfinished, version, campaign, actor, placed_on, None)
+        done.append({"run": unfinished.pk, "summonses": int(unfinished.counts.get("issued", 0)), **written})
+    return done
+
+
+def _report_completed(result: IssueResult, completed: list[dict[str, int]]) -> None:
+    """A run that completed a crashed one reports that work too, in its totals and on its own."""
+    result.completed = completed
+    for part in completed:
+        result.deliveries += part["deliveries"]
+        result.measures += part["measures"]
+        result.events += part["events"]
 
 
 def _place(campaign: Campaign, now: datetime, actor: Actor, result: IssueResult,
@@ -205,29 +243,40 @@ def _place(campaign: Campaign, now: datetime, actor: Actor, result: IssueResult,
         result.issued = _insert_summonses(cur, pack, version, campaign, placed_on, window, now, run.pk,
                                           result.districts)
         sql.analyze(cur, "notices_summons")
+        run.counts = {"issued": result.issued}
         if shards:
-            run.counts = {"issued": result.issued, "cuts": sql.id_cuts(cur, "issue_run = %s", [run.pk])}
-            run.save(update_fields=["counts"])
+            run.counts["cuts"] = sql.id_cuts(cur, "issue_run = %s", [run.pk])
+        run.save(update_fields=["counts"])
     return run, version
 
 
 def _complete(run: Run, version: PolicyVersion, campaign: Campaign, actor: Actor, placed_on: date,
-              result: IssueResult | None) -> None:
-    """Write the shards of `run` not yet done, then finish it."""
-    shards = sql.shards_from(run.counts["cuts"])
+              result: IssueResult | None) -> dict[str, int]:
+    """Write the shards of `run` not yet done, then finish it. Returns what this call wrote (a run
+    a crash interrupted had some shards written before)."""
+    shards = sql.shards_from(list(run.counts.get("cuts", [])))
+    todo = [(k, shard) for k, shard in enumerate(shards) if f"shard{k}" not in run.counts]
 
-    def one(item: tuple[int, sql.Shard]) -> None:
+    def one(item: tuple[int, sql.Shard]) -> dict[str, int]:
         with connection.cursor() as cur:
             counts = _fill(cur, version, campaign, run.now, run.pk, item[1])
-            cur.execute("UPDATE notices_run SET counts = counts || %s::jsonb WHERE id = %s",
+            cur.execute(f"UPDATE notices_run SET counts = {sql.json_merge('counts', '%s')} WHERE id = %s",
                         [json.dumps({f"shard{item[0]}": counts}), run.pk])
+        transaction.on_commit(lambda: crashpoints.reached(f"issue.shard.{item[0]}"))
+        return counts
 
-    sql.fan_out(one, [(k, shard) for k, shard in enumerate(shards) if f"shard{k}" not in run.counts])
+    if sql.can_fan_out():
+        parts = sql.fan_out(one, todo)
+    else:  # in the caller's transaction (SQLite, or a caller's atomic block)
+        with transaction.atomic():
+            parts = [one(item) for item in todo]
+    written = {key: sum(p[key] for p in parts) for key in ("deliveries", "measures", "events")}
     with transaction.atomic():
         run.refresh_from_db()
-        parts = [run.counts[f"shard{k}"] for k in range(len(shards))]
-        counts = {key: sum(p[key] for p in parts) for key in ("deliveries", "measures", "events")}
+        shard_counts = [run.counts[f"shard{k}"] for k in range(len(shards))]
+        counts = {key: sum(p[key] for p in shard_counts) for key in ("deliveries", "measures", "events")}
         _finish(run, campaign, actor, placed_on, {"issued": run.counts["issued"], **counts}, result)
+    return written
 
 
 def _fill(cur: Any, version: PolicyVersion, campaign: Campaign, now: datetime, run_id: int,

@@ -105,6 +105,8 @@ def describe(campaign: Campaign) -> dict[str, Any]:
                      .annotate(n=Count("id")).values_list("status", "n"))
     by_district = dict(Summons.objects.filter(campaign=campaign).values_list("district")
                        .annotate(n=Count("id")).values_list("district", "n"))
+    # Summonses of an issue run a crash interrupted are not counted until it is completed.
+    being_issued = Summons.everything.filter(campaign=campaign).count() - sum(by_status.values())
     return {
         "code": campaign.code, "purpose": campaign.purpose, "pack": campaign.pack_code,
         "policy_version": campaign.policy_version, "place": campaign.place,
@@ -113,6 +115,7 @@ def describe(campaign: Campaign) -> dict[str, Any]:
         "districts": [{"district": d.district, "quota": d.quota, "issued": by_district.get(d.district, 0)}
                       for d in campaign.districts.order_by("district")],
         "issued": sum(by_status.values()),
+        "being_issued": being_issued,
         "status": {s: by_status.get(s, 0) for s in
                    ("placed", "served", "appeared", "excused", "missed", "cancelled")},
     }

@@ -4,8 +4,10 @@
 Messages are made set-based from the ledger (as partners' feeds are, under
 the same locks, so none is skipped), shown in the person's electronic
 account, and announced by email without details. The emails go through the
-shared retry machine (muster.delivery.outbound), each settled in its own
-transaction: a crash re-sends at most one.
+shared retry machine (muster.delivery.outbound), each attempt recorded before
+it is made and settled in its own transaction, with the message's own
+idempotency key: a crash re-sends none to the folder outbox, and at most one,
+with the same key, through SMTP.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class MessageEmails:
 
     base_seconds = 60
     names = {"sent": "message_email_sent", "retried": "message_email_retried", "gave_up": "message_email_failed"}
-    fields = ["attempts", "last_error", "email_state", "next_attempt_at"]
+    fields = ["attempts", "last_error", "email_state", "next_attempt_at", "sending_at"]
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -112,19 +114,30 @@ class MessageEmails:
     def send(self, message: PersonMessage) -> str:
         subject, body = _email(message.topic)
         # A changed contact is told to the address the person had before (contact_notice).
-        return self.port.send(message.details.get("email_to") or message.person.email, subject, body)
+        return self.port.send(message.details.get("email_to") or message.person.email, subject, body,
+                              key=f"muster-message-{message.pk}")
+
+    def begin(self, message: PersonMessage, now: datetime) -> None:
+        """The attempt recorded before it is made (muster.delivery.outbound.AttemptRecorder)."""
+        message.sending_at = now
+        message.save(update_fields=["sending_at"])
+
+    def sent_before(self, message: PersonMessage) -> str | None:
+        return None if message.sending_at is None else self.port.sent_before(f"muster-message-{message.pk}")
 
     def sent(self, message: PersonMessage, attempts: int, ref: str, now: datetime) -> None:
         message.attempts, message.email_state, message.next_attempt_at, message.last_error = attempts, "sent", None, ""
+        message.sending_at = None
         message.save(update_fields=self.fields)
 
     def retry(self, message: PersonMessage, attempts: int, reason: str, at: datetime) -> None:
         message.attempts, message.last_error, message.next_attempt_at = attempts, reason[:300], at
+        message.sending_at = None
         message.save(update_fields=self.fields)
 
     def give_up(self, message: PersonMessage, attempts: int, reason: str, now: datetime) -> None:
         message.attempts, message.last_error = attempts, reason[:300]
-        message.email_state, message.next_attempt_at = "failed", None
+        message.email_state, message.next_attempt_at, message.sending_at = "failed", None, None
         message.save(update_fields=self.fields)
 
     def count_key(self, message: PersonMessage, outcome: outbound.Outcome) -> str:

@@ -25,6 +25,9 @@ class Delivery(models.Model):
     provider_ref = models.CharField(max_length=100, blank=True)  # tracking number, message id
     last_error = models.TextField(blank=True)
     print_batch = models.BigIntegerField(null=True, blank=True)
+    # When an email or SMS attempt began; cleared when its outcome is recorded. Set on a queued
+    # delivery, it marks an attempt a crash cut off: muster.delivery.outbound reconciles it.
+    sending_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "notices"
@@ -91,6 +94,7 @@ class PersonMessage(models.Model):
     attempts = models.IntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)  # as Delivery.sending_at: an attempt in flight
 
     class Meta:
         indexes = [models.Index(fields=["person", "id"], name="message_person"),

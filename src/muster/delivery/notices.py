@@ -4,8 +4,10 @@ They only tell the person that a notice exists and where to read it; they
 carry no details and never count as service unless the policy says so. Each
 message is settled in its own transaction by the shared retry machine
 (muster.delivery.outbound), so a crash loses nothing: a message is either
-recorded as sent or still queued (and may then be sent twice, which is
-harmless for a "you have a notice" message).
+recorded as sent or still queued. Each attempt is recorded before it is made
+(`sending_at`), and each message carries its delivery's idempotency key, so
+one a crash cut off between its send and its record is not sent twice
+(README, "Crashes").
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.utils import timezone
 from muster.delivery import outbound
 from muster.delivery.models import Delivery, DeliveryEvent
 from muster.delivery.ports import email_port, sms_port
+from muster.kernel import crashpoints
 from muster.policy import loader
 from muster.rules.delivery import next_state
 
@@ -77,30 +80,49 @@ class NoticeOutbox:
             self.texts[pack_code] = _text(loader.get_pack(pack_code).languages[0])
         subject, body = self.texts[pack_code]
         if delivery.channel == "email":
-            return self.email.send(person.email, subject, body)
-        return self.sms.send(person.phone, body)
+            ref = self.email.send(person.email, subject, body, key=idempotency_key(delivery))
+        else:
+            ref = self.sms.send(person.phone, body, key=idempotency_key(delivery))
+        crashpoints.reached(f"notice.sent.{delivery.channel}")
+        return ref
+
+    def begin(self, delivery: Delivery, now: datetime) -> None:
+        delivery.sending_at = now
+        delivery.save(update_fields=["sending_at"])
+
+    def sent_before(self, delivery: Delivery) -> str | None:
+        if delivery.sending_at is None:  # no attempt of it was ever cut off
+            return None
+        port = self.email if delivery.channel == "email" else self.sms
+        return port.sent_before(idempotency_key(delivery))
 
     def sent(self, delivery: Delivery, attempts: int, ref: str, now: datetime) -> None:
         delivery.state = next_state(delivery.state, "sent")
         delivery.attempts = attempts
         delivery.provider_ref = ref[:100]
-        delivery.next_attempt_at = None
-        delivery.save(update_fields=["state", "attempts", "provider_ref", "next_attempt_at"])
+        delivery.next_attempt_at = delivery.sending_at = None
+        delivery.save(update_fields=["state", "attempts", "provider_ref", "next_attempt_at", "sending_at"])
         _event(delivery, "sent", now, f"accepted by the {delivery.channel} gateway ({ref})")
 
     def retry(self, delivery: Delivery, attempts: int, reason: str, at: datetime) -> None:
         delivery.attempts, delivery.last_error, delivery.next_attempt_at = attempts, reason, at
-        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state"])
+        delivery.sending_at = None
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state", "sending_at"])
 
     def give_up(self, delivery: Delivery, attempts: int, reason: str, now: datetime) -> None:
         delivery.attempts, delivery.last_error = attempts, reason
         delivery.state = next_state(delivery.state, "failed")
-        delivery.next_attempt_at = None
+        delivery.next_attempt_at = delivery.sending_at = None
         _event(delivery, "failed", now, f"gave up after {attempts} attempts: {reason}")
-        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state"])
+        delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "state", "sending_at"])
 
     def count_key(self, delivery: Delivery, outcome: outbound.Outcome) -> str:
         return f"{delivery.channel}_{OUTCOME[outcome]}"
+
+
+def idempotency_key(delivery: Delivery) -> str:
+    """The same for every attempt at this delivery: a provider can drop a copy sent after a crash."""
+    return f"muster-delivery-{delivery.pk}"
 
 
 def _event(delivery: Delivery, event: str, now: datetime, evidence: str) -> None:

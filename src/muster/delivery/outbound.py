@@ -8,7 +8,10 @@ pure rule `muster.rules.delivery.after_failure`.
 
 A send happens outside any transaction (it may wait on a network); its outcome is then settled
 in a transaction of its own, so a crash loses nothing: a message is either recorded or still
-due, and may at worst be sent twice (every kind here is safe to repeat).
+due. An outbox that is also an AttemptRecorder (the email and SMS notices) records each attempt
+before it sends, and on meeting an attempt a crash left unsettled asks the port whether the
+message left (the folder outbox can tell): if so it is recorded as sent without a second send,
+otherwise it is sent again with the same idempotency key, for the provider to drop the copy.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 from django.db import transaction
 
@@ -26,6 +29,7 @@ from muster.rules.delivery import Retry, after_failure
 Outcome = Literal["sent", "retried", "gave_up"]
 
 Item = TypeVar("Item")
+Taken = TypeVar("Taken", contravariant=True)  # an item a method only takes
 
 
 class Outbox(Protocol[Item]):
@@ -63,16 +67,41 @@ class Outbox(Protocol[Item]):
         ...
 
 
+@runtime_checkable
+class AttemptRecorder(Protocol[Taken]):
+    """An outbox that records an attempt before making it, so a crash between a send and its
+    record is found and reconciled rather than sent blindly again."""
+
+    def begin(self, item: Taken, now: datetime) -> None:
+        """Record that an attempt starts now (inside its own transaction, committed before the send)."""
+        ...
+
+    def sent_before(self, item: Taken) -> str | None:
+        """For an item whose last attempt was recorded but never settled: the provider's reference
+        if the message is known to have left, else None (then it is sent again, same key)."""
+        ...
+
+
 def drain(outbox: Outbox[Item], now: datetime) -> Counter[str]:
     """Try every due item once; returns how many were sent, retried or given up, by count key."""
     counts: Counter[str] = Counter()
     held: set[Hashable] = set()
+    recorder = outbox if isinstance(outbox, AttemptRecorder) else None
     for item in outbox.due(now):
         key = outbox.hold_key(item)
         if key is not None and key in held:
             continue
         attempts = outbox.attempts(item) + 1
         outcome: Outcome
+        if recorder is not None:
+            left = recorder.sent_before(item)
+            if left is not None:  # a crash came between its send and its record: record it now
+                with transaction.atomic():
+                    outbox.sent(item, attempts, left, now)
+                counts[outbox.count_key(item, "sent")] += 1
+                continue
+            with transaction.atomic():
+                recorder.begin(item, now)
         try:
             ref = outbox.send(item)
         except SendFailed as exc:

@@ -7,20 +7,26 @@ a protocol library and tests can swap a port. A send either returns the
 provider's reference or raises SendFailed, saying whether trying again may
 help; muster.delivery.outbound decides what happens next. Printing letters
 has its port in muster.delivery.pdf.
+
+Every email and SMS carries an idempotency key (the delivery's or message's own, e.g.
+"muster-delivery-17"): in the email's Message-ID and an Idempotency-Key header, in the SMS
+gateway request's Idempotency-Key header, and as the folder outbox's file name. A send a crash
+cut off before it was recorded is repeated with the same key, so a provider can drop the copy;
+`sent_before` tells whether a port can see that the message already left (only the folder can).
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import smtplib
 import socket
 import ssl
-import uuid
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib import error, request
@@ -38,11 +44,17 @@ class SendFailed(Exception):
 
 
 class EmailPort(Protocol):
-    def send(self, to: str, subject: str, body: str) -> str: ...
+    def send(self, to: str, subject: str, body: str, *, key: str) -> str: ...
+
+    def sent_before(self, key: str) -> str | None:
+        """The reference of the message with this key if it is known to have left, else None."""
+        ...
 
 
 class SmsPort(Protocol):
-    def send(self, to: str, text: str) -> str: ...
+    def send(self, to: str, text: str, *, key: str) -> str: ...
+
+    def sent_before(self, key: str) -> str | None: ...
 
 
 class HttpPort(Protocol):
@@ -58,13 +70,8 @@ class SmtpEmail:
     starttls: bool = False
     timeout: float = 10.0
 
-    def send(self, to: str, subject: str, body: str) -> str:
-        message = EmailMessage()
-        message["From"] = settings.DEFAULT_FROM_EMAIL
-        message["To"] = to
-        message["Subject"] = subject
-        message["Message-ID"] = make_msgid(domain="muster.invalid")
-        message.set_content(body)
+    def send(self, to: str, subject: str, body: str, *, key: str) -> str:
+        message = email_message(to, subject, body, key)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -80,6 +87,24 @@ class SmtpEmail:
             raise SendFailed(f"SMTP server unreachable: {type(exc).__name__}", temporary=True) from None
         return str(message["Message-ID"])
 
+    def sent_before(self, key: str) -> str | None:
+        return None  # SMTP cannot be asked: the message is sent again with the same Message-ID
+
+
+def email_message(to: str, subject: str, body: str, key: str) -> EmailMessage:
+    """The email, its Message-ID and Idempotency-Key header made from `key`: the same for every
+    attempt, so a server or provider that has it already can tell the copy."""
+    sender = settings.DEFAULT_FROM_EMAIL
+    domain = sender.rpartition("@")[2].strip("> ") or "muster.invalid"
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{key}@{domain}>"
+    message["Idempotency-Key"] = key
+    message.set_content(body)
+    return message
+
 
 def _codes(recipients: dict) -> str:
     return ", ".join(str(code) for code, _ in recipients.values())
@@ -87,32 +112,54 @@ def _codes(recipients: dict) -> str:
 
 @dataclass
 class FolderOutbox:
-    """Writes each message to a file: for development and demos, never for production."""
+    """Writes each message to a file named by its key: for development and demos, never for
+    production. A file appears whole or not at all (written under a temporary name in the same
+    folder, flushed to disk, then renamed), and a message sent twice is the same file."""
 
     folder: Path
     suffix: str
 
-    def _write(self, content: str) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        ref = uuid.uuid4().hex
-        (self.folder / f"{ref}{self.suffix}").write_text(content, encoding="utf-8")
-        return ref
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}{self.suffix}"
 
-    def send(self, to: str, *parts: str) -> str:
-        return self._write(f"To: {to}\n" + "\n\n".join(parts) + "\n")
+    def _write(self, key: str, content: str) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".partial")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as f:
+                f.write(content)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, self.path(key))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself survives a crash of the machine
+        finally:
+            os.close(folder)
+        return key
+
+    def send(self, to: str, *parts: str, key: str) -> str:
+        return self._write(key, f"To: {to}\nIdempotency-Key: {key}\n" + "\n\n".join(parts) + "\n")
+
+    def sent_before(self, key: str) -> str | None:
+        return key if self.path(key).exists() else None
 
 
 @dataclass
 class HttpSms:
-    """An HTTP SMS gateway: POST {"to": ..., "text": ...} as JSON; 2xx with an optional "id"."""
+    """An HTTP SMS gateway: POST {"to": ..., "text": ...} as JSON with an Idempotency-Key header;
+    2xx with an optional "id"."""
 
     url: str
     timeout: float = 5.0
 
-    def send(self, to: str, text: str) -> str:
+    def send(self, to: str, text: str, *, key: str) -> str:
         body = json.dumps({"to": to, "text": text}).encode()
         req = request.Request(self.url, data=body, method="POST",
-                              headers={"Content-Type": "application/json"})
+                              headers={"Content-Type": "application/json", "Idempotency-Key": key})
         try:
             with request.urlopen(req, timeout=self.timeout) as response:
                 answer = response.read()
@@ -124,6 +171,9 @@ class HttpSms:
             return str(json.loads(answer).get("id", ""))
         except (ValueError, AttributeError):
             return ""
+
+    def sent_before(self, key: str) -> str | None:
+        return None  # the gateway is not asked: the request is repeated with the same Idempotency-Key
 
 
 @dataclass

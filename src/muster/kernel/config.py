@@ -142,6 +142,8 @@ def load(env: dict[str, str] | None = None) -> Config:
             problems.append("MUSTER_SECRET_KEY must be set to a random value of 40+ characters")
         if debug:
             problems.append("MUSTER_DEBUG must be off")
+        if env.get("MUSTER_CRASH_AT"):
+            problems.append("MUSTER_CRASH_AT (a test's crash point) must not be set")
         if "*" in hosts:
             problems.append("MUSTER_ALLOWED_HOSTS must list the real host names, not '*'")
         if database["ENGINE"].endswith("sqlite3") and not _bool(env, "MUSTER_ALLOW_SQLITE", False):

@@ -1,7 +1,12 @@
 """Summonses, and the runs (issue, tick) that place and advance them. Django label "notices"."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.db import models
 
+from muster.kernel import db as sql
 from muster.rules.notice_numbers import summons_number
 from muster.rules.vocabulary import RunKind, SummonsStatus, choices
 
@@ -22,6 +27,56 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.now}"
+
+
+def incomplete_issues() -> list[tuple[int, list[sql.Shard]]]:
+    """(run id, the id ranges of its shards not yet written) for every issue run a crash left
+    unfinished. A sharded issue commits its summonses first and their deliveries, measures and
+    events shard by shard (muster.campaigns.issuing): until its shard is done a summons is
+    incomplete, and nothing may read or act on it."""
+    found = []
+    for run_id, counts in Run.objects.filter(kind=RunKind.ISSUE, finished_at__isnull=True).values_list("id", "counts"):
+        shards = sql.shards_from(list(counts.get("cuts", [])))
+        left = [shard for k, shard in enumerate(shards) if f"shard{k}" not in counts]
+        if left:
+            found.append((int(run_id), left))
+    return found
+
+
+def incomplete_sql(alias: str = "s") -> str:
+    """An SQL condition true for the incomplete summonses (`alias` names notices_summons)."""
+    runs = []
+    for run_id, shards in incomplete_issues():
+        ranges = " OR ".join(f"(1 = 1{sql.shard_filter(f'{alias}.id', shard)})" for shard in shards)
+        runs.append(f"({alias}.issue_run = {run_id} AND ({ranges}))")
+    return "(" + (" OR ".join(runs) or "1 = 0") + ")"
+
+
+def _incomplete_q() -> models.Q | None:
+    """The same as a filter of the ORM, None when every issue run is complete."""
+    found = None
+    for run_id, shards in incomplete_issues():
+        ranges = models.Q()
+        for low, high in shards:
+            one = models.Q()
+            if low is not None:
+                one &= models.Q(id__gte=low)
+            if high is not None:
+                one &= models.Q(id__lt=high)
+            ranges |= one
+        this = models.Q(issue_run=run_id) & ranges
+        found = this if found is None else found | this
+    return found
+
+
+class CompleteSummonses(models.Manager["Summons"]):
+    """The summonses every reader sees: those of an issue run not yet complete are left out, so
+    nobody reads, counts or acts on a summons before its deliveries and measures exist."""
+
+    def get_queryset(self) -> models.QuerySet[Summons]:
+        queryset = super().get_queryset()
+        incomplete = _incomplete_q()
+        return queryset if incomplete is None else queryset.exclude(incomplete)
 
 
 class Summons(models.Model):
@@ -49,6 +104,9 @@ class Summons(models.Model):
     policy_version = models.CharField(max_length=80)
     issue_run = models.BigIntegerField()
     changed_run = models.BigIntegerField(null=True, blank=True)  # the tick that last changed its status
+
+    objects = CompleteSummonses()  # the default: complete summonses only
+    everything: Any = models.Manager()  # with those of unfinished issue runs (for the runs themselves)
 
     class Meta:
         app_label = "notices"

@@ -9,6 +9,7 @@ to do.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from muster.audit import trail
+from muster.kernel import crashpoints, locks
 from muster.kernel import db as sql
-from muster.kernel import locks
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.measures.applying import apply_measures, record_bases
@@ -28,7 +29,7 @@ from muster.rules.delivery import SERVICE_PREFERENCE
 from muster.rules.policy import PolicyVersion
 from muster.rules.vocabulary import OPEN_SUMMONS, RunKind, SummonsStatus
 from muster.summons import sql as summons_sql
-from muster.summons.models import Run
+from muster.summons.models import Run, incomplete_sql
 
 PLACED, SERVED, MISSED = SummonsStatus.PLACED, SummonsStatus.SERVED, SummonsStatus.MISSED
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_SUMMONS) + ")"  # the statuses the engine moves on
@@ -54,11 +55,28 @@ def tick(now: datetime, *, actor: Actor) -> dict[str, int]:
 
 
 def _start(now: datetime, actor: Actor) -> Run:
+    """The run row of this tick (the caller holds the tick lock), after closing any a crash left."""
     last = last_tick()
     if last is not None and now < last:
         raise TickError(f"--now {now.isoformat()} is earlier than the last tick ({last.isoformat()}): "
                         f"the clock does not go backwards")
-    return Run.objects.create(kind=RunKind.TICK, now=now, actor=actor.who)
+    run = Run.objects.create(kind=RunKind.TICK, now=now, actor=actor.who)
+    _close_interrupted(run)
+    return run
+
+
+def _close_interrupted(run: Run) -> None:
+    """Close the run rows of ticks killed before they finished: their committed shards' counts
+    summed, marked interrupted and taken over by `run` (which redoes whatever they left, as every
+    step is state-driven). Only a sharded tick can leave one: a tick in one transaction leaves none."""
+    for killed in Run.objects.filter(kind=RunKind.TICK, finished_at__isnull=True).exclude(pk=run.pk):
+        parts = [v for k, v in killed.counts.items() if k.startswith("shard") and isinstance(v, dict)]
+        counts: Counter[str] = Counter()
+        for part in parts:
+            counts.update(part)
+        killed.counts = {**dict(counts), "shards_done": len(parts), "interrupted": True, "taken_over_by": run.pk}
+        killed.finished_at = timezone.now()
+        killed.save(update_fields=["counts", "finished_at"])
 
 
 def _finish(run: Run, counts: Counter[str], actor: Actor, now: datetime) -> None:
@@ -96,10 +114,24 @@ def _tick_in_shards(now: datetime, actor: Actor) -> Counter[str]:
             for version, _, _ in versions:
                 record_bases(version)
             cuts = sql.id_cuts(cur, f"status IN {OPEN}", [])
-        for part in sql.fan_out(lambda shard: _shard(run.pk, now, versions, shard), sql.shards_from(cuts)):
+        crashpoints.reached("tick.started")
+        shards = list(enumerate(sql.shards_from(cuts)))
+        for part in sql.fan_out(lambda item: _recorded_shard(run.pk, now, versions, *item), shards):
             counts.update(part)
         with transaction.atomic():
             _finish(run, counts, actor, now)
+    return counts
+
+
+def _recorded_shard(run_id: int, now: datetime, versions: list[tuple[PolicyVersion, str, Any]], k: int,
+                    shard: sql.Shard) -> Counter[str]:
+    """One shard of a sharded tick, its counts noted on the run in the same transaction (so a tick
+    killed later is closed with what it did)."""
+    counts = _shard(run_id, now, versions, shard)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE notices_run SET counts = {sql.json_merge('counts', '%s')} WHERE id = %s",
+                    [json.dumps({f"shard{k}": dict(counts)}), run_id])
+    transaction.on_commit(lambda: crashpoints.reached(f"tick.shard.{k}"))
     return counts
 
 
@@ -141,8 +173,12 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
     rules = version.summons
     assert rules is not None
     v = version.code
+    incomplete = incomplete_sql("s")
+    # Summonses of an issue run a crash left unfinished are not touched until it is completed
+    # (muster.campaigns.issuing, first in every engine turn): none is served without its deliveries.
     scope = ("s.policy_version = %s AND s.campaign_id IN "
-             "(SELECT id FROM notices_campaign WHERE pack_code = %s)" + sql.shard_filter("s.id", shard))
+             "(SELECT id FROM notices_campaign WHERE pack_code = %s)" + sql.shard_filter("s.id", shard)
+             + f" AND NOT {incomplete}")
 
     # 1. Posting to the electronic account delivers it there.
     cur.execute(f"INSERT INTO notices_deliveryevent (delivery_id, summons_id, person_id, channel, event, "

@@ -146,6 +146,9 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
                 ("window", f"{data['window']['first']} .. {data['window']['last']}"),
                 ("would issue" if dry_run else "issued", data["would_issue"] if dry_run else data["issued"]),
                 ("shortfall", data["shortfall"])]
+        for done in data["completed_runs"]:  # a run a crash interrupted, completed before this one
+            rows.append((f"completed run {done['run']}", f"{done['summonses']} summonses: {done['deliveries']} "
+                         f"deliveries, {done['measures']} measures, {done['events']} events written now"))
         for d in data["districts"]:
             note = "; ".join(d["shortfall_reasons"])
             rows.append((d["district"], f"quota {d['quota']}, issued before {d['already_issued']}, "
