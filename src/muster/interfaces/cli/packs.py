@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,11 +42,19 @@ def date_option(*names: str, **kwargs: Any) -> Any:
 
 
 def initialise() -> dict[str, Any]:
-    """Migrate the database and install every pack found; safe to run again."""
+    """Migrate the database and install every pack found; the first operator account (the user
+    running this, if there is no account yet), the audit signing key and the database roles; safe
+    to run again."""
     setup_django()
+    from muster.accounts import services as accounts
+    from muster.audit import services as audit
     from muster.policy import services as policy
 
-    return policy.initialise()
+    result = policy.initialise()
+    me = getpass.getuser()
+    result["first_operator"] = me if accounts.ensure_first_operator(me) else None
+    result["audit"] = audit.prepare()
+    return result
 
 
 def register(cli: click.Group) -> None:
@@ -60,6 +69,8 @@ def register(cli: click.Group) -> None:
             for p in result["packs"]:
                 state = "installed" if p["changed"] else "unchanged"
                 click.echo(f"pack {p['pack']}: {p['versions']} policy versions, {state}")
+            if result["first_operator"]:
+                click.echo(f"account {result['first_operator']}: operator in every district (the first account)")
         for r in result["refused"]:
             for problem in r["problems"]:
                 click.secho(f"refused: {problem}", err=True, fg="red")

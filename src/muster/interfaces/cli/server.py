@@ -130,30 +130,41 @@ def register(cli: click.Group) -> None:
 
     @cli.group("user")
     def user_group() -> None:
-        """Accounts for the web admin."""
+        """Officers' accounts: the command line acts as one, the web pages log in as one."""
 
     @user_group.command("add")
     @click.argument("username")
-    @click.option("--superuser", is_flag=True, help="Full administrator.")
+    @click.option("--role", default=None, metavar="ROLE",
+                  help="operator, registration_officer, data_steward, board_member, auditor or administrator "
+                       "(default: administrator with --superuser, else registration_officer).")
+    @click.option("--district", "districts", multiple=True, metavar="CODE",
+                  help="A district the account acts in (repeat; none: every district).")
+    @click.option("--superuser", is_flag=True, help="Full administrator of the web admin.")
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    @click.option("--no-password", is_flag=True, help="An account for the command line only (no web login).")
     @json_option
-    def user_add(username: str, superuser: bool, password_stdin: bool, as_json: bool) -> None:
+    def user_add(username: str, role: str | None, districts: tuple[str, ...], superuser: bool,
+                 password_stdin: bool, no_password: bool, as_json: bool) -> None:
         """Create an account; the password is asked for, or read from stdin."""
         setup_django()
         from muster.accounts import services as accounts
 
-        if password_stdin:
+        password: str | None
+        if no_password:
+            password = None
+        elif password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = str(click.prompt("password", hide_input=True, confirmation_prompt=True))
         try:
-            data = accounts.add_user(actor(), username, password, superuser)
+            data = accounts.add_user(actor(), username, password, superuser, role=role, districts=list(districts))
         except accounts.AccountError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(data)
         else:
-            click.echo(f"created {username}")
+            where = "every district" if data["districts"] == "all" else ", ".join(data["districts"])
+            click.echo(f"created {username}: {data['role']} in {where}")
 
 
 __all__ = ["register", "run_server", "date"]
