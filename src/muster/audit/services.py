@@ -5,15 +5,22 @@ who looked at someone, so it needs that person's district.)"""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-from muster.audit import access, checkpoints, roles, sealing, verification
+from muster.audit import access, checkpoints, roles, sealing, spool, verification
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
 
 SigningKeyMissing = checkpoints.SigningKeyMissing
+SpoolProblem = spool.SpoolProblem
+
+
+def check_spool() -> None:
+    """Before the server or the worker starts: the spool directory is Muster's alone (SpoolProblem)."""
+    spool.check_directory(Path(settings.MUSTER_SPOOL_DIR))
 
 
 def verify(actor: Actor, now: datetime) -> verification.Report:

@@ -262,7 +262,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from django.utils import timezone
 
         from muster import engine
+        from muster.audit import services as audit
         from muster.kernel.actor import ENGINE
+
+        try:
+            audit.check_spool()
+        except audit.SpoolProblem as exc:
+            fail(f"refusing to start: {exc}", as_json=False, code=EXIT_INVALID)
 
         done = 0
         while True:

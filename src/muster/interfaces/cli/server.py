@@ -61,6 +61,13 @@ def register(cli: click.Group) -> None:
     @click.option("--workers", default=2, show_default=True, type=int)
     def serve(host: str, port: int, workers: int) -> None:
         """Serve the status page and the admin."""
+        setup_django()
+        from muster.audit import services as audit
+
+        try:
+            audit.check_spool()
+        except audit.SpoolProblem as exc:
+            fail(f"refusing to start: {exc}", as_json=False, code=EXIT_INVALID)
         click.echo(f"Muster is serving on http://{host}:{port}/ (admin at /admin/); Ctrl-C stops it", err=True)
         run_server(host, port, workers)
 
