@@ -97,3 +97,12 @@ def test_replay_sets_aside_a_file_muster_did_not_write(tmp_path, how):
     assert replay(connect, where, rejected=rejected) == 0  # type: ignore[arg-type]
     assert rejected == [path.name]
     assert (where / f"{path.name}.rejected").exists() and not path.exists()
+
+
+def test_audit_verify_reports_a_spool_file_set_aside(cli_run, tmp_path, settings):
+    settings.MUSTER_SPOOL_DIR = tmp_path / "spool"
+    path = _spooled(settings.MUSTER_SPOOL_DIR, key=b"a key Muster does not have")
+    replay(lambda: None, settings.MUSTER_SPOOL_DIR)  # type: ignore[arg-type, return-value]
+    result = cli_run("audit", "verify")
+    assert result.exit_code == 2 and "spool files set aside as not written by Muster" in result.output
+    assert path.name in result.output

@@ -4,6 +4,7 @@ who looked at someone, so it needs that person's district.)"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from muster.audit import access, checkpoints, roles, sealing, spool, verificatio
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
 
+log = logging.getLogger("muster.audit")
 SigningKeyMissing = checkpoints.SigningKeyMissing
 SpoolProblem = spool.SpoolProblem
 
@@ -32,13 +34,20 @@ def verify(actor: Actor, now: datetime) -> verification.Report:
 def seal(actor: Actor, now: datetime) -> dict[str, Any]:
     """Seal the access log's new rows into the chain and publish a signed checkpoint of its head."""
     access.require(rules.may_administer(actor))
-    return seal_and_publish(now)
+    return seal_and_publish(now, strict=True)
 
 
-def seal_and_publish(now: datetime) -> dict[str, Any]:
-    """The engine's step (its actor is the system): seal, then checkpoint the head."""
+def seal_and_publish(now: datetime, *, strict: bool = False) -> dict[str, Any]:
+    """The engine's step (its actor is the system): seal, then checkpoint the head. Without a signing
+    key (production, none configured) the engine logs it and goes on; `strict` raises instead."""
     sealed = sealing.seal()
-    published = checkpoints.publish(now)
+    try:
+        published = checkpoints.publish(now)
+    except checkpoints.SigningKeyMissing:
+        if strict:
+            raise
+        log.error("no audit checkpoint published", exc_info=True)
+        published = None
     return {"sealed": sealed, "checkpoint": published.record_id if published else None}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from django.conf import settings
 
@@ -62,6 +63,10 @@ def verify(now: datetime) -> Report:
         seals = [s for s in seals if s[0] < report.broken_at]
     _check_seals(report, seals, now)
     _check_checkpoints(report, published, hashes)
+    rejected = sorted(Path(settings.MUSTER_SPOOL_DIR).glob("*.rejected"))
+    if rejected:
+        report.problems.append(f"{len(rejected)} spool files set aside as not written by Muster in "
+                               f"{settings.MUSTER_SPOOL_DIR} ({rejected[0].name}, ...): inspect and remove them")
     return report
 
 

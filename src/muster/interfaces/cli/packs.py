@@ -71,6 +71,9 @@ def register(cli: click.Group) -> None:
                 click.echo(f"pack {p['pack']}: {p['versions']} policy versions, {state}")
             if result["first_operator"]:
                 click.echo(f"account {result['first_operator']}: operator in every district (the first account)")
+            if result["audit"]["signing_key"].startswith("missing"):
+                click.secho(f"warning: audit checkpoints cannot be signed: {result['audit']['signing_key']}",
+                            err=True, fg="yellow")
         for r in result["refused"]:
             for problem in r["problems"]:
                 click.secho(f"refused: {problem}", err=True, fg="red")
