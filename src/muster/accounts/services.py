@@ -72,11 +72,12 @@ def add_user(actor: Actor, username: str, password: str | None, superuser: bool,
 
 def actor_for(name: str, purpose: str = "") -> Actor:
     """The command line's actor: the officer account `name` (its role and districts)."""
-    hint = f"; ask an administrator: muster user add {name} --role ROLE [--district CODE ...]"
     if ":" in name:
         if not name.startswith("cli:"):
-            raise NoAccount(f"the command line acts only as an officer's account, not as {name!r}{hint}")
+            raise NoAccount(f"the command line acts only as an officer's account, not as {name!r} "
+                            "(MUSTER_ACTOR names an account, e.g. MUSTER_ACTOR=alice)")
         name = name.removeprefix("cli:")
+    hint = f"; ask an administrator: muster user add {name} --role ROLE [--district CODE ...]"
     officer = Officer.objects.filter(user__username=name, user__is_active=True).first()
     if officer is None:
         raise NoAccount(f"no Muster account named {name!r}{hint}")
