@@ -127,3 +127,49 @@ def test_the_app_cannot_update_or_delete_audit_rows_on_postgresql(cli_run, tmp_p
                 "UPDATE audit_partnerread SET purpose = 'x'", "DELETE FROM audit_feedread"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql)
+
+
+def test_every_tick_seals_the_access_log_and_publishes_a_checkpoint(cli_run, tmp_path, ru):
+    from muster.audit import sealing
+
+    import_persons(write_csv(tmp_path / "p.csv", [person_row(snils(i)) for i in range(1, 4)]), ru)
+    assert cli_run("liable", "--on", "2025-01-01", "--list").exit_code == 0
+    top = PartnerRead.objects.order_by("-id").values_list("id", flat=True).first()
+    assert top is not None and sealing.sealed_upto("audit_partnerread") == 0
+    assert cli_run("tick", "--now", "2026-03-02T09:00").exit_code == 0
+    assert sealing.sealed_upto("audit_partnerread") == top
+    lines = settings.MUSTER_AUDIT_CHECKPOINTS.read_text().splitlines()
+    assert json.loads(lines[-1])["id"] == AuditRecord.objects.order_by("-id").first().id
+    code, report = _verify(cli_run)
+    assert code == 0 and report["sealed_rows"] == 3 and report["checkpoints"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seal_waits_for_a_writer_that_holds_a_lower_id(tmp_path):
+    """PostgreSQL hands out ids before commit: a row committed late with a lower id than one already
+    visible must not fall inside a seal made meanwhile."""
+    import psycopg
+
+    from muster.audit import sealing
+    from muster.kernel.db import is_postgres
+    from muster.measures.serving import connect
+
+    if not is_postgres():
+        pytest.skip("SQLite has one writer at a time")
+    insert = ("INSERT INTO audit_partnerread (at, partner, role, person_id, purpose) "
+              "VALUES (now(), %s, 'partner', 1, 'check')")
+    slow: psycopg.Connection = connect()
+    fast: psycopg.Connection = connect()
+    try:
+        slow.execute(insert, ["slow"])  # takes the lower id, does not commit yet
+        with fast.transaction():
+            fast.execute(insert, ["fast"])
+        assert sealing.seal(wait=0.2)["audit_partnerread"] == 0  # it waited for the slow writer, then gave up
+        slow.commit()
+        assert sealing.seal(wait=0.2)["audit_partnerread"] == 2
+    finally:
+        slow.close()
+        fast.close()
+    from muster.audit import verification
+
+    assert verification.verify(timezone.now()).intact

@@ -88,6 +88,7 @@ def test_init_makes_the_os_user_the_first_operator_only_once(db, packs):
     runner = CliRunner()
     first = json.loads(runner.invoke(build(), ["init", "--json"], catch_exceptions=False).stdout)
     assert first["first_operator"] == getpass.getuser()
+    assert first["audit"]["signing_key"] == "created"  # checkpoints can be signed from the start
     officer = Officer.objects.get(user__username=getpass.getuser())
     assert officer.role == "operator" and officer.all_districts
     again = json.loads(runner.invoke(build(), ["init", "--json"], catch_exceptions=False).stdout)
