@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from muster.audit import checkpoints, sealing, trail
-from muster.rules.audit_chain import first_break, parse_seal
+from muster.rules.audit_chain import chain_hash, first_break, parse_seal
 
 
 @dataclass
@@ -46,10 +47,15 @@ def verify(now: datetime) -> Report:
     hashes: dict[int, str] = {}
     seals: list[tuple[int, str, str, str]] = []  # (record id, table, object_id, purpose)
 
+    key = trail.key()
+    unsigned: list[int] = []  # how many records' own HMAC does not hold under the key, and the first
+
     def tapped() -> Iterator[trail.Walked]:
         for item in trail.walk():
             report.checked += 1
-            rid, _, own, fields = item
+            rid, prev, own, fields = item
+            if not hmac.compare_digest(chain_hash(key, prev, fields), own):
+                unsigned[:] = [unsigned[0] if unsigned else rid, (unsigned[1] + 1) if unsigned else 1]
             if rid in wanted:
                 hashes[rid] = own
             if fields["action"] == sealing.SEAL:
@@ -57,12 +63,11 @@ def verify(now: datetime) -> Report:
             yield item
 
     walked = tapped()
-    report.broken_at = first_break(trail.key(), walked)
+    report.broken_at = first_break(key, walked)
     for _ in walked:  # past a break, still note the records that checkpoints name
         pass
     if report.broken_at is not None:
-        report.problems.append(f"audit trail broken at record {report.broken_at}: it, or the one before it, was "
-                               "edited, deleted or inserted, or the chain was recomputed without the key")
+        report.problems.append(_break_reason(report.broken_at, unsigned, report.checked))
         seals = [s for s in seals if s[0] < report.broken_at]
     _check_seals(report, seals, now)
     _check_checkpoints(report, published, hashes)
@@ -71,6 +76,18 @@ def verify(now: datetime) -> Report:
         report.problems.append(f"{len(rejected)} spool files set aside as not written by Muster in "
                                f"{settings.MUSTER_SPOOL_DIR} ({rejected[0].name}, ...): inspect and remove them")
     return report
+
+
+def _break_reason(broken_at: int, unsigned: list[int], checked: int) -> str:
+    first, count = unsigned or [0, 0]
+    if count == checked:
+        return (f"audit trail broken at record {broken_at}: none of the {checked} records holds under the key, "
+                "so the chain was recomputed (or written) without it")
+    if first == broken_at:
+        more = f" ({count - 1} more after it)" if count > 1 else ""
+        return f"audit trail broken at record {broken_at}: its fields were edited (its HMAC does not hold){more}"
+    return (f"audit trail broken at record {broken_at}: its link to the record before does not hold (a record "
+            "was deleted or inserted before it)")
 
 
 def _check_seals(report: Report, seals: list[tuple[int, str, str, str]], now: datetime) -> None:
