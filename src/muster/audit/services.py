@@ -39,11 +39,12 @@ def seal(actor: Actor, now: datetime) -> dict[str, Any]:
 
 def seal_and_publish(now: datetime, *, strict: bool = False) -> dict[str, Any]:
     """The engine's step (its actor is the system): seal, then checkpoint the head. Without a signing
-    key (production, none configured) the engine logs it and goes on; `strict` raises instead."""
+    key (production, none configured) or a writable checkpoints file, the engine logs it and goes on
+    (verify then shows the chain's head unpublished); `strict` raises instead."""
     sealed = sealing.seal()
     try:
         published = checkpoints.publish(now)
-    except checkpoints.SigningKeyMissing:
+    except (checkpoints.SigningKeyMissing, OSError):
         if strict:
             raise
         log.error("no audit checkpoint published", exc_info=True)

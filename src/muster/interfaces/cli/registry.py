@@ -218,6 +218,9 @@ def register(cli: click.Group) -> None:
             result = audit.seal(actor(), clock.now())
         except audit.SigningKeyMissing as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        except OSError as exc:
+            fail(f"MUSTER_AUDIT_CHECKPOINTS: cannot write {exc.filename}: {exc.strerror}", as_json=as_json,
+                 code=EXIT_INVALID)
         if as_json:
             emit_json(result)
         else:
