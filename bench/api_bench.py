@@ -5,7 +5,9 @@
 On PostgreSQL, in a database of its own: a registry of men of call-up age, a campaign whose
 summonses all end missed (seven measures each), and a partner that enforces every kind. Then:
   - `GET /api/v1/measures/{id}` on `muster serve` (gunicorn, 2 workers x 4 threads, MUSTER_ENV=production),
-    loaded by wrk with ids drawn from the registry, against a bare WSGI app on the same gunicorn
+    loaded by wrk with a realistic mix of ids (half never summoned, 30 % with measures in force,
+    10 % lifted, 10 % unknown to the registry); each run records how the work was split over the
+    workers (their shares of CPU time), against a bare WSGI app on the same gunicorn
     configuration serving a constant answer from memory (bench/bare_app.py), and against a
     constant answer from Django itself (/api/v1/_bare); p50, p99, requests/s, at saturation
     (--connections) and under a light load (2 connections);
@@ -82,8 +84,32 @@ PersonMessage.objects.filter(email_state="queued").update(email_state="sent", ne
 kinds = sorted({m.kind for v in pack.versions for m in v.measures})
 t = time.perf_counter(); partner = keys.add("Everything", kinds, "", actor=Actor.officer("bench"))
 timing["backfill_s"] = time.perf_counter() - t
-ids = list(Summons.objects.order_by("?").values_list("person__national_id", flat=True)[:20000])
-print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids, "timing": timing}))
+# A realistic mix of questions: half about people never summoned, some about lifted measures, some
+# about national ids the registry does not hold (valid numbers from the same generator, past its end).
+import random
+from django.utils import timezone
+from muster.registry.models import Person
+from muster.summons import outcomes
+from muster.rules.notice_numbers import format_summons_number, summons_number
+from muster.registry.synthetic import Generator
+registry = int(sys.argv[2])
+sample = 20000
+lifted = list(Summons.objects.filter(status="missed").order_by("?").values_list("id", flat=True)[:sample // 10])
+for sid in lifted:
+    outcomes.record(format_summons_number(summons_number(sid)), "appeared", timezone.now(), actor=Actor.officer("bench"))
+mix = {
+    "never_summoned": list(Person.objects.filter(summonses__isnull=True).order_by("?")
+                           .values_list("national_id", flat=True)[:sample // 2]),
+    "measures_in_force": list(Summons.objects.filter(status="missed").order_by("?")
+                              .values_list("person__national_id", flat=True)[:sample * 3 // 10]),
+    "lifted": list(Summons.objects.filter(id__in=lifted).values_list("person__national_id", flat=True)),
+    "unknown": [Generator(pack, seed=7, as_of=date(2026, 1, 1), cohort="conscripts").national_id(registry + k)
+                for k in range(sample // 10)],
+}
+ids = [i for group in mix.values() for i in group]
+random.Random(7).shuffle(ids)
+print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids, "timing": timing,
+                  "mix": {k: len(v) for k, v in mix.items()}}))
 """
 
 LIFT = r"""
@@ -151,10 +177,36 @@ def parse_wrk(text: str) -> dict[str, float]:
             "non_2xx": int(errors[1]) if errors else 0}
 
 
-def load(wrk: str, url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+def _cpu_of_workers(master: int | None) -> dict[int, float]:
+    """CPU seconds used so far by each worker (child) of a gunicorn master, from /proc."""
+    if master is None:
+        return {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return found
+
+
+def load(wrk: str, url: str, script: Path, seconds: int, connections: int,
+         master: int | None = None) -> dict[str, float]:
+    """One wrk run; with `master`, how the work was split over its workers (shares of their CPU time)."""
+    before = _cpu_of_workers(master)
     out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    result: dict = parse_wrk(out)
+    if master is not None:
+        used = {pid: cpu - before.get(pid, 0.0) for pid, cpu in _cpu_of_workers(master).items()}
+        total = sum(used.values()) or 1.0
+        result["worker_cpu_shares"] = sorted((round(u / total, 3) for u in used.values()), reverse=True)
+    return result
 
 
 def feed_rate(base: str, key: str) -> dict[str, float]:
@@ -208,6 +260,8 @@ def webhook_lag(env: dict[str, str], lifts: int) -> dict[str, float]:
         worker.wait(timeout=60)
         server.shutdown()
     lags = sorted(Receiver.arrivals)
+    if not lags:
+        return {"lifts": lifts, "received": 0}
     return {"lifts": lifts, "received": len(lags), "p50_s": statistics.median(lags),
             "p99_s": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "worker_interval_s": 0.5}
 
@@ -232,8 +286,11 @@ def main() -> None:
     with psycopg.connect(args.pg, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "MUSTER_DATABASE_URL": args.pg.rsplit("/", 1)[0] + "/" + name,
-           "MUSTER_PACKS_DIRS": str(bench_pack(work)), "MUSTER_OUTBOX_DIR": str(work / "outbox")}
-    served = {**env, "MUSTER_ENV": "production", "MUSTER_BENCH_ENDPOINT": "true", "MUSTER_SECRET_KEY": uuid.uuid4().hex * 2,
+           "MUSTER_PACKS_DIRS": str(bench_pack(work)), "MUSTER_OUTBOX_DIR": str(work / "outbox"),
+           "MUSTER_WEBHOOK_ALLOW_PRIVATE": "true"}  # the webhook receiver of `webhook_lag` is on loopback
+    # The rate limiter runs on every check, with a rate this load never reaches: its cost is measured, not its 429s.
+    served = {**env, "MUSTER_WEBHOOK_ALLOW_PRIVATE": "false", "MUSTER_CHECK_RATE_PER_SECOND": "1000000",
+              "MUSTER_CHECK_RATE_BURST": "1000000", "MUSTER_ENV": "production", "MUSTER_BENCH_ENDPOINT": "true", "MUSTER_SECRET_KEY": uuid.uuid4().hex * 2,
               "MUSTER_ALLOW_FILE_OUTBOX": "true", "MUSTER_ALLOWED_HOSTS": "127.0.0.1,localhost",
               "MUSTER_SPOOL_DIR": str(work / "spool")}
     procs: list[subprocess.Popen] = []
@@ -242,9 +299,9 @@ def main() -> None:
         if not people.exists():
             muster(["generate", "persons", "--count", str(args.registry), "--seed", "7", "--cohort", "conscripts",
                     "--as-of", "2026-01-01", "--out", str(people)], env)
-        muster(["init"], env)
+        muster(["init", "--simulation"], env)
         muster(["import", "persons", str(people), "--observed-at", "2026-01-01T00:00:00+00:00"], env)
-        setup = json.loads(subprocess.run([PY, "-c", SETUP, str(args.summonses)], env=env, check=True,
+        setup = json.loads(subprocess.run([PY, "-c", SETUP, str(args.summonses), str(args.registry)], env=env, check=True,
                                           capture_output=True, text=True).stdout.strip().splitlines()[-1])
         ids_file = work / "ids.txt"
         ids_file.write_text("\n".join(setup["ids"]) + "\n")
@@ -255,8 +312,10 @@ def main() -> None:
                                        "--workers", "2"], env=served, stderr=subprocess.DEVNULL))
         procs.append(subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{bare_port}", "--workers", "2",
                                        "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
+                                       "--reuse-port",
                                        "--chdir", str(HERE), "bare_app:app"], env=env, stderr=subprocess.DEVNULL))
         api, bare = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{bare_port}"
+        api_master, bare_master = procs[0].pid, procs[1].pid
         wait_up(f"{api}/healthz")
         wait_up(f"{bare}/")
         load(wrk, api, script, 3, args.connections)  # warm up both
@@ -265,11 +324,11 @@ def main() -> None:
         bare_script.write_text('request = function() return wrk.format("GET", "/api/v1/_bare") end\n')
         runs = []
         for _ in range(args.runs):
-            runs.append({"measures_light": load(wrk, api, script, args.seconds, 2),
-                         "bare_light": load(wrk, bare, script, args.seconds, 2),
-                         "measures": load(wrk, api, script, args.seconds, args.connections),
-                         "bare": load(wrk, bare, script, args.seconds, args.connections),
-                         "django_bare": load(wrk, api, bare_script, args.seconds, args.connections)})
+            runs.append({"measures_light": load(wrk, api, script, args.seconds, 2, api_master),
+                         "bare_light": load(wrk, bare, script, args.seconds, 2, bare_master),
+                         "measures": load(wrk, api, script, args.seconds, args.connections, api_master),
+                         "bare": load(wrk, bare, script, args.seconds, args.connections, bare_master),
+                         "django_bare": load(wrk, api, bare_script, args.seconds, args.connections, api_master)})
         feed = [feed_rate(api, setup["api_key"]) for _ in range(args.runs)]
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -282,6 +341,7 @@ def main() -> None:
 
         result = {
             "registry": args.registry, "summonses": args.summonses, "feed_length": setup["feed"],
+            "sample_mix": setup["mix"],
             "outbox": setup["timing"],
             "wrk": {"threads": 2, "connections": args.connections, "seconds": args.seconds, "runs": runs},
             "measures_median": {k: med("measures", k) for k in ("rps", "p50_ms", "p99_ms")},

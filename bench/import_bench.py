@@ -137,7 +137,7 @@ def bench_one(engine: str, path: Path, pg: Postgres, work: Path) -> dict:
         db_url = pg.fresh()
     env["MUSTER_DATABASE_URL"] = db_url
     try:
-        muster(["init"], env)
+        muster(["init", "--simulation"], env)
         result, rss = run_child(IMPORT_CHILD, [str(path)], env)
     finally:
         if engine == "postgresql":

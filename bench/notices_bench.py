@@ -129,7 +129,7 @@ def run_once(engine: str, registry: int, summonses: int, letters: int, pg_admin:
             conn.execute(f'CREATE DATABASE "{name}"')
         env["MUSTER_DATABASE_URL"] = pg_admin.rsplit("/", 1)[0] + "/" + name
     try:
-        muster(["init"], env)
+        muster(["init", "--simulation"], env)
         muster(["import", "persons", str(people), "--observed-at", "2026-01-01T00:00:00+00:00"], env)
         proc = subprocess.run([PY, "-c", CHILD, str(summonses), str(letters), str(work / "letters"), missed], env=env,
                               capture_output=True, text=True)

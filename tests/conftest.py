@@ -18,6 +18,14 @@ import pytest
 from muster.rules.person_record import PERSON_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests' webhook receivers listen on loopback; production refuses this setting. For the muster
+# processes tests start (they inherit the environment); `allow_loopback_webhooks` sets it here.
+os.environ.setdefault("MUSTER_WEBHOOK_ALLOW_PRIVATE", "true")
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback_webhooks(settings):
+    settings.MUSTER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], header=PERSON_COLUMNS) -> Path:
@@ -58,8 +66,10 @@ def _audit_files(tmp_path, settings):
 
 @pytest.fixture
 def packs(db):
-    from muster.policy import loader
+    """The packs installed in a test database, which is a simulation: tests move its clock."""
+    from muster.policy import loader, mode
 
+    mode.choose(mode.SIMULATION, "tests")
     for directory in loader.pack_dirs():
         loader.install(directory)
     return loader

@@ -27,7 +27,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path, sc
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    run("init")
+    run("init", "--simulation")
     rows = [person_row(snils(i), birth_date=f"{1998 + i % 6}-0{1 + i % 9}-1{i % 10}", district="RU-RYA")
             for i in range(20)]
     run("import", "persons", str(write_csv(tmp_path / "p.csv", rows)))
@@ -35,7 +35,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path, sc
         "--appear-from", "2026-03-10", "--appear-to", "2026-03-12", "--place", "x", "--now", "2026-03-02T09:00+03:00")
     run("campaign", "issue", "K", "--now", "2026-03-02T09:00+03:00")
     run("tick", "--now", "2026-04-05T09:00+03:00", "--no-send")
-    key = json.loads(run("partner", "add", "Border", "--kinds", "exit_ban,credit_ban", "--json"))["api_key"]
+    key = json.loads(run("partner", "add", "Border", "--kinds", "exit_ban,credit_ban", "--submit",
+                         "address,postcode,district,contact,death,emigration", "--json"))["api_key"]
     port = _free_port()
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
     server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),

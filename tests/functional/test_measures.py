@@ -75,7 +75,8 @@ def signoff_pack(ru, tmp_path):
     head, tail = text.split('kind = "credit_ban"', 1)
     policy.write_text(head + 'kind = "credit_ban"' + tail.replace("officer_signoff = false",
                                                                   "officer_signoff = true", 1), encoding="utf-8")
-    pack, changed = loader.install(folder)
+    # Installed versions are immutable once in force: install it as of before 2026, with nothing issued.
+    pack, changed = loader.install(folder, now=at("2025-12-01"))
     assert changed
     return pack
 

@@ -171,7 +171,7 @@ def test_a_receiver_that_is_down_holds_back_only_its_own_partner(partners):
 
 
 @pytest.mark.parametrize(("url", "secret", "error"), [
-    ("notaurl", None, "receiver unreachable: ValueError"),  # refused by urllib before any connection
+    ("notaurl", None, "receiver unreachable: a malformed URL"),  # refused before any connection
     (None, "whsec_abc", "receiver unreachable: Error"),  # a secret that is not base64 cannot sign
 ])
 def test_a_partner_that_cannot_be_sent_to_is_retried_not_fatal(partners, url, secret, error):

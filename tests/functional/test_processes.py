@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 
 def test_killed_import_leaves_whole_state_and_rerun_completes(tmp_path, scratch_database_url):
-    assert muster_process(["init"], scratch_database_url, tmp_path).returncode == 0
+    assert muster_process(["init", "--simulation"], scratch_database_url, tmp_path).returncode == 0
     data = tmp_path / "big.csv"
     assert muster_process(["generate", "persons", "--count", "100000", "--seed", "9", "--out", str(data)],
                           scratch_database_url, tmp_path).returncode == 0
@@ -46,7 +46,7 @@ def test_killed_import_leaves_whole_state_and_rerun_completes(tmp_path, scratch_
 
 @pytest.mark.slow
 def test_serve_runs_a_real_server(tmp_path, scratch_database_url):
-    assert muster_process(["init"], scratch_database_url, tmp_path).returncode == 0
+    assert muster_process(["init", "--simulation"], scratch_database_url, tmp_path).returncode == 0
     port = _free_port()
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
     server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),

@@ -170,7 +170,7 @@ def test_a_dispatcher_killed_mid_run_loses_no_event(tmp_path, scratch_database_u
         assert done.returncode == 0, done.stderr
         return done
 
-    run("init")
+    run("init", "--simulation")
     rows = [person_row(snils(i), birth_date=f"{1998 + i % 6}-0{1 + i % 9}-1{i % 10}", district="RU-RYA")
             for i in range(count)]
     run("import", "persons", str(write_csv(tmp_path / "p.csv", rows)))

@@ -1,6 +1,8 @@
 from datetime import date as D  # noqa: N817 - short, for the table
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from muster.policy.files import find_builtin_pack
 from muster.rules.outcomes import (
@@ -8,6 +10,7 @@ from muster.rules.outcomes import (
     check_outcome,
     kinds_lifted,
     measures_of_summons,
+    reason_problems,
     start_on_signing,
 )
 
@@ -75,3 +78,44 @@ def test_measures_of_summons(version, served_on, outcome, outcome_on, today, exp
 ])
 def test_start_on_signing(policy_start, signed_on, starts):
     assert start_on_signing(policy_start, signed_on) == starts
+
+
+EXCUSES = "illness, relative, force_majeure, other"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "reason", "excuse", "code", "problems"),
+    [
+        ("appeared", "", None, None, []),
+        ("appeared", "came late", None, None, []),
+        ("appeared", "", "illness", None, ["--excuse: only an excused summons has an excuse code"]),
+        ("excused", "illness", None, "illness", []),  # the older form: a reason that is a code
+        ("excused", " relative ", None, "relative", []),
+        ("excused", "certificate 17", "illness", "illness", []),
+        ("excused", "", "illness", None, ["--reason: excused needs a reason"]),
+        ("excused", "made-up-code", None, None, [f"--excuse: an excuse needs its code, one of {EXCUSES} "
+                                                 "(policy ru-2026-01-01)"]),
+        ("excused", "x", "made-up-code", None, ["--excuse: 'made-up-code' is not an excuse of policy "
+                                                f"ru-2026-01-01; the excuses are {EXCUSES}"]),
+        ("excused", "", "", None, [f"--excuse: an excuse needs its code, one of {EXCUSES} (policy ru-2026-01-01)",
+                                   "--reason: excused needs a reason"]),
+        ("cancelled", "sent in error", None, None, []),
+        ("cancelled", "  ", None, None, ["--reason: cancelled needs a reason"]),
+        ("appeal_accepted", "", None, None, ["--reason: appeal accepted needs a reason"]),
+    ],
+)
+def test_reason_problems(outcome, reason, excuse, code, problems):
+    assert reason_problems(V2026, outcome, reason, excuse) == (code, problems)
+
+
+@given(outcome=st.sampled_from(["appeared", "excused", "cancelled", "appeal_accepted"]),
+       reason=st.text(max_size=12), excuse=st.none() | st.text(max_size=12))
+def test_an_accepted_excuse_is_always_one_of_the_policys(outcome, reason, excuse):
+    code, problems = reason_problems(V2026, outcome, reason, excuse)
+    codes = {k.code for k in V2026.excuses}
+    if not problems and outcome == "excused":
+        assert code in codes and reason.strip()
+    if code is not None:
+        assert outcome == "excused" and code in codes and not problems
+    if outcome != "appeared" and not reason.strip():
+        assert problems

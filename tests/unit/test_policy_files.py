@@ -178,3 +178,27 @@ def test_duplicate_district(tmp_path):
 def test_read_pack_dir_returns_sources_for_storage():
     pack, source = read_pack_dir(RU_DIR)
     assert pack.code == "ru" and len(source.versions) == 4 and len(source.digest) == 64
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "Europe", "../etc/passwd", "europe/moscow "])
+def test_an_unknown_time_zone_is_refused_with_file_and_key(tmp_path, zone):
+    pack = _copy_ru(tmp_path)
+    f = pack / "pack.toml"
+    f.write_text(f.read_text(encoding="utf-8").replace('time_zone = "Europe/Moscow"', f'time_zone = "{zone}"'),
+                 encoding="utf-8")
+    assert f"ru/pack.toml: key 'pack.time_zone': {zone!r} is not a time zone" in _problems(pack)
+
+
+def test_a_missing_policy_file_is_reported_with_every_problem_of_the_pack(tmp_path):
+    pack = _copy_ru(tmp_path)
+    f = pack / "pack.toml"
+    f.write_text(f.read_text(encoding="utf-8").replace('time_zone = "Europe/Moscow"', 'time_zone = "Mars/Olympus"')
+                 .replace('country = "RU"', 'country = "Russia"'), encoding="utf-8")
+    (pack / "policies" / "2026-01-01.toml").unlink()
+    v = pack / "policies" / "2024-01-01.toml"
+    v.write_text(v.read_text(encoding="utf-8").replace("grace_days = 20", "grace_days = true"), encoding="utf-8")
+    message = _problems(pack)
+    assert "ru/pack.toml: key 'pack.time_zone': 'Mars/Olympus' is not a time zone" in message
+    assert "ru/pack.toml: key 'pack.country': must be an ISO 3166-1 alpha-2 code" in message
+    assert "ru/policies/2026-01-01.toml: file not found" in message
+    assert "ru/policies/2024-01-01.toml: key 'summons.grace_days'" in message

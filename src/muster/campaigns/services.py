@@ -16,8 +16,8 @@ from muster.campaigns.models import Campaign, CampaignDistrict
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.rules import access as rules
-from muster.rules.policy import Pack, version_in_force
-from muster.rules.schedule import window_problems
+from muster.rules.policy import Pack, PolicyVersion, version_in_force
+from muster.rules.schedule import usable_window, window_problems
 from muster.summons.models import Summons
 
 
@@ -60,8 +60,10 @@ def create(pack: Pack, request: CampaignRequest, *, actor: Actor, today: date | 
         problems.append("--place: is empty")
     if request.appear_from <= today:
         problems.append(f"--appear-from: {request.appear_from} is not after today ({today})")
-    problems += [f"window: {p}" for p in window_problems(version, request.purpose, request.appear_from,
-                                                          request.appear_to)]
+    broken = window_problems(version, request.purpose, request.appear_from, request.appear_to)
+    problems += [f"window: {p}" for p in broken]
+    if not broken and request.appear_from > today:
+        problems += _window_reachable(version, request, today)
     if problems:
         raise CampaignError("; ".join(problems))
     with transaction.atomic():
@@ -74,6 +76,17 @@ def create(pack: Pack, request: CampaignRequest, *, actor: Actor, today: date | 
             for code, quota in sorted(request.districts.items()))
         trail.record(actor, "campaign.create", "campaign", campaign.code, purpose=request.purpose)
     return campaign
+
+
+def _window_reachable(version: PolicyVersion, request: CampaignRequest, today: date) -> list[str]:
+    """A window no summons placed today could use is refused now, not at issue: the policy in force
+    today limits how far after placement an appearance date may lie."""
+    if usable_window(version, request.appear_from, request.appear_to, today) is not None:
+        return []
+    limit = version.campaigns.max_days_after_placement if version.campaigns else None
+    return [f"--appear-from: {request.appear_from} is {(request.appear_from - today).days} days after today "
+            f"({today}), but under {version.code} the appearance date is at most {limit} days after "
+            f"placement; create the campaign at most {limit} days before its window"]
 
 
 def get(code: str) -> Campaign:

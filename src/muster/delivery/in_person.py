@@ -16,11 +16,13 @@ from muster.rules.delivery import next_state
 from muster.rules.notice_numbers import format_summons_number
 from muster.rules.vocabulary import Channel
 from muster.summons.outcomes import OutcomeError, find
+from muster.summons.services import instant_problem_for
 
 
 def hand_over(number_text: str, event: str, at: datetime, *, actor: Actor) -> dict[str, Any]:
     """Record handing a summons over in person: the person signed for it, or refused it.
-    Either counts as service (by the policy's `served_by.in_person`) at the next tick."""
+    Either counts as service (by the policy's `served_by.in_person`) at the next tick, so `at` may
+    lie neither before the summons was placed nor after now plus the clock skew."""
     if event not in ("signed", "refused"):
         raise OutcomeError("the event must be signed or refused")
     with transaction.atomic():
@@ -28,8 +30,9 @@ def hand_over(number_text: str, event: str, at: datetime, *, actor: Actor) -> di
         shown = format_summons_number(summons.number)
         if summons.status not in ("placed", "served"):
             raise OutcomeError(f"summons {shown} is {summons.status}: there is nothing to hand over")
-        if at < summons.placed_at:
-            raise OutcomeError(f"--at {at.isoformat()} is before the summons was placed")
+        problem = instant_problem_for(at, summons)  # not before placement, not after now + skew
+        if problem:
+            raise OutcomeError(f"--at {problem}")
         if DeliveryEvent.objects.filter(summons_id=summons.pk, channel=Channel.IN_PERSON).exists():
             raise OutcomeError(f"summons {shown} was already handed over in person")
         day = today_in(loader.get_pack(summons.campaign.pack_code), at)

@@ -38,10 +38,21 @@ EMAIL = {
 }
 
 
+# A contact channel changed by an agency (muster.delivery.contact_notice).
+CONTACT_CHANGED = {
+    "ru": "Ваши контактные данные в реестре изменены по сведениям ведомства. Подробности в личном кабинете "
+          "{url}/portal/. Если вы этого не ожидали, обратитесь в военный комиссариат.",
+    "en": "Your contact details in the registry were changed on an agency's report. Your electronic account at "
+          "{url}/portal/ says which. If you did not expect this, contact your registration office.",
+}
+
+
 def _email(topic: str) -> tuple[str, str]:
     """The subject and body in the first language of the default pack."""
     language = loader.get_pack(settings.MUSTER_DEFAULT_PACK).languages[0]
     subject, applied, lifted = EMAIL.get(language, EMAIL["en"])
+    if topic == "contact.changed":
+        return subject, CONTACT_CHANGED.get(language, CONTACT_CHANGED["en"]).format(url=settings.MUSTER_PUBLIC_URL)
     body = applied if topic == "measure.applied" else lifted
     return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
 
@@ -100,7 +111,8 @@ class MessageEmails:
 
     def send(self, message: PersonMessage) -> str:
         subject, body = _email(message.topic)
-        return self.port.send(message.person.email, subject, body)
+        # A changed contact is told to the address the person had before (contact_notice).
+        return self.port.send(message.details.get("email_to") or message.person.email, subject, body)
 
     def sent(self, message: PersonMessage, attempts: int, ref: str, now: datetime) -> None:
         message.attempts, message.email_state, message.next_attempt_at, message.last_error = attempts, "sent", None, ""

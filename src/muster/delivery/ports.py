@@ -11,8 +11,10 @@ has its port in muster.delivery.pdf.
 
 from __future__ import annotations
 
+import http.client
 import json
 import smtplib
+import socket
 import ssl
 import uuid
 from collections.abc import Mapping
@@ -25,6 +27,8 @@ from urllib import error, request
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+
+from muster.rules import destinations
 
 
 class SendFailed(Exception):
@@ -123,25 +127,91 @@ class HttpSms:
 
 
 @dataclass
-class UrllibHttp:
-    """POST with the standard library; a 2xx answer is success, its status the reference.
+class PinnedHttp:
+    """POST to a partner's receiver; a 2xx answer is success, its status the reference.
 
-    Every failure is temporary: a partner's receiver that answers 4xx or 5xx, or none, is
-    usually being deployed or repaired, and what gives up is dead-lettered and replayable."""
+    The host is resolved once and every address is judged (`rules.destinations`), then the
+    connection goes to that address with the URL's Host header and TLS name, so a DNS answer
+    cannot change between the check and the connection. Redirects are never followed: a 3xx is
+    a failed attempt. Every failure is temporary: a partner's receiver that answers 3xx, 4xx or
+    5xx, or none, is usually being deployed or repaired, and what gives up is dead-lettered and
+    replayable."""
 
     timeout: float = 10.0
+    allow_private: bool = False
+    tls: ssl.SSLContext | None = None  # the system's trusted authorities unless given (tests give their own)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> str:
+        parts = urlsplit(url)
         try:
-            req = request.Request(url, data=body, method="POST", headers=dict(headers))
-            with request.urlopen(req, timeout=self.timeout) as response:  # noqa: S310 (URL set by an administrator)
-                response.read()
-                return str(response.status)
-        except error.HTTPError as exc:
-            raise SendFailed(f"receiver answered {exc.code}", temporary=True) from None
-        except (error.URLError, TimeoutError, OSError, ValueError) as exc:  # ValueError: a malformed URL
-            reason = getattr(exc, "reason", None) or type(exc).__name__
-            raise SendFailed(f"receiver unreachable: {reason}", temporary=True) from None
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise SendFailed("receiver unreachable: a malformed URL", temporary=True) from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SendFailed("receiver unreachable: a malformed URL", temporary=True)
+        address = self.resolve(parts.hostname, port)  # checked here, connected to below: pinned
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        conn = _pinned(parts.scheme, parts.hostname, address, port, self.timeout, self.tls)
+        try:
+            conn.request("POST", target, body=body, headers={**headers, "Host": parts.netloc.rpartition("@")[2]})
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, cut short, garbled, timed out
+            raise SendFailed(f"receiver unreachable: {type(exc).__name__}", temporary=True) from None
+        finally:
+            conn.close()
+        if 300 <= response.status < 400:
+            raise SendFailed(f"receiver answered {response.status}, a redirect (webhooks never follow one)",
+                             temporary=True)
+        if not 200 <= response.status < 300:
+            raise SendFailed(f"receiver answered {response.status}", temporary=True)
+        return str(response.status)
+
+    def resolve(self, host: str, port: int) -> str:
+        try:
+            return destination(host, port, self.allow_private)
+        except DestinationRefused as exc:
+            raise SendFailed(f"receiver refused: {exc}", temporary=True) from None
+
+
+class DestinationRefused(ValueError):
+    """A webhook host that does not resolve, or resolves to an address Muster must not send to."""
+
+
+def destination(host: str, port: int, allow_private: bool) -> str:
+    """The one address to connect to for a webhook host: DestinationRefused if the name does not
+    resolve or any of its addresses is one Muster must not send to (`rules.destinations`)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise DestinationRefused(f"{host} does not resolve ({type(exc).__name__})") from None
+    addresses = [str(info[4][0]) for info in found]
+    for address in addresses:
+        problem = destinations.address_problem(address, allow_private)
+        if problem:
+            raise DestinationRefused(f"{host} resolves to {problem}")
+    return addresses[0]
+
+
+class _PinnedHttps(http.client.HTTPSConnection):
+    """HTTPS to a fixed address, with the certificate checked for the URL's host name."""
+
+    def __init__(self, hostname: str, address: str, port: int, timeout: float, tls: ssl.SSLContext | None):
+        super().__init__(address, port, timeout=timeout, context=tls or ssl.create_default_context())
+        self.hostname = hostname
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.hostname)  # type: ignore[attr-defined]
+
+
+def _pinned(scheme: str, hostname: str, address: str, port: int, timeout: float,
+            tls: ssl.SSLContext | None) -> http.client.HTTPConnection:
+    if scheme == "https":
+        return _PinnedHttps(hostname, address, port, timeout, tls)
+    return http.client.HTTPConnection(address, port, timeout=timeout)
 
 
 def email_port() -> EmailPort:
@@ -161,4 +231,4 @@ def sms_port() -> SmsPort:
 
 
 def http_port(timeout: float) -> HttpPort:
-    return UrllibHttp(timeout)
+    return PinnedHttp(timeout, allow_private=settings.MUSTER_WEBHOOK_ALLOW_PRIVATE)

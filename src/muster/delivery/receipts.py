@@ -1,7 +1,8 @@
 """Postal receipts (tracking_number, event, at): delivered, refused or returned.
 
-A row for an unknown tracking number, a bad event or date, or an event the
-letter cannot have now is rejected with its line; a row already recorded is
+A row for an unknown tracking number, a bad event or date, a date before the
+summons was placed or after now plus the clock skew (a service date hangs on
+it), or an event the letter cannot have now is rejected with its line; a row already recorded is
 a duplicate and changes nothing; every other row moves its letter on.
 """
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import csv
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from muster.audit import trail
@@ -22,7 +24,9 @@ from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.registry.readers import FileProblem
 from muster.rules.delivery import InvalidTransition, next_state
+from muster.rules.instants import instant_problem
 from muster.rules.vocabulary import Channel
+from muster.summons.services import known_now
 
 COLUMNS = ("tracking_number", "event", "at")
 EVENTS = ("delivered", "refused", "returned")
@@ -48,6 +52,7 @@ def import_receipts(path: Path, *, actor: Actor, errors_path: Path | None = None
     if path.stat().st_size == 0:
         raise FileProblem(f"{path}: the file is empty (0 bytes); expected a header row")
     result = ReceiptResult()
+    now, skew = known_now(), timedelta(seconds=settings.MUSTER_CLOCK_SKEW)
     with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f, transaction.atomic():
         reader = csv.reader(f)
         header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
@@ -57,7 +62,7 @@ def import_receipts(path: Path, *, actor: Actor, errors_path: Path | None = None
             if not fields:
                 continue
             result.read += 1
-            problem = _apply(fields, reader.line_num, path.name, result)
+            problem = _apply(fields, reader.line_num, path.name, result, now, skew)
             if problem:
                 result.rejected += 1
                 result.problems.append((reader.line_num, *problem))
@@ -71,7 +76,8 @@ def import_receipts(path: Path, *, actor: Actor, errors_path: Path | None = None
     return result
 
 
-def _apply(fields: list[str], line: int, source: str, result: ReceiptResult) -> tuple[str, str] | None:
+def _apply(fields: list[str], line: int, source: str, result: ReceiptResult,
+           now: datetime, skew: timedelta) -> tuple[str, str] | None:
     if len(fields) != len(COLUMNS):
         return "*", f"has {len(fields)} fields, expected {len(COLUMNS)}"
     tracking, event, at_text = (x.strip() for x in fields)
@@ -89,6 +95,11 @@ def _apply(fields: list[str], line: int, source: str, result: ReceiptResult) -> 
     if DeliveryEvent.objects.filter(delivery=delivery, event=event).exists():
         result.duplicates += 1
         return None
+    # The reason holds no values (the error file never does): the line points at the date.
+    if at < delivery.summons.placed_at:
+        return "at", "is before the summons was placed: a receipt cannot predate its letter"
+    if instant_problem(at, now=now, skew=skew):
+        return "at", f"is in the future (after now plus the allowed clock skew of {skew.total_seconds():g} s)"
     try:
         state = next_state(delivery.state, event)
     except InvalidTransition as exc:

@@ -47,6 +47,9 @@ class Config:
     check_replica: bool
     check_replica_interval: float
     clock_skew: float  # seconds an instant given by a person or a partner may lie ahead of the clock
+    webhook_allow_private: bool  # webhooks to loopback/private addresses: development and tests only
+    check_rate_per_second: float  # each partner key's checks, per server worker process
+    check_rate_burst: int
     audit_key: bytes  # the HMAC key of the audit chain and the spool files: never in the database
     audit_signing_key: Path  # Ed25519 private key (PEM) that signs the published checkpoints
     audit_checkpoints: Path  # the append-only file of signed checkpoints
@@ -171,6 +174,8 @@ def load(env: dict[str, str] | None = None) -> Config:
             problems.append("MUSTER_ALLOWED_HOSTS must list the real host names, not '*'")
         if database["ENGINE"].endswith("sqlite3") and not _bool(env, "MUSTER_ALLOW_SQLITE", False):
             problems.append("MUSTER_DATABASE_URL should be PostgreSQL (set MUSTER_ALLOW_SQLITE=true to insist)")
+        if _bool(env, "MUSTER_WEBHOOK_ALLOW_PRIVATE", False):
+            problems.append("MUSTER_WEBHOOK_ALLOW_PRIVATE is for development and tests only")
         if problems:
             raise ConfigError("refusing unsafe production settings: " + "; ".join(problems))
     outbox = Path(env.get("MUSTER_OUTBOX_DIR", "muster-outbox"))
@@ -212,6 +217,10 @@ def load(env: dict[str, str] | None = None) -> Config:
         check_replica=_bool(env, "MUSTER_CHECK_REPLICA", True),
         check_replica_interval=_seconds(env, "MUSTER_CHECK_REPLICA_INTERVAL", 0.5, minimum=0.05, maximum=60),
         clock_skew=_seconds(env, "MUSTER_CLOCK_SKEW", 300, minimum=0, maximum=3600),
+        webhook_allow_private=_bool(env, "MUSTER_WEBHOOK_ALLOW_PRIVATE", False),
+        check_rate_per_second=float(_number(env, "MUSTER_CHECK_RATE_PER_SECOND", 100.0, float, "a number of checks",
+                                            minimum=0.01)),
+        check_rate_burst=_int(env, "MUSTER_CHECK_RATE_BURST", 200, minimum=1),
         audit_key=audit_key(env, production),
         audit_signing_key=Path(env.get("MUSTER_AUDIT_SIGNING_KEY", "muster-audit/signing-key.pem")).resolve(),
         audit_checkpoints=Path(env.get("MUSTER_AUDIT_CHECKPOINTS", "muster-audit/checkpoints.jsonl")).resolve(),

@@ -44,8 +44,9 @@ def purpose_of(kinds: frozenset[str]) -> str:
 
 def active_measures(actor: Actor, national_id: str) -> dict[str, Any]:
     """Measures of the partner's kinds in force today, the read logged for the person in the same
-    transaction. An unknown id gets the same empty answer as a person without measures; a
-    malformed one raises InvalidNationalId."""
+    transaction. An unknown id gets the same empty answer as a person without measures, by the
+    same statements doing the same work (sql.CHECKED_PERSON); a malformed one raises
+    InvalidNationalId."""
     current = pack()
     normalised = current.id_scheme.normalise(national_id)
     now = clock.now()
@@ -56,9 +57,9 @@ def active_measures(actor: Actor, national_id: str) -> dict[str, Any]:
               f"ORDER BY m.effective_from, m.id")
     log = access.insert_sql("SELECT %s, %s, id, %s, 'partner' FROM person")
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {log}",
+        cur.execute(f"WITH person AS ({sql.CHECKED_PERSON}) {log}",
                     [normalised, db.dt(now), actor.partner_name, purpose_of(actor.kinds)])
-        cur.execute(f"WITH person AS (SELECT id FROM registry_person WHERE national_id = %s) {select}",
+        cur.execute(f"WITH person AS ({sql.CHECKED_PERSON}) {select}",
                     [normalised, today, *kinds])
         rows = cur.fetchall()
     return answer(normalised, today, rows)
@@ -95,24 +96,29 @@ def check(key: str, national_id: str, authenticate: Callable[[str], Actor | None
             return answer(normalised, today, [(m.measure_id, m.kind, m.effective_from, m.legal_basis, m.summons_id)
                                               for m in found])
     connection.ensure_connection()
-    log = access.insert_sql(
-        "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
-        "FROM jsonb_array_elements_text(caller.kinds) x) || ')', 'partner' FROM caller, person")
     # A cursor with server-side binding, so the statement is prepared once per connection, not
     # parsed and planned on every check (Django's own cursors bind on the client).
     with psycopg.Cursor(connection.connection) as cur:
-        cur.execute(
-            "WITH caller AS (SELECT p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
-            "ON p.id = k.partner_id WHERE k.key_id = %s AND k.digest = %s AND k.revoked_at IS NULL), "
-            "person AS (SELECT id FROM registry_person WHERE national_id = %s), "
-            f"logged AS ({log}) "
-            f"{_CHECKED} FROM caller LEFT JOIN (person p {sql.OF_PERSON} AND {sql.IN_FORCE}) "
-            "ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id",
-            [parsed[0], parsed[1], normalised, now, today], prepare=True)
+        cur.execute(checked_with_key_sql(), [parsed[0], parsed[1], normalised, now, today], prepare=True)
         rows = cur.fetchall()
     if not rows:
         raise Unauthorised
     return answer(normalised, today, rows)
+
+
+def checked_with_key_sql() -> str:
+    """The PostgreSQL check as one statement, key and all: parameters key id, key digest,
+    normalised national id, now, today. The same rows and index pages for a registered and an
+    unknown id (sql.CHECKED_PERSON)."""
+    log = access.insert_sql(
+        "SELECT %s, caller.name, person.id, 'measures check (' || (SELECT string_agg(x, ', ' ORDER BY x) "
+        "FROM jsonb_array_elements_text(caller.kinds) x) || ')', 'partner' FROM caller, person")
+    return ("WITH caller AS (SELECT p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
+            "ON p.id = k.partner_id WHERE k.key_id = %s AND k.digest = %s AND k.revoked_at IS NULL), "
+            f"person AS ({sql.CHECKED_PERSON}), "
+            f"logged AS ({log}) "
+            f"{_CHECKED} FROM caller LEFT JOIN (person p {sql.OF_PERSON} AND {sql.IN_FORCE}) "
+            "ON caller.kinds ? m.kind ORDER BY m.effective_from, m.id")
 
 
 def from_memory(key: str, national_id: str) -> bytes | None:

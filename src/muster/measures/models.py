@@ -60,3 +60,21 @@ class Measure(models.Model):
     @property
     def legal_basis(self) -> str:
         return self.basis.text
+
+
+class CheckCount(models.Model):
+    """How one partner key used the check in one minute, summed over every server worker: what
+    operators alert on (a surge of unknown ids is someone enumerating the registry). Written by
+    muster.measures.limits about once a second; read by `muster partner stats`."""
+
+    key_id = models.CharField(max_length=16)  # the public part of the key (partners_apikey.key_id)
+    minute = models.DateTimeField()  # the minute's start
+    checks = models.BigIntegerField(default=0)  # answered
+    unknown_ids = models.BigIntegerField(default=0)  # answered for a national id the registry does not hold
+    limited = models.BigIntegerField(default=0)  # refused with 429
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "minute"], name="check_count_key_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.minute:%Y-%m-%d %H:%M}: {self.checks}"

@@ -11,9 +11,12 @@ What it may miss, and how that is covered:
   already seen. When no ledger writer is in flight (the outbox's locks, tried without
   waiting), the replica re-reads every event since its last such moment; so it catches
   up at the latest when the writer in flight commits.
-- A key the replica does not know (added since the last refresh) is checked in SQL. A key it
-  still knows but that has been revoked or rotated keeps working until the next refresh (within
-  about one interval): the keys are re-read on every refresh.
+- A key the replica does not know (added since the last refresh) is checked in SQL. The keys
+  are pushed rather than polled: `rotate` and `revoke` notify KEYS_CHANNEL as they commit
+  (PostgreSQL's NOTIFY), and `listen` re-reads the keys at once, whatever the refresh interval.
+  While that listener is not connected, `keys_live` is False and every check goes to SQL,
+  which reads the key in the check's own statement; so a revoked key stops working within
+  moments of the revocation's commit in every worker.
 - If it has not refreshed for `stale_after` seconds (the database is down, say), the
   check goes back to SQL and fails there as it would without a replica.
 So a lift or a new measure reaches the check within about one interval of its commit: a
@@ -39,6 +42,9 @@ from muster.measures import sql
 from muster.rules.notice_numbers import format_summons_number, summons_number
 
 log = logging.getLogger("muster.interfaces.partner_api")
+KEYS_CHANNEL = "muster_keys"  # notified by muster.partners.keys as a key is rotated or revoked
+_KEYS = ("SELECT k.key_id, k.digest, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
+         "ON p.id = k.partner_id WHERE k.revoked_at IS NULL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,14 @@ class Replica:
         self.refreshed_at = 0.0  # time.monotonic() of the last successful refresh
         self._lock = threading.Lock()  # one refresh at a time
         self._stop = threading.Event()
+        self.listening = False  # a `listen` thread owns the keys (else each refresh re-reads them)
+        self.listener_connected = False
+        self.key_reloads = 0  # for tests
+
+    @property
+    def keys_live(self) -> bool:
+        """The keys may be trusted: pushed by a connected listener, or (no listener) refreshed."""
+        return self.listener_connected or not self.listening
 
     # --- reading (request threads) ---
 
@@ -134,9 +148,8 @@ class Replica:
             self.seen_mark = max([self.seen_mark, *(event for _, event in rows)])
             if quiet:
                 self.safe_mark = self.seen_mark = max(self.seen_mark, upto)
-        self.keys = {key_id: key_of(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(
-                         "SELECT k.key_id, k.digest, p.name, p.kinds FROM partners_apikey k JOIN partners_partner p "
-                         "ON p.id = k.partner_id WHERE k.revoked_at IS NULL")}
+        if not self.listening:
+            self.keys = _read_keys(conn)
         conn.commit()
 
     def _load_all(self, conn: psycopg.Connection[Any]) -> None:
@@ -184,6 +197,43 @@ class Replica:
                 failing = False
             self._stop.wait(interval)
 
+    def listen(self, timeout: float = 0.5) -> None:
+        """Keep the keys as the database has them (run on a daemon thread): LISTEN, read them all,
+        then read them again at each notification. Reconnects after a failure; meanwhile
+        `keys_live` is False and the checks go to SQL."""
+        self.listening = True
+        failing = False
+        while not self._stop.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.autocommit = True
+                    conn.execute(f"LISTEN {KEYS_CHANNEL}")
+                    self._reload_keys(conn)  # after LISTEN: no change can fall in between
+                    self.listener_connected = True
+                    if failing:
+                        log.warning("the key listener is connected again")
+                    failing = False
+                    while not self._stop.is_set():
+                        if list(conn.notifies(timeout=timeout, stop_after=1)):  # at the first, not the timeout
+                            self._reload_keys(conn)
+            except Exception:  # noqa: BLE001 - checks go to SQL while the listener is down
+                self.listener_connected = False
+                if not failing:
+                    log.warning("the key listener lost its connection; checks read keys in SQL meanwhile",
+                                exc_info=True)
+                failing = True
+                self._stop.wait(timeout)
+        self.listener_connected = False
+
+    def _reload_keys(self, conn: psycopg.Connection[Any]) -> None:
+        self.keys = _read_keys(conn)
+        self.key_reloads += 1
+
+    @property
+    def stopping(self) -> threading.Event:
+        """Set as the worker stops (the threads that serve with this replica end on it)."""
+        return self._stop
+
     def stop(self) -> None:
         self._stop.set()
 
@@ -192,6 +242,10 @@ class Replica:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _read_keys(conn: psycopg.Connection[Any]) -> dict[str, Key]:
+    return {key_id: key_of(digest, partner, kinds) for key_id, digest, partner, kinds in conn.execute(_KEYS)}
 
 
 def _one(conn: psycopg.Connection[Any], query: str, params: list[Any]) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from muster.audit import access
 from muster.kernel.actor import Actor
-from muster.measures import checks, signoff
+from muster.measures import checks, limits, signoff
 from muster.measures.signoff import SignOffError
 from muster.policy import loader
 from muster.registry import services as registry
@@ -87,10 +87,32 @@ def stop_serving() -> None:
     serving.stop()
 
 
+RateLimited = limits.RateLimited
+
+
+def check_allowed(key_id: str) -> None:
+    """Before a check: RateLimited if this key has used up its rate (muster.measures.limits)."""
+    limits.LIMITS.refused(key_id)
+
+
+def check_answered(key_id: str, national_id: str, empty: bool) -> None:
+    """After an authenticated check: its token spent and the check counted for the operators."""
+    limits.LIMITS.spend(key_id, national_id, empty)
+    limits.flush_if_due()
+
+
+def check_stats(actor: Actor, since: datetime) -> list[dict[str, Any]]:
+    """Per partner key since `since`: checks answered, unknown national ids asked about, 429s."""
+    access.require(rules.may_administer(actor))
+    limits.LIMITS.flush()  # what this process counted, too
+    return limits.stats(since)
+
+
 def default_pack() -> Pack:
     """The default pack (cached a minute): its id scheme and time zone serve the partner API."""
     return checks.pack()
 
 
-__all__ = ["SignOffError", "Unauthorised", "check", "check_from_memory", "check_with_key", "decline",
-           "default_pack", "pending", "show", "sign", "start_serving", "stop_serving"]
+__all__ = ["RateLimited", "SignOffError", "Unauthorised", "check", "check_allowed", "check_answered",
+           "check_from_memory", "check_stats", "check_with_key", "decline", "default_pack", "pending", "show", "sign",
+           "start_serving", "stop_serving"]

@@ -2,7 +2,9 @@
 
 `muster serve` starts this in each worker (PostgreSQL only, `MUSTER_CHECK_REPLICA`): a
 replica of the measures in force (`replica`), refreshed from the ledger on one thread, and
-the access-log writer (`readlog`) on another. `checks.check` asks `current()` and falls back
+the access-log writer (`readlog`) on another, the key listener (`Replica.listen`: revoked and
+rotated keys pushed within moments) on a third, and the writer of the check counts
+(`limits.follow`) on a fourth. `checks.check` asks `current()` and falls back
 to SQL when there is none, it is stale, or it does not know the caller's key.
 """
 
@@ -19,6 +21,7 @@ import psycopg
 from django.db import connection
 
 from muster.audit.spool import ReadLog
+from muster.measures import limits
 from muster.measures.replica import Active, Replica
 from muster.rules.outcomes import IN_FORCE_STATUS, in_force
 
@@ -44,7 +47,7 @@ class Serving:
         """The caller's measures in force today, from memory, once the read is spooled; None if
         the replica does not know the key (one added since its last refresh) or the access log
         is behind (the database is not taking its rows)."""
-        key = self.replica.keys.get(parsed[0])
+        key = self.replica.keys.get(parsed[0]) if self.replica.keys_live else None
         if key is None or not hmac.compare_digest(key.digest, parsed[1]) or self.readlog.behind():
             return None
         self.readlog.record(now, key.partner, key.purpose, national_id)
@@ -60,8 +63,11 @@ def start(interval: float, spool_dir: Path) -> Serving:
     """Start the replica and the log writer (which first replays what dead processes left)."""
     global _serving
     serving = Serving(Replica(connect, stale_after=max(5.0, 10 * interval)), ReadLog(connect, spool_dir))
+    serving.replica.listening = True  # before either thread runs: the refresh leaves the keys to the listener
     serving.threads = (
         threading.Thread(target=serving.replica.follow, args=(interval,), name="measures-replica", daemon=True),
+        threading.Thread(target=serving.replica.listen, name="key-listener", daemon=True),
+        threading.Thread(target=limits.follow, args=(serving.replica.stopping,), name="check-counts", daemon=True),
         threading.Thread(target=serving.readlog.run, name="access-log-writer", daemon=True))
     for thread in serving.threads:
         thread.start()

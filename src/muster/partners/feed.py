@@ -17,13 +17,14 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from muster.audit import access_log
 from muster.kernel import db as sql
 from muster.ledger import outbox
 from muster.ledger.outbox import MEASURE_EVENTS
-from muster.partners.models import FeedEntry, Partner, Publication
+from muster.partners.models import ApiKey, FeedEntry, Partner, Publication
 from muster.summons import sql as summons_sql
 
 BIG_BATCH = 50_000
@@ -51,7 +52,12 @@ def publish(now: datetime) -> dict[str, int]:
     with outbox.new_events(Publication) as (cur, after, upto):
         if upto is None:
             return written
-        for partner in Partner.objects.select_for_update().order_by("id"):
+        partners = list(Partner.objects.select_for_update().order_by("id"))
+        # Read once the partners are locked: a rotation in flight has committed its new key by now.
+        keyed = set(ApiKey.objects.filter(revoked_at=None).values_list("partner_id", flat=True))
+        for partner in partners:
+            if partner.pk not in keyed:
+                continue  # locked out (`revoke_keys`): nothing more is disclosed to it; see `catch_up`
             count = _fan_out(cur, partner, after, upto, now)
             if count:
                 partner.feed_length += count
@@ -78,6 +84,26 @@ def backfill(partner: Partner) -> int:
         partner.feed_length += count
         partner.save(update_fields=["feed_length"])
     _refresh_statistics(count)
+    return count
+
+
+def hold_publication() -> int:
+    """In the caller's transaction, before it locks any partner (the order `publish` takes them
+    in): ledger writers and `publish` locked out; returns the last event published."""
+    with connection.cursor() as cur:
+        return outbox.consumed_so_far(cur, Publication)
+
+
+def catch_up(partner: Partner, published: int) -> int:
+    """As a locked-out partner gets a key again: the events of its kinds published while it was
+    locked out (up to `published`, from `hold_publication`), on the pull feed only, as `backfill`
+    gives a new partner its history. In the caller's transaction, the partner's row locked."""
+    with connection.cursor() as cur:
+        # Fan-out covers whole ranges of the ledger, so nothing at or below its last event is missing.
+        last = FeedEntry.objects.filter(partner_id=partner.pk).aggregate(last=Max("event_id"))["last"] or 0
+        count = _fan_out(cur, partner, last, published, timezone.now(), webhook=False)
+        partner.feed_length += count
+        partner.save(update_fields=["feed_length"])
     return count
 
 

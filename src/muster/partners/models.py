@@ -12,6 +12,9 @@ from muster.rules.vocabulary import EventType, WebhookState, choices
 class Partner(models.Model):
     name = models.CharField(max_length=100, unique=True)
     kinds = models.JSONField(default=list)  # the measure kinds it enforces, and the only ones it sees
+    # The submission fields it may send (muster.rules.submissions.GRANTABLE): `partner add --submit`,
+    # `partner grant`. Empty: it submits nothing.
+    submit = models.JSONField(default=list)
     webhook_url = models.CharField(max_length=500, blank=True)
     # A Standard Webhooks secret ("whsec_" + base64). Kept in the clear: signing needs it.
     webhook_secret = models.CharField(max_length=100, blank=True)
@@ -80,6 +83,9 @@ class Submission(models.Model):
     status_code = models.IntegerField()
     answer = models.JSONField()
     received_at = models.DateTimeField()
+    # What came of it, for operators (never told to the partner, whose answer is the same for a
+    # registered and an unknown national id): applied fields, the review, or "no such person".
+    outcome = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["partner", "idempotency_key"],
@@ -87,3 +93,31 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.idempotency_key}"
+
+
+class PendingChange(models.Model):
+    """A partner's change to a field that decides liability or service (death, district,
+    citizenship, contact channel), waiting for an officer of the person's district. A death needs
+    two different officers (`needed`); each acceptance is in `approvals` with who and when."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, db_constraint=False, related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20)  # the submission's kind
+    changes = models.JSONField()  # field -> normalised value
+    source = models.CharField(max_length=100)  # as registry_source names it, e.g. "partner:Border"
+    observed_at = models.DateTimeField()
+    reference = models.CharField(max_length=300)
+    state = models.CharField(max_length=10, default="pending")  # pending | accepted | rejected
+    needed = models.PositiveSmallIntegerField(default=1)
+    approvals = models.JSONField(default=list)  # [{"who": ..., "at": ...}]
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    changed_fields = models.JSONField(default=list)  # what the merge changed on acceptance
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "id"], name="pending_change_state")]
+
+    def __str__(self) -> str:
+        return f"change #{self.pk} ({self.kind}, {self.state})"

@@ -14,12 +14,15 @@ from django.db import IntegrityError, transaction
 from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
-from muster.partners import feed, keys, webhooks
+from muster.partners import feed, keys, review, webhooks
 from muster.partners.keys import PartnerError
 from muster.partners.models import Partner, Submission
+from muster.partners.review import ReviewError
 from muster.registry import submissions
+from muster.registry.models import Person
 from muster.rules import access as rules
 from muster.rules.policy import Pack
+from muster.rules.submissions import ungranted
 
 
 def authenticate(key: str) -> Actor | None:
@@ -31,9 +34,16 @@ def _admin(actor: Actor) -> None:
     access.require(rules.may_administer(actor))
 
 
-def add(actor: Actor, name: str, kinds: list[str], webhook_url: str) -> dict[str, Any]:
+def add(actor: Actor, name: str, kinds: list[str], webhook_url: str, submit: list[str] | None = None
+        ) -> dict[str, Any]:
     _admin(actor)
-    return keys.add(name, kinds, webhook_url, actor=actor)
+    return keys.add(name, kinds, webhook_url, actor=actor, submit=submit or [])
+
+
+def grant(actor: Actor, name: str, submit: list[str]) -> dict[str, Any]:
+    """Set what a partner may submit (kinds or fields; an empty list: nothing)."""
+    _admin(actor)
+    return keys.grant(name, submit, actor=actor)
 
 
 def list_all(actor: Actor) -> list[dict[str, Any]]:
@@ -90,9 +100,13 @@ def replay(actor: Actor, now: datetime, partner: str | None) -> int:
 
 def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str, Any],
            observed_at: datetime | None, idempotency_key: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    """A partner's data about a person, merged like an import row with the partner as the source;
-    (HTTP status, answer). The same Idempotency-Key again answers as the first time; the same key
-    with another body is refused (422)."""
+    """A partner's data about a person, within its grant, merged like an import row with the
+    partner as the source; (HTTP status, answer). Fields outside the grant are refused (403);
+    changes to death, district, citizenship or a contact channel wait for an officer's review
+    unless the pack names the partner authoritative for the field. A valid submission is answered
+    202 the same way whether the registry holds the national id or not (about an unknown id it
+    changes nothing). The same Idempotency-Key again answers as the first time; the same key with
+    another body is refused (422)."""
     partner_id = _partner(actor)
     digest = canonical_digest(body)
     earlier = Submission.objects.filter(partner_id=partner_id, idempotency_key=idempotency_key).first()
@@ -101,28 +115,53 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
     now = clock.now()
     try:
         with transaction.atomic():
-            status, answer = _apply(actor, pack, national_id, kind, data, observed_at or now, idempotency_key)
+            status, answer, outcome = _apply(actor, pack, national_id, kind, data, observed_at or now,
+                                             idempotency_key, now)
             saved = Submission.objects.create(partner_id=partner_id, idempotency_key=idempotency_key,
                                               body_digest=digest, status_code=status, answer=answer,
-                                              received_at=now)
+                                              received_at=now, outcome=outcome)
     except IntegrityError:  # the same key, at the same moment, from another request: answer as it was
         return _replay(Submission.objects.get(partner_id=partner_id, idempotency_key=idempotency_key), digest,
                        body)
-    if status == 201:
+    if status == 202:
         answer["submission_id"] = saved.pk
         Submission.objects.filter(pk=saved.pk).update(answer=answer)
     return status, answer
 
 
 def _apply(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str, Any], observed_at: datetime,
-           key: str) -> tuple[int, dict[str, Any]]:
+           key: str, now: datetime) -> tuple[int, dict[str, Any], dict[str, Any]]:
+    """(status, answer to the partner, outcome kept for operators)."""
+    assert actor.partner_id is not None
+    grant = frozenset(Partner.objects.values_list("submit", flat=True).get(pk=actor.partner_id))
+    refused = ungranted(kind, data, grant)
+    if refused:
+        return 403, _problem(403, "Not in the partner's grant", refused), {"refused": [p.column for p in refused]}
     try:
-        applied = submissions.apply(pack, national_id, kind, data, source=actor.who, observed_at=observed_at,
-                                    reference=f"submission {key}", actor=actor)
+        done = submissions.apply(pack, national_id, kind, data, source=actor.who, observed_at=observed_at,
+                                 reference=f"submission {key}", actor=actor, now=now)
     except submissions.SubmissionRejected as exc:
-        return 422, {"type": "about:blank", "title": "Submission rejected", "status": 422, "detail": str(exc),
-                     "errors": [{"field": p.column, "reason": p.reason} for p in exc.problems]}
-    return 201, {"submission_id": 0, "status": "applied", **applied.as_dict()}
+        return 422, _problem(422, "Submission rejected", exc.problems), {"rejected": True}
+    outcome: dict[str, Any] = {"person": None}
+    if done.person_id is not None:
+        person = Person.objects.get(pk=done.person_id)
+        outcome["person"] = person.pk
+        if done.merged is not None:
+            outcome["observation_id"] = done.merged.observation_id
+            outcome["changed_fields"] = done.merged.changed_fields
+            review.tell_if_contact_changed(person, done.merged, actor.who, now)
+        if done.held:
+            change = review.queue(person, actor.partner_id, kind, done.held, source=actor.who,
+                                  observed_at=submissions.check_observed_at(observed_at, now),
+                                  reference=f"submission {key}", now=now)
+            outcome["review"] = change.pk
+    return 202, {"submission_id": 0, "status": "accepted"}, outcome
+
+
+def _problem(status: int, title: str, problems: list[Any]) -> dict[str, Any]:
+    return {"type": "about:blank", "title": title, "status": status,
+            "detail": "; ".join(f"{p.column}: {p.reason}" for p in problems),
+            "errors": [{"field": p.column, "reason": p.reason} for p in problems]}
 
 
 REUSED = {"type": "about:blank", "title": "Idempotency-Key reused", "status": 422,
@@ -148,5 +187,19 @@ def _replay(earlier: Submission, digest: str, body: bytes) -> tuple[int, dict[st
     return earlier.status_code, earlier.answer
 
 
-__all__ = ["PartnerError", "add", "authenticate", "dead_letters", "feed_page", "list_all", "publish", "replay",
-           "revoke_keys", "rotate_key", "send_webhooks", "submit"]
+def pending_changes(actor: Actor, pack: Pack) -> list[dict[str, Any]]:
+    """The review queue in the actor's districts (each person shown is logged as read)."""
+    return review.pending(actor, pack)
+
+
+def accept_change(actor: Actor, pack: Pack, change_id: int) -> dict[str, Any]:
+    return review.accept(actor, pack, change_id)
+
+
+def reject_change(actor: Actor, pack: Pack, change_id: int, reason: str) -> dict[str, Any]:
+    return review.reject(actor, pack, change_id, reason)
+
+
+__all__ = ["PartnerError", "ReviewError", "accept_change", "add", "authenticate", "dead_letters", "feed_page",
+           "grant", "list_all", "pending_changes", "publish", "reject_change", "replay", "revoke_keys",
+           "rotate_key", "send_webhooks", "submit"]

@@ -29,7 +29,7 @@ from muster.delivery import outbound
 from muster.delivery.ports import SendFailed, http_port
 from muster.kernel import clock, locks
 from muster.partners import feed
-from muster.partners.models import FeedEntry, Partner
+from muster.partners.models import ApiKey, FeedEntry, Partner
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -53,6 +53,17 @@ def headers(secret: str, msg_id: str, body: bytes) -> dict[str, str]:
     return {"Content-Type": "application/json", "User-Agent": "muster-webhooks/1",
             "webhook-id": msg_id, "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(secret, msg_id, timestamp, body)}
+
+
+REVOKED = "partner revoked"  # why a revoked partner's queued webhooks were given up
+
+
+def give_up_all(partner_id: int) -> int:
+    """As a partner's keys are revoked: its queued deliveries are given up, not sent (dead
+    letters with the reason REVOKED; only `webhooks replay`, once the partner has a key again,
+    queues them again)."""
+    return FeedEntry.objects.filter(partner_id=partner_id, webhook_state="pending").update(
+        webhook_state="dead", next_attempt_at=None, last_error=REVOKED)
 
 
 def send_due(now: datetime, limit: int = 5000) -> Counter[str]:
@@ -89,6 +100,10 @@ class WebhookOutbox:
 
     def send(self, entry: FeedEntry) -> str:
         partner = self.partners[entry.partner_id]
+        # Asked at each send, not once a round: a revocation during a round stops the rest of it.
+        if not ApiKey.objects.filter(partner_id=partner.pk, revoked_at=None).exists():
+            give_up_all(partner.pk)  # its others too; this one is given up by the caller
+            raise SendFailed(REVOKED, temporary=False)
         msg_id, body = message(entry)
         try:
             signed = headers(partner.webhook_secret, msg_id, body)
@@ -136,8 +151,10 @@ def dead_letters(partner: str | None = None) -> list[dict[str, Any]]:
 
 def replay(now: datetime, partner: str | None = None) -> int:
     """Put dead-lettered entries back in the queue, due now, with a fresh count of attempts;
-    LookupError for a partner that does not exist (rather than "0 queued again")."""
-    rows = FeedEntry.objects.filter(webhook_state="dead")
+    LookupError for a partner that does not exist (rather than "0 queued again"). A partner
+    without a key (revoked) is left out: rotate its key first."""
+    keyed = ApiKey.objects.filter(revoked_at=None).values("partner_id")
+    rows = FeedEntry.objects.filter(webhook_state="dead", partner_id__in=keyed)
     if partner:
         rows = rows.filter(partner_id__in=_partner_ids(partner))
     return rows.update(webhook_state="pending", attempts=0, next_attempt_at=now, last_error="")

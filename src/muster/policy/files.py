@@ -11,8 +11,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from muster.rules.policy import Pack
+from muster.rules.policy import Pack, PolicyVersion
 from muster.rules.policy_schema import assemble, parse_pack_header, parse_version
 from muster.rules.toml_reader import PolicyError, Problem
 
@@ -52,24 +53,47 @@ def _read_text(path: Path, shown: str) -> str:
         raise PolicyError([Problem(shown, "", f"not UTF-8 text (byte {exc.start})")]) from None
 
 
+def zone_exists(name: str) -> bool:
+    """Whether the time-zone database knows `name` (every legal date is a local date there)."""
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):  # not found, a malformed key, a folder such as "Europe"
+        return False
+    return True
+
+
+def _versions(base: str, texts: tuple[tuple[str, str], ...], problems: list[Problem]) -> list[PolicyVersion]:
+    versions = []
+    for name, text in texts:
+        try:
+            versions.append(parse_version(f"{base}/{name}", parse_toml(f"{base}/{name}", text)))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+    return versions
+
+
 def pack_from_source(source: PackSource) -> Pack:
+    """The pack these texts make; PolicyError names every problem of every file at once."""
     base = Path(source.directory).name
     pack_file = f"{base}/{PACK_FILE}"
-    header, listed = parse_pack_header(pack_file, parse_toml(pack_file, source.pack_text))
-    versions = [parse_version(f"{base}/{name}", parse_toml(f"{base}/{name}", text))
-                for name, text in source.versions]
+    problems: list[Problem] = []
+    header, listed = parse_pack_header(pack_file, parse_toml(pack_file, source.pack_text), zone_exists, problems)
+    versions = _versions(base, source.versions, problems)
     if tuple(name for name, _ in source.versions) != listed:
-        raise PolicyError([Problem(pack_file, "pack.policies", "does not match the version files read")])
+        problems.append(Problem(pack_file, "pack.policies", "does not match the version files read"))
+    if problems:
+        raise PolicyError(problems)
     return assemble(header, versions, pack_file)
 
 
 def read_pack_dir(directory: Path) -> tuple[Pack, PackSource]:
-    """Read and validate a whole pack folder; PolicyError names every problem."""
+    """Read and validate a whole pack folder; PolicyError names every problem: those of pack.toml,
+    the version files it lists that are missing, and those of the files that are there."""
     base = directory.name
     pack_file = f"{base}/{PACK_FILE}"
     pack_text = _read_text(directory / PACK_FILE, pack_file)
-    _, listed = parse_pack_header(pack_file, parse_toml(pack_file, pack_text))
     problems: list[Problem] = []
+    _, listed = parse_pack_header(pack_file, parse_toml(pack_file, pack_text), zone_exists, problems)
     versions = []
     for name in listed:
         if Path(name).is_absolute() or ".." in Path(name).parts:
@@ -79,6 +103,7 @@ def read_pack_dir(directory: Path) -> tuple[Pack, PackSource]:
             versions.append((name, _read_text(directory / name, f"{base}/{name}")))
         except PolicyError as exc:
             problems.extend(exc.problems)
+    _versions(base, tuple(versions), problems)
     if problems:
         raise PolicyError(problems)
     source = PackSource(str(directory), pack_text, tuple(versions))

@@ -5,15 +5,19 @@ A bad file is refused whole: the pack already installed stays in force.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from muster.kernel.clock import today_in
 from muster.policy.files import PACK_FILE, PackSource, pack_from_source, read_pack_dir
 from muster.policy.models import PackRecord, PolicyVersionRecord
-from muster.rules.policy import Pack
+from muster.rules.policy import Pack, replacement_problems
+from muster.rules.toml_reader import PolicyError, Problem
 
 
 def pack_dirs() -> list[Path]:
@@ -29,15 +33,29 @@ def pack_dirs() -> list[Path]:
     return list(found.values())
 
 
-def install(directory: Path) -> tuple[Pack, bool]:
-    """Validate and store a pack. Returns (pack, changed). Raises PolicyError, storing nothing."""
+def _no_versions_in_use() -> frozenset[str]:
+    return frozenset()
+
+
+def install(directory: Path, *, versions_in_use: Callable[[], frozenset[str]] = _no_versions_in_use,
+            now: datetime | None = None) -> tuple[Pack, bool]:
+    """Validate and store a pack. Returns (pack, changed). Raises PolicyError, storing nothing.
+    An installed version may not change (muster.rules.policy.replacement_problems): decisions rest
+    on it. `versions_in_use` names the versions decisions used (the areas above know them);
+    `now` is the instant "not yet in force" is judged at (default: the clock)."""
     from muster.registry.models import District
 
     pack, source = read_pack_dir(directory)
     with transaction.atomic():
-        record = PackRecord.objects.filter(code=pack.code).first()
+        record = PackRecord.objects.select_for_update().filter(code=pack.code).first()
         if record is not None and record.digest == source.digest:
             return pack, False
+        if record is not None:
+            installed = get_pack(pack.code)
+            problems = replacement_problems(installed.versions, pack.versions, today_in(pack, now),
+                                            versions_in_use())
+            if problems:
+                raise PolicyError([Problem(file, "", message) for file, message in problems])
         if record is None:
             record = PackRecord(code=pack.code)
         record.name, record.source_dir = pack.name, str(directory)

@@ -35,3 +35,35 @@ class PolicyVersionRecord(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class DatabaseMode(models.Model):
+    """One row: whether this database is live (its clock is the wall clock) or a simulation (an
+    operator may move its clock with --now). Chosen at the first `muster init` and never changed."""
+
+    mode = models.CharField(max_length=10, choices=[("live", "live"), ("simulation", "simulation")])
+    chosen_at = models.DateTimeField()
+    chosen_by = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name = "database mode"
+
+    def __str__(self) -> str:
+        return self.mode
+
+
+class ClosedTick(models.Model):
+    """A tick that ran ahead of the wall clock on a live database, closed by an operator so that
+    ticks at the real time may run again. What it did stays (README: "Simulated time")."""
+
+    run_id = models.BigIntegerField(unique=True)
+    ran_at = models.DateTimeField(help_text="the clock the closed tick ran at")
+    closed_at = models.DateTimeField()
+    closed_by = models.CharField(max_length=150)
+    reason = models.TextField()
+
+    class Meta:
+        verbose_name = "closed run-ahead tick"
+
+    def __str__(self) -> str:
+        return f"tick run {self.run_id} at {self.ran_at}"

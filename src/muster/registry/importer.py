@@ -12,18 +12,20 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from muster.audit import trail
+from muster.kernel import clock
 from muster.kernel.actor import ENGINE, Actor
 from muster.registry import merge_sql, staging
 from muster.registry.models import Observation, Source
 from muster.registry.readers import read_rows
+from muster.rules.instants import instant_problem
 from muster.rules.person_record import (
     PERSON_COLUMNS,
     FieldError,
@@ -83,12 +85,29 @@ class ErrorFile:
             os.unlink(self._tmp)
 
 
+class InvalidObservation(ValueError):
+    """An observation time outside [1900, now + clock skew]: nothing is imported."""
+
+
+def observed_at_problem(observed_at: datetime, now: datetime) -> str | None:
+    """Why an observation time may not be taken (muster.rules.instants), or None. A time without a
+    zone is taken as UTC."""
+    if observed_at.tzinfo is None:
+        observed_at = observed_at.replace(tzinfo=UTC)
+    return instant_problem(observed_at, now=now, skew=timedelta(seconds=settings.MUSTER_CLOCK_SKEW))
+
+
 def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_path: Path | None = None,
                    strict: bool = False, observed_at: datetime | None = None, actor: Actor = ENGINE,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import one file. Raises readers.FileProblem (nothing imported) for a bad file."""
-    observed_at = observed_at or timezone.now()
-    today = observed_at.astimezone(ZoneInfo(pack.time_zone)).date()
+    """Import one file. Raises readers.FileProblem or InvalidObservation (nothing imported) for a bad
+    file or observation time. Dates in the data are checked against the server's clock, not
+    against `observed_at` (a time from outside)."""
+    now = clock.now()
+    if observed_at is not None and (problem := observed_at_problem(observed_at, now)):
+        raise InvalidObservation(f"--observed-at: {problem}")
+    observed_at = observed_at or now
+    today = now.astimezone(ZoneInfo(pack.time_zone)).date()
     ctx = RecordContext(scheme=pack.id_scheme, districts=pack.district_codes(), today=today)
     result = ImportResult()
     errors = ErrorFile(errors_path)
@@ -103,7 +122,7 @@ def import_persons(path: Path, pack: Pack, *, source: str = "import", errors_pat
             if strict and result.rejected:
                 raise _StrictAbort
             merge_sql.collapse_duplicates()
-            merge_sql.update_existing(observation.pk, observed_at)
+            merge_sql.update_existing(observation.pk, observed_at, pack.sources, source)
             result.imported = loader.direct + merge_sql.insert_new(observation.pk)
             existing, result.updated = merge_sql.count_staged_existing(observation.pk)
             result.unchanged = existing - result.updated

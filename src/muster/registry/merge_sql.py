@@ -1,7 +1,8 @@
 """Set-based merge of the staging table into the registry.
 
 Implements muster.rules.merge: within the file the last non-empty value
-wins; against the registry the newer observation wins field by field, an
+wins; against the registry a more trusted source wins field by field (the
+pack's ranking, muster.rules.source_trust), then the newer observation; an
 empty value never erases, and an equal value changes nothing.
 """
 
@@ -12,8 +13,10 @@ from datetime import datetime
 from django.db import connection
 
 from muster.kernel import db as sql
+from muster.registry.models import Source
 from muster.registry.staging import STAGING
 from muster.rules.person_record import OBSERVED_FIELDS, PERSON_COLUMNS
+from muster.rules.source_trust import SourceTrust
 
 PERSON = "registry_person"
 OBSERVATION = "registry_observation"
@@ -42,20 +45,43 @@ def collapse_duplicates() -> int:
         return extra
 
 
-def _wins(f: str) -> str:
+def _rank_sql(ranking: tuple[str, ...], source_ids: dict[str, int]) -> str:
+    """SQL for the rank of observation `o`'s source in `ranking` (unnamed sources rank last)."""
+    whens = " ".join(f"WHEN {int(source_ids[name])} THEN {i}" for i, name in enumerate(ranking)
+                     if name in source_ids)
+    return f"CASE o.source_id {whens} ELSE {len(ranking)} END" if whens else str(len(ranking))
+
+
+def _wins(f: str, trust: SourceTrust, source: str, source_ids: dict[str, int]) -> str:
     """SQL for muster.rules.merge.field_wins on field f (p = registry row, s = staged row)."""
     stored_obs = f"COALESCE(p.{f}_obs, p.first_observation)"
-    return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR (p.{f} <> s.{f} AND ({stored_obs} IS NULL OR "
-            f"{stored_obs} IN (SELECT id FROM {OBSERVATION} WHERE observed_at <= %(t)s)))))")
+    observations = f"{stored_obs} IN (SELECT o.id FROM {OBSERVATION} o WHERE"
+    ranking = trust.ranking(f)
+    if not ranking:
+        return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR (p.{f} <> s.{f} AND ({stored_obs} IS NULL OR "
+                f"{observations} o.observed_at <= %(t)s)))))")
+    rank, incoming = _rank_sql(ranking, source_ids), trust.rank(f, source)
+    # From a less trusted source: replaced, even by an equal value (the provenance moves up).
+    worse = f"{observations} {rank} > {incoming})"
+    # Equally trusted (or less): replaced by another value if the incoming one is as new or newer.
+    beaten = f"{observations} {rank} > {incoming} OR ({rank} = {incoming} AND o.observed_at <= %(t)s))"
+    return (f"(s.{f} IS NOT NULL AND (p.{f} IS NULL OR (p.{f} <> s.{f} AND ({stored_obs} IS NULL OR {beaten})) "
+            f"OR {worse}))")
 
 
-def update_existing(observation_id: int, observed_at: datetime) -> int:
+def update_existing(observation_id: int, observed_at: datetime, trust: SourceTrust | None = None,
+                    source: str = "") -> int:
+    """Merge the staged rows of people already registered, as observation `observation_id` of
+    `source` at `observed_at`; `trust` (the pack's sources) ranks the sources of each field."""
+    trust = trust or SourceTrust()
+    names = {name for f in OBSERVED_FIELDS for name in trust.ranking(f)}
+    source_ids = dict(Source.objects.filter(name__in=names).values_list("name", "id")) if names else {}
     sets = []
     for f in OBSERVED_FIELDS:
-        wins = _wins(f)
+        wins = _wins(f, trust, source, source_ids)
         sets.append(f"{f} = CASE WHEN {wins} THEN s.{f} ELSE p.{f} END")
         sets.append(f"{f}_obs = CASE WHEN {wins} THEN %(obs)s ELSE p.{f}_obs END")
-    any_wins = " OR ".join(_wins(f) for f in OBSERVED_FIELDS)
+    any_wins = " OR ".join(_wins(f, trust, source, source_ids) for f in OBSERVED_FIELDS)
     statement = (f"UPDATE {PERSON} AS p SET {', '.join(sets)} FROM {STAGING} AS s "
            f"WHERE p.national_id = s.national_id AND ({any_wins})")
     with connection.cursor() as cur:

@@ -14,6 +14,7 @@ from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
 from muster.registry import importer, liability_sql, records, stats
+from muster.registry.importer import InvalidObservation
 from muster.registry.models import Person
 from muster.registry.readers import FileProblem, total_units
 from muster.registry.records import InvalidNationalId, PersonNotFound
@@ -67,5 +68,5 @@ def public_counts() -> dict[str, object]:
     return stats.registry_counts()
 
 
-__all__ = ["FileProblem", "InvalidNationalId", "PersonNotFound", "count_liable", "find_person", "import_persons",
+__all__ = ["FileProblem", "InvalidNationalId", "InvalidObservation", "PersonNotFound", "count_liable", "find_person", "import_persons",
            "list_liable", "public_counts", "show_person", "total_units"]

@@ -2,14 +2,18 @@
 
 Russian names, every district of the pack, and the age spread of the
 Russian population (Rosstat 2023, five-year bands). The same seed, count
-and as-of date always give the same file.
+and as-of date always give the same file, however many processes write it:
+rows come in fixed chunks, each drawn from a random stream of its own
+(chunk 0 from the seed itself), so chunks can be made in parallel.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import random
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,6 +40,7 @@ _SNILS_LO, _SNILS_HI = 1_002_000, 999_999_999
 _SNILS_SPAN = _SNILS_HI - _SNILS_LO + 1
 _STRIDE = 611_953_723  # coprime to the span: i -> number is a permutation
 
+CHUNK = 100_000  # rows per random stream; fixed, so the file never depends on the number of processes
 BAD_KINDS = ("checksum", "district", "date", "email", "sex", "missing_name", "citizenship")
 
 
@@ -59,7 +64,6 @@ class Generator:
         citizens, all alive (for benchmarks that need many liable people)."""
         self.pack, self.seed, self.as_of, self.bad_share = pack, seed, as_of, bad_share
         self.conscripts = cohort == "conscripts"
-        self.rng = random.Random(seed)
         codes = [d.code for d in pack.districts]
         weights = [d.daily_capacity for d in pack.districts]
         self.districts, self.district_weights = codes, weights
@@ -73,8 +77,12 @@ class Generator:
             return f"{number:09d}{snils_check_digits(number):02d}"
         return f"{number:09d}"
 
-    def row(self, i: int) -> list[str]:
-        rng = self.rng
+    def stream(self, chunk: int) -> random.Random:
+        """The random stream of rows [chunk * CHUNK, (chunk + 1) * CHUNK); chunk 0 is seeded with the
+        seed itself, so files of up to CHUNK rows are those earlier versions wrote."""
+        return random.Random(self.seed if chunk == 0 else f"{self.seed}:{chunk}")
+
+    def row(self, i: int, rng: random.Random) -> list[str]:
         male = self.conscripts or rng.random() < 0.5
         surname_i = rng.randrange(len(SURNAMES_RU))
         family = SURNAMES_RU[surname_i] if male else _female(SURNAMES_RU[surname_i])
@@ -123,42 +131,71 @@ class Generator:
         elif kind == "citizenship":
             row[7] = "ZZ"
 
+    def chunk_rows(self, chunk: int, count: int) -> list[list[str]]:
+        rng = self.stream(chunk)
+        return [self.row(i, rng) for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK))]
+
     def rows(self, count: int) -> Iterator[list[str]]:
-        for i in range(count):
-            yield self.row(i)
+        for chunk in range(_chunks(count)):
+            yield from self.chunk_rows(chunk, count)
 
 
-def write(path: Path, gen: Generator, count: int, progress: Callable[[int], None] | None = None) -> int:
-    """Write `count` rows as CSV, or as Parquet if the name ends in .parquet."""
+def _chunks(count: int) -> int:
+    return -(-count // CHUNK)
+
+
+def _csv_chunk(gen: Generator, chunk: int, count: int) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(gen.chunk_rows(chunk, count))
+    return out.getvalue()
+
+
+def _columns_chunk(gen: Generator, chunk: int, count: int) -> list[list[str]]:
+    return list(map(list, zip(*gen.chunk_rows(chunk, count), strict=True)))
+
+
+def _in_order(work: Callable[[Generator, int, int], object], gen: Generator, count: int,
+              jobs: int) -> Iterator[object]:
+    """Each chunk's result, in order; with jobs > 1 made by that many processes."""
+    chunks = range(_chunks(count))
+    if jobs <= 1 or len(chunks) <= 1:
+        yield from (work(gen, c, count) for c in chunks)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # At most 2 * jobs chunks in flight: memory stays bounded for any count.
+        pending = [pool.submit(work, gen, c, count) for c in chunks[:2 * jobs]]
+        for c in chunks[2 * jobs:]:
+            yield pending.pop(0).result()
+            pending.append(pool.submit(work, gen, c, count))
+        for future in pending:
+            yield future.result()
+
+
+def write(path: Path, gen: Generator, count: int, progress: Callable[[int], None] | None = None,
+          jobs: int = 1) -> int:
+    """Write `count` rows as CSV, or as Parquet if the name ends in .parquet, the chunks made by
+    `jobs` processes (the same bytes for any `jobs`)."""
     if path.suffix.lower() in (".parquet", ".pq"):
-        return _write_parquet(path, gen, count, progress)
+        return _write_parquet(path, gen, count, progress, jobs)
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(PERSON_COLUMNS)
-        for i, row in enumerate(gen.rows(count), 1):
-            writer.writerow(row)
-            if progress is not None and i % 10000 == 0:
-                progress(i)
+        csv.writer(f).writerow(PERSON_COLUMNS)
+        for chunk, text in enumerate(_in_order(_csv_chunk, gen, count, jobs)):
+            f.write(str(text))
+            if progress is not None:
+                progress(min(count, (chunk + 1) * CHUNK))
     return count
 
 
 def _write_parquet(path: Path, gen: Generator, count: int,
-                   progress: Callable[[int], None] | None) -> int:
+                   progress: Callable[[int], None] | None, jobs: int) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pa.schema([(c, pa.string()) for c in PERSON_COLUMNS])
     with pq.ParquetWriter(path, schema) as writer:
-        batch: list[list[str]] = []
-        done = 0
-        for row in gen.rows(count):
-            batch.append(row)
-            if len(batch) == 50000:
-                done += len(batch)
-                writer.write_table(pa.table(list(map(list, zip(*batch, strict=True))), schema=schema))
-                batch = []
-                if progress is not None:
-                    progress(done)
-        if batch:
-            writer.write_table(pa.table(list(map(list, zip(*batch, strict=True))), schema=schema))
+        for chunk, columns in enumerate(_in_order(_columns_chunk, gen, count, jobs)):
+            if columns:
+                writer.write_table(pa.table(columns, schema=schema))
+            if progress is not None:
+                progress(min(count, (chunk + 1) * CHUNK))
     return count

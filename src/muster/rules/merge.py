@@ -1,6 +1,8 @@
 """How observations of a person merge into the registry, field by field.
 
-The newer observation wins for each field; an empty value was not observed
+A more trusted source wins for each field whatever the times (the pack ranks the sources:
+muster.rules.source_trust; rank 0 is the most trusted); between equally trusted sources the newer
+observation wins. An empty value was not observed
 and never erases; an equal value changes nothing (so re-importing a file is
 a no-op). Within one file, a later row counts as newer. The set-based merge
 in muster.registry.importer implements exactly this, and a property test
@@ -16,18 +18,24 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Stored:
-    """What the registry holds for one field: the value and when it was observed."""
+    """What the registry holds for one field: the value, when it was observed, and its source's rank
+    for the field (0 most trusted)."""
 
     value: object
     observed_at: datetime | None
+    rank: int = 0
 
 
-def field_wins(stored: Stored | None, incoming: object, observed_at: datetime) -> bool:
-    """Whether an incoming value replaces the stored one."""
+def field_wins(stored: Stored | None, incoming: object, observed_at: datetime, rank: int = 0) -> bool:
+    """Whether an incoming value, observed at `observed_at` by a source of `rank` for this field,
+    replaces the stored one: never from a less trusted source, whatever its time; always from a
+    more trusted one (an equal value then moves its provenance to the more trusted source)."""
     if incoming is None:
         return False
     if stored is None or stored.value is None or stored.observed_at is None:
         return True
+    if rank != stored.rank:
+        return rank < stored.rank
     return stored.value != incoming and stored.observed_at <= observed_at
 
 

@@ -29,6 +29,37 @@ def check_outcome(status: str, outcome: str) -> None:
         raise OutcomeRefused(f"it is already {status}")
 
 
+# Outcomes that end a summons without the person appearing must say why (the audit trail keeps it).
+NEEDS_REASON = ("excused", "cancelled", "appeal_accepted")
+
+
+def reason_problems(version: PolicyVersion, outcome: str, reason: str,
+                    excuse: str | None) -> tuple[str | None, list[str]]:
+    """(the excuse code, why the reason cannot be taken). An excuse names one of the policy's
+    excuse codes, given as `excuse` or as a `reason` that is exactly one (the older form
+    `--reason illness`); an excuse, cancellation or accepted appeal needs a non-empty reason."""
+    codes = tuple(k.code for k in version.excuses)
+    reason = reason.strip()
+    excuse = (excuse or "").strip() or None
+    problems = []
+    if outcome == "excused":
+        if excuse is None and reason in codes:
+            excuse = reason
+        if not codes:
+            problems.append(f"policy {version.code} lists no excuses: a summons under it cannot be excused")
+        elif excuse is None:
+            problems.append(f"--excuse: an excuse needs its code, one of {', '.join(codes)} "
+                            f"(policy {version.code})")
+        elif excuse not in codes:
+            problems.append(f"--excuse: {excuse!r} is not an excuse of policy {version.code}; "
+                            f"the excuses are {', '.join(codes)}")
+    elif excuse is not None:
+        problems.append("--excuse: only an excused summons has an excuse code")
+    if outcome in NEEDS_REASON and not reason:
+        problems.append(f"--reason: {outcome.replace('_', ' ')} needs a reason")
+    return (excuse if outcome == "excused" and not problems else None), problems
+
+
 def kinds_lifted(version: PolicyVersion, outcome: str) -> tuple[str, ...]:
     """The measure kinds the policy lifts when a summons ends with `outcome`."""
     return tuple(m.kind for m in version.measures if outcome in m.lifted_by)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from muster.rules.dates import LeapDayRule
 from muster.rules.national_id import IdScheme
+from muster.rules.source_trust import SourceTrust
 
 MEASURE_TRIGGERS = ("placement", "served", "missed")
 MEASURE_LIFTS = ("appeared", "excused", "cancelled", "appeal_accepted")
@@ -126,6 +127,7 @@ class Pack:
     id_scheme: IdScheme
     districts: tuple[District, ...]
     versions: tuple[PolicyVersion, ...] = field(default=())
+    sources: SourceTrust = SourceTrust()  # which sources it trusts for each field (muster.rules.source_trust)
 
     def district_codes(self) -> frozenset[str]:
         return frozenset(d.code for d in self.districts)
@@ -154,3 +156,37 @@ def version_in_force(versions: tuple[PolicyVersion, ...], on: date) -> PolicyVer
     if current is not None and current.effective_until is not None and on > current.effective_until:
         return None
     return current
+
+
+def _same_rules(a: PolicyVersion, b: PolicyVersion) -> bool:
+    """Whether two texts of a version say the same (comments, layout and file name aside)."""
+    return replace(a, source="") == replace(b, source="")
+
+
+def replacement_problems(installed: tuple[PolicyVersion, ...], offered: tuple[PolicyVersion, ...],
+                         today: date, used: frozenset[str]) -> list[tuple[str, str]]:
+    """Why installing `offered` over the `installed` versions would change the rules decisions rest
+    on, as (the version's file, the problem). An installed version is immutable: the only one that
+    may be changed or withdrawn has not taken effect by `today` (and would not under its new text)
+    and is in `used` by no decision (summons, measure)."""
+    offered_by_code = {v.code: v for v in offered}
+    problems = []
+    for old in installed:
+        new = offered_by_code.get(old.code)
+        if new is not None and _same_rules(old, new):
+            continue
+        starts = min(old.effective_from, new.effective_from) if new is not None else old.effective_from
+        if starts > today and old.code not in used:
+            continue  # not yet in force and nothing rests on it: it may still be replaced
+        if old.effective_from <= today:
+            why = f"it has been in force since {old.effective_from}"
+        elif old.code in used:
+            why = "summonses or measures already rest on it"
+        else:
+            why = f"the new text would put it in force from {starts}, which has come"
+        change = "is changed" if new is not None else "is no longer listed"
+        problems.append((new.source if new is not None else old.source,
+                         f"installed policy version {old.code} {change}, but {why}; installed versions are "
+                         f"immutable: leave its file as installed and publish a new version (a new code "
+                         f"and file) with its own effective date"))
+    return problems

@@ -7,6 +7,7 @@ problem with its file and key. Reading the files is the policy app's job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,7 @@ from muster.rules.policy import (
     SummonsRules,
     TransitionalRule,
 )
+from muster.rules.source_trust import parse_sources
 from muster.rules.toml_reader import PolicyError, Problem, TableReader
 
 _CODE = re.compile(r"^[a-z][a-z0-9_\-]*$")
@@ -43,13 +45,23 @@ def _raise_if(problems: list[Problem]) -> None:
         raise PolicyError(problems)
 
 
-def parse_pack_header(file: str, data: dict[str, Any]) -> tuple[Pack, tuple[str, ...]]:
-    """The pack without its versions, and the version files it lists (in order)."""
-    problems: list[Problem] = []
+def _any_zone(name: str) -> bool:
+    return True
+
+
+def parse_pack_header(file: str, data: dict[str, Any], zone_exists: Callable[[str], bool] = _any_zone,
+                      problems: list[Problem] | None = None) -> tuple[Pack, tuple[str, ...]]:
+    """The pack without its versions, and the version files it lists (in order). `zone_exists` says
+    whether a time-zone name is known (the caller asks the time-zone database; rules do no I/O).
+    Given a `problems` list, problems are added to it rather than raised, so that a caller can
+    report them together with those of the version files."""
+    collect = problems is not None
+    problems = problems if problems is not None else []
     root = TableReader(file, data, "", problems)
     head = root.table("pack")
     scheme_t = root.table("id_scheme")
     district_ts = root.tables("districts", required=True)
+    sources = parse_sources(root)
     root.done()
     code = name = country = tz = ""
     languages: tuple[str, ...] = ()
@@ -64,6 +76,8 @@ def parse_pack_header(file: str, data: dict[str, Any]) -> tuple[Pack, tuple[str,
         if country and not re.fullmatch(r"[A-Z]{2}", country):
             head.problem("country", "must be an ISO 3166-1 alpha-2 code such as RU")
         tz = head.req("time_zone", str, "")
+        if tz and not zone_exists(tz):
+            head.problem("time_zone", f"{tz!r} is not a time zone of the IANA database (such as Europe/Moscow)")
         languages = head.str_list("languages")
         leap_text = head.choice("leap_day_birthday", tuple(r.value for r in LeapDayRule))
         leap = LeapDayRule(leap_text) if leap_text else LeapDayRule.FEB28
@@ -103,9 +117,10 @@ def parse_pack_header(file: str, data: dict[str, Any]) -> tuple[Pack, tuple[str,
         t.done()
     if not district_ts and "districts" in data:
         root.problem("districts", "must list at least one district")
-    _raise_if(problems)
+    if not collect:
+        _raise_if(problems)
     pack = Pack(code=code, name=name, country=country, time_zone=tz, languages=languages,
-                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts))
+                leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts), sources=sources)
     return pack, policies
 
 
@@ -313,4 +328,5 @@ def assemble(pack: Pack, versions: list[PolicyVersion], pack_file: str) -> Pack:
     _raise_if(problems)
     return Pack(code=pack.code, name=pack.name, country=pack.country, time_zone=pack.time_zone,
                 languages=pack.languages, leap_day_rule=pack.leap_day_rule,
-                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions))
+                id_scheme=pack.id_scheme, districts=pack.districts, versions=tuple(versions),
+                sources=pack.sources)

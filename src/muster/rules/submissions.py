@@ -1,12 +1,14 @@
-"""Which registry fields each kind of agency submission may set, as a pure mapping.
+"""Which registry fields each kind of agency submission may set, what a partner's grant lets it
+submit, and which changes wait for an officer's review, as pure mappings.
 
 A submission is validated exactly like an import row (muster.rules.person_record)
-once it is turned into one here; the only extra rule is what each kind may carry.
+once it is turned into one here; the extra rules are what each kind may carry,
+the partner's grant, and the review.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
 from muster.rules.countries import ISO_3166_ALPHA2
@@ -48,3 +50,53 @@ def to_record(national_id: str, kind: str, data: Mapping[str, object]) -> tuple[
         return record, problems
     record.update({k: v for k, v in data.items() if v not in (None, "")})
     return record, []
+
+
+# Every field a submission may carry, the vocabulary of grants (`partner add --submit`).
+GRANTABLE = tuple(dict.fromkeys(f for allowed, _, _ in KINDS.values() for f in allowed))
+# Registry fields whose change by a partner waits for an officer (they decide liability and
+# service), unless the pack names the partner authoritative for the field.
+REVIEWED_FIELDS = ("death_date", "district", "citizenship", "electronic_account", "email", "phone")
+# A change the person must be told of (muster.delivery: a message in their account).
+CONTACT_FIELDS = ("electronic_account", "email", "phone")
+# Fields whose change needs two different officers to accept it (four eyes).
+FOUR_EYES_FIELDS = ("death_date",)
+
+
+def parse_grant(items: list[str]) -> tuple[tuple[str, ...], list[FieldError]]:
+    """A grant from field names and kind names (all of the kind's fields), or the problems. A name
+    that is both (`address`) is the field: the address kind is `address,postcode,district`."""
+    fields: list[str] = []
+    problems = []
+    for item in (i.strip() for i in items):
+        if item in GRANTABLE:
+            fields.append(item)
+        elif item in KINDS:
+            fields.extend(KINDS[item][0])
+        elif item:
+            problems.append(FieldError("--submit", f"{item!r} is neither a submission kind ({', '.join(KINDS)}) "
+                                                   f"nor a field ({', '.join(GRANTABLE)})"))
+    return tuple(sorted(set(fields))), problems
+
+
+def ungranted(kind: str, data: Mapping[str, object], grant: frozenset[str]) -> list[FieldError]:
+    """The fields of a submission outside the partner's grant (named `data.<field>`); a kind none
+    of whose fields is granted is refused as a whole (named `kind`)."""
+    if kind not in KINDS:
+        return []
+    if not grant & set(KINDS[kind][0]):
+        return [FieldError("kind", f"this partner may not submit {kind} data (its grant: "
+                                   f"{', '.join(sorted(grant)) or 'nothing'})")]
+    return [FieldError(f"data.{k}", "is not in this partner's grant") for k in data
+            if k in KINDS[kind][0] and k not in grant]
+
+
+def held_for_review(changes: Mapping[str, object], authoritative: Callable[[str], bool]) -> tuple[str, ...]:
+    """The changed fields that wait for an officer: the reviewed ones whose source is not
+    authoritative for them."""
+    return tuple(f for f in changes if f in REVIEWED_FIELDS and not authoritative(f))
+
+
+def approvals_needed(fields: Iterable[str]) -> int:
+    """How many different officers must accept a change of these fields."""
+    return 2 if any(f in FOUR_EYES_FIELDS for f in fields) else 1

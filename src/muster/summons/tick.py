@@ -23,6 +23,7 @@ from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.measures.applying import apply_measures, record_bases
 from muster.policy import loader
+from muster.policy.mode import closed_runs
 from muster.rules.delivery import SERVICE_PREFERENCE
 from muster.rules.policy import PolicyVersion
 from muster.rules.vocabulary import OPEN_SUMMONS, RunKind, SummonsStatus
@@ -40,7 +41,9 @@ class TickError(ValueError):
 
 
 def last_tick() -> datetime | None:
-    return Run.objects.filter(kind=RunKind.TICK).order_by("-now").values_list("now", flat=True).first()
+    """The clock the last tick ran at; a run-ahead tick an operator closed no longer counts."""
+    return (Run.objects.filter(kind=RunKind.TICK).exclude(pk__in=closed_runs())
+            .order_by("-now").values_list("now", flat=True).first())
 
 
 def tick(now: datetime, *, actor: Actor) -> dict[str, int]:

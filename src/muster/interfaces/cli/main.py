@@ -61,9 +61,9 @@ def build() -> click.Group:
     """Attach every command group to `cli` (once) and return it."""
     global _built
     if not _built:
-        from muster.interfaces.cli import notices, packs, partners, registry, server
+        from muster.interfaces.cli import notices, packs, partners, registry, review, server
 
-        for module in (packs, registry, notices, partners, server):
+        for module in (packs, registry, notices, partners, review, server):
             module.register(cli)
         _built = True
     return cli

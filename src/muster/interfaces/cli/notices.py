@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time as time_module
 from datetime import datetime, time
 from pathlib import Path
@@ -18,17 +19,22 @@ from muster.interfaces.cli.output import (
     fail,
     table,
 )
-from muster.interfaces.cli.packs import date_option, json_option, parse_datetime
+from muster.interfaces.cli.packs import checked_now, date_option, json_option, parse_datetime
 
 
 def now_option(*names: str, help: str = "The time to act at (default: now); for simulation.") -> Any:
     return click.option(*names, "now", callback=parse_datetime, metavar="DATETIME", help=help)
 
 
-def _clock(now: datetime | None) -> datetime:
-    from django.utils import timezone
+def _clock(now: datetime | None, as_json: bool) -> datetime:
+    return checked_now(now, as_json=as_json)
 
-    return now or timezone.now()
+
+def _at(at: datetime | None) -> datetime:
+    """When something happened (`--at`, default now); the service checks it against the summons."""
+    from muster.kernel import clock
+
+    return at or clock.now()
 
 
 def _district_quotas(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, int]:
@@ -39,6 +45,37 @@ def _district_quotas(ctx: click.Context, param: click.Parameter, values: tuple[s
             raise click.BadParameter(f"expected CODE:QUOTA such as RU-MOW:500, got {value!r}")
         quotas[code.strip().upper()] = int(quota)
     return quotas
+
+
+def _campaign_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A campaign as a person reads it: one line a fact, the counts spelled out."""
+    status = ", ".join(f"{n} {s}" for s, n in data["status"].items() if n) or "none yet"
+    rows: list[tuple[str, Any]] = [
+        ("purpose", data["purpose"].replace("_", " ")),
+        ("pack", f"{data['pack']} (policy {data['policy_version']})"),
+        ("place", data["place"]),
+        ("appearances", f"{data['appear_from']} to {data['appear_to']}, from {data['appear_time']}"),
+        ("issued", f"{data['issued']} summonses"),
+        ("status", status)]
+    rows += [(f"district {d['district']}", f"quota {d['quota']}, issued {d['issued']}") for d in data["districts"]]
+    return rows
+
+
+def _worker_line(event: dict[str, Any]) -> str:
+    """One worker message as a readable line (the JSON line holds the same)."""
+    if event["event"] == "turn":
+        done = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in event["counts"].items()) or "nothing due"
+        return f"{event['at']} tick: {done}"
+    return f"{event['at']} waiting: {event['reason']}"
+
+
+def _wait_reason(mode: str, last: datetime, now: datetime) -> str:
+    ahead = last - now
+    reason = (f"the last tick ran at {last.isoformat()}, {ahead} ahead of the wall clock; the clock does "
+              f"not go backwards, so ticks resume when it reaches that time")
+    if mode == "live":
+        return reason + " (an operator can close a tick that ran ahead: `muster clock close-ahead --reason ...`)"
+    return reason + " (this database is a simulation: `muster tick --now` moves its clock on)"
 
 
 def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
@@ -79,7 +116,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             fail(f"--time: expected HH:MM, got {appear_time!r}", as_json=as_json, code=EXIT_INVALID)
         request = campaigns.CampaignRequest(code, purpose, districts, appear_from, appear_to, place, at)
         try:
-            campaign = campaigns.create(pack, request, actor=actor(), today=today_in(pack, _clock(now)))
+            campaign = campaigns.create(pack, request, actor=actor(), today=today_in(pack, _clock(now, as_json)))
         except campaigns.CampaignError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = campaigns.describe(campaign)
@@ -96,7 +133,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from muster.campaigns import services as campaigns
 
         try:
-            result = campaigns.issue(actor(), code, _clock(now), dry_run=dry_run)
+            result = campaigns.issue(actor(), code, _clock(now, as_json), dry_run=dry_run)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         except campaigns.IssueError as exc:
@@ -131,7 +168,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         if as_json:
             emit_json(data)
         else:
-            table([(k, v) for k, v in data.items() if k != "districts"], title=f"campaign {code}")
+            table(_campaign_rows(data), title=f"campaign {code}")
 
     @cli.group("summons")
     def summons_group() -> None:
@@ -192,16 +229,21 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @click.argument("number")
     @click.argument("outcome", type=click.Choice(["appeared", "excused", "cancelled", "appeal_accepted"]))
     @now_option("--at", help="When it happened (default: now).")
-    @click.option("--reason", default="", help="Why (for excused, cancelled and appeal_accepted).")
+    @click.option("--excuse", default=None, metavar="CODE",
+                  help="For excused: one of the policy's excuse codes (`muster policy show`).")
+    @click.option("--reason", default="", help="Why: required for excused, cancelled and appeal_accepted "
+                                               "(for excused, a reason that is an excuse code is taken as --excuse).")
     @json_option
-    def summons_record(number: str, outcome: str, now: datetime | None, reason: str, as_json: bool) -> None:
+    def summons_record(number: str, outcome: str, now: datetime | None, excuse: str | None, reason: str,
+                       as_json: bool) -> None:
         """Record an appearance, a valid excuse, a cancellation or an accepted appeal (which annuls the
-        summons); lifts the measures the policy lifts with it, the same day."""
+        summons); lifts the measures the policy lifts with it, the same day. --at may lie neither
+        before the summons was placed nor after now plus the clock skew."""
         setup_django()
         from muster.summons import services as summons
 
         try:
-            result = summons.record_outcome(actor(), number, outcome, _clock(now), reason=reason)
+            result = summons.record_outcome(actor(), number, outcome, _at(now), reason=reason, excuse=excuse)
         except summons.InvalidNumber as exc:
             fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
         except summons.OutcomeError as exc:
@@ -226,7 +268,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from muster.summons import services as summons
 
         try:
-            data = delivery.hand_over(actor(), number, event, _clock(now))
+            data = delivery.hand_over(actor(), number, event, _at(now))
         except summons.InvalidNumber as exc:
             fail(f"summons number: {exc}", as_json=as_json, code=EXIT_INVALID)
         except summons.OutcomeError as exc:
@@ -245,7 +287,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from muster import engine
 
         try:
-            counts = engine.turn(_clock(now), actor=actor(), send=not no_send)
+            counts = engine.turn(_clock(now, as_json), actor=actor(), send=not no_send)
         except engine.TickError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
@@ -256,26 +298,53 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @cli.command("worker")
     @click.option("--interval", default=60.0, show_default=True, help="Seconds between ticks.")
     @click.option("--iterations", default=0, help="Stop after this many ticks (0: run until stopped).")
-    def worker(interval: float, iterations: int) -> None:
-        """Run the tick, the notices it sends, partners' feeds and webhooks, in a loop."""
+    @click.option("--json", "as_json", is_flag=True, help="JSON lines: one object a turn or a wait.")
+    def worker(interval: float, iterations: int, as_json: bool) -> None:
+        """Run the tick, the notices it sends, partners' feeds and webhooks, in a loop, by the wall
+        clock. If the last tick ran ahead of the clock it waits, says why once, and resumes when the
+        clock reaches it."""
         setup_django()
-        from django.utils import timezone
-
         from muster import engine
         from muster.audit import services as audit
+        from muster.kernel import clock
         from muster.kernel.actor import ENGINE
+        from muster.policy import services as policy
+        from muster.summons import services as summons
 
         try:
             audit.check_spool()
         except audit.SpoolProblem as exc:
-            fail(f"refusing to start: {exc}", as_json=False, code=EXIT_INVALID)
+            fail(f"refusing to start: {exc}", as_json=as_json, code=EXIT_INVALID)
 
-        done = 0
+        def say(event: dict[str, Any]) -> None:
+            click.echo(json.dumps(event, ensure_ascii=False) if as_json else _worker_line(event))
+
+        mode = policy.current_mode()
+        if not as_json:
+            click.echo(f"worker: a tick every {interval:g} s by the wall clock ({mode} database); Ctrl-C stops it")
+        done, said = 0, ""
         while True:
-            counts = engine.turn(timezone.now(), actor=ENGINE)
+            now = clock.now()
+            last = summons.last_tick()
+            if last is not None and last > now:
+                reason = _wait_reason(mode, last, now)
+                if not said.startswith(f"ahead {last}"):  # said once, not every loop
+                    say({"event": "wait", "at": now.isoformat(), "until": last.isoformat(), "reason": reason})
+                    said = f"ahead {last}"
+                time_module.sleep(max(0.01, min(interval, (last - now).total_seconds())))
+                continue
+            try:
+                counts = engine.turn(now, actor=ENGINE)
+            except engine.TickError as exc:  # e.g. another tick moved the clock on meanwhile
+                if said != str(exc):
+                    say({"event": "wait", "at": now.isoformat(), "until": None, "reason": str(exc)})
+                    said = str(exc)
+                time_module.sleep(interval)
+                continue
+            said = ""
             changed = {k: v for k, v in counts.items() if v}
-            if changed:
-                click.echo(f"{timezone.now().isoformat()} {changed}", err=True)
+            if as_json or changed:
+                say({"event": "turn", "at": now.isoformat(), "counts": changed})
             done += 1
             if iterations and done >= iterations:
                 return
@@ -296,7 +365,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         from muster.delivery import services as delivery
 
         try:
-            result = delivery.print_letters(actor(), _clock(now), out_dir)
+            result = delivery.print_letters(actor(), _clock(now, as_json), out_dir)
         except FileNotFoundError as exc:
             fail(str(exc), as_json=as_json)
         emit_json(result) if as_json else click.echo(

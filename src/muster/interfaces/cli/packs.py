@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from muster.interfaces.cli.main import setup_django
+from muster.interfaces.cli.main import actor, setup_django
 from muster.interfaces.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, emit_json, fail, table
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -41,31 +41,57 @@ def date_option(*names: str, **kwargs: Any) -> Any:
     return click.option(*names, callback=_date, metavar="DATE", **kwargs)
 
 
-def initialise() -> dict[str, Any]:
-    """Migrate the database and install every pack found; the first operator account (the user
-    running this, if there is no account yet), the audit signing key and the database roles; safe
-    to run again."""
+def initialise(mode: str | None = None, *, as_json: bool = False) -> dict[str, Any]:
+    """Migrate the database, record its mode (live or simulation; never changed once chosen) and
+    install every pack found; the first operator account (the OS user running this, if there is no
+    account yet), the audit signing key and the database roles; safe to run again. A refused mode
+    change ends the command (exit 2)."""
     setup_django()
     from muster.accounts import services as accounts
     from muster.audit import services as audit
     from muster.policy import services as policy
+    from muster.summons import services as summons
 
-    result = policy.initialise()
-    me = getpass.getuser()
+    me = getpass.getuser()  # init runs before any account exists: its user becomes the first operator
+    try:
+        result = policy.initialise(mode, who=f"cli:{me}", versions_in_use=summons.versions_in_use,
+                                   clock_now=summons.known_now)
+    except policy.ModeError as exc:
+        fail(str(exc), as_json=as_json, code=EXIT_INVALID)
     result["first_operator"] = me if accounts.ensure_first_operator(me) else None
     result["audit"] = audit.prepare()
     return result
 
 
-def register(cli: click.Group) -> None:
+def checked_now(now: datetime | None, *, as_json: bool) -> datetime:
+    """The instant a command acts at: the wall clock, or `--now` if the database's mode allows it
+    (a live database may not run ahead of the wall clock plus the skew: exit 2)."""
+    from muster.kernel import clock
+    from muster.policy import services as policy
+
+    if now is None:
+        return clock.now()
+    try:
+        policy.check_now(now)
+    except policy.ModeError as exc:
+        fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+    return now
+
+
+def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @cli.command("init")
+    @click.option("--simulation/--live", "simulation", default=None,
+                  help="A new database is live unless --simulation (its clock may then be moved with "
+                       "--now); the mode of a database never changes afterwards.")
     @json_option
-    def init_command(as_json: bool) -> None:
+    def init_command(simulation: bool | None, as_json: bool) -> None:
         """Create or upgrade the database and install the jurisdiction packs. Idempotent."""
-        result = initialise()
+        mode = None if simulation is None else ("simulation" if simulation else "live")
+        result = initialise(mode, as_json=as_json)
         if as_json:
             emit_json(result)
         else:
+            click.echo(f"database: {result['mode']}")
             for p in result["packs"]:
                 state = "installed" if p["changed"] else "unchanged"
                 click.echo(f"pack {p['pack']}: {p['versions']} policy versions, {state}")
@@ -142,6 +168,8 @@ def register(cli: click.Group) -> None:
             rows.append(("grace", f"{s.grace_days} days after the appearance date"))
         for m in version.measures:
             rows.append((f"measure {m.kind}", f"from {m.trigger}; {m.legal_basis}"))
+        if version.excuses:
+            rows.append(("excuses", ", ".join(f"{k.code} ({k.name})" for k in version.excuses)))
         if version.registration:
             rows.append(("registration", f"within {version.registration.register_within_days} days "
                                          f"of the {e.min_age}th birthday"))
@@ -168,3 +196,46 @@ def register(cli: click.Group) -> None:
             emit_json({"valid": True, "summary": summary})
         else:
             click.echo(f"{file}: valid ({summary})")
+
+    @cli.group("clock")
+    def clock_group() -> None:
+        """The database's clock: live or simulation, and recovering from a tick run ahead."""
+
+    @clock_group.command("show")
+    @json_option
+    def clock_show(as_json: bool) -> None:
+        """The database's mode, the wall clock and the last tick (and whether it ran ahead)."""
+        setup_django()
+        from muster.kernel import clock
+        from muster.policy import services as policy
+        from muster.summons import services as summons
+
+        wall, last = clock.now(), summons.last_tick()
+        data = {"mode": policy.current_mode(), "wall_clock": wall, "last_tick": last,
+                "ahead_by_seconds": max(0.0, (last - wall).total_seconds()) if last else 0.0}
+        if as_json:
+            emit_json(data)
+        else:
+            table([(k.replace("_", " "), v) for k, v in data.items()], title="clock")
+
+    @clock_group.command("close-ahead")
+    @click.option("--reason", required=True, help="Why (kept in the audit trail).")
+    @json_option
+    def clock_close_ahead(reason: str, as_json: bool) -> None:
+        """On a live database, close the ticks that ran ahead of the wall clock so that ticks at the
+        real time run again. What they did stays: review the summonses listed."""
+        setup_django()
+        from muster.summons import services as summons
+
+        try:
+            closed = summons.close_ahead(actor(), reason)
+        except summons.ModeError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        if as_json:
+            emit_json({"closed": closed})
+            return
+        if not closed:
+            click.echo("no tick ran ahead of the wall clock; nothing closed")
+        for c in closed:
+            click.echo(f"closed tick run {c['run']} (ran at {c['ran_at'].isoformat()}): "
+                       f"{c['summonses_changed']} summonses last changed by it, to review")

@@ -9,14 +9,12 @@ import click
 
 from muster.interfaces.cli.main import actor, setup_django
 from muster.interfaces.cli.output import EXIT_INVALID, EXIT_NOT_FOUND, emit_json, fail, table
-from muster.interfaces.cli.packs import json_option, parse_datetime
+from muster.interfaces.cli.packs import checked_now, json_option, parse_datetime
 from muster.interfaces.cli.registry import _load_pack, _pack_option
 
 
-def _now(now: datetime | None) -> datetime:
-    from django.utils import timezone
-
-    return now or timezone.now()
+def _now(now: datetime | None, as_json: bool) -> datetime:
+    return checked_now(now, as_json=as_json)  # a live database's --now may not run ahead
 
 
 def _now_option(f: Any) -> Any:
@@ -77,7 +75,7 @@ def register(cli: click.Group) -> None:
         from muster.measures import services as measures
 
         try:
-            row = measures.sign(actor(), measure_id, _now(now), _load_pack(pack_code, as_json).code)
+            row = measures.sign(actor(), measure_id, _now(now, as_json), _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         except measures.SignOffError as exc:
@@ -97,7 +95,7 @@ def register(cli: click.Group) -> None:
         from muster.measures import services as measures
 
         try:
-            row = measures.decline(actor(), measure_id, _now(now), reason, _load_pack(pack_code, as_json).code)
+            row = measures.decline(actor(), measure_id, _now(now, as_json), reason, _load_pack(pack_code, as_json).code)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         except measures.SignOffError as exc:
@@ -112,20 +110,24 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     @click.option("--kinds", required=True, help="Measure kinds it enforces, comma-separated: K1,K2.")
     @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
+    @click.option("--submit", "submit", default="", help="What it may submit, comma-separated: fields (address, "
+                  "postcode, district, email, phone, electronic_account, death_date, country, since) or kinds "
+                  "(contact, death, emigration: all their fields). Default: nothing.")
     @json_option
-    def partner_add(name: str, kinds: str, webhook: str, as_json: bool) -> None:
+    def partner_add(name: str, kinds: str, webhook: str, submit: str, as_json: bool) -> None:
         """Create a partner; prints its API key (and webhook secret) once."""
         setup_django()
         from muster.partners import services as partners
 
         try:
-            data = partners.add(actor(), name, [k.strip() for k in kinds.split(",") if k.strip()], webhook)
+            data = partners.add(actor(), name, _list(kinds), webhook, _list(submit))
         except partners.PartnerError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(data)
             return
-        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}")
+        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}; "
+                   f"may submit {', '.join(data['submit']) or 'nothing'}")
         click.echo(f"api key (shown once, keep it secret): {data['api_key']}")
         if data["webhook_secret"]:
             click.echo(f"webhook secret: {data['webhook_secret']}")
@@ -145,6 +147,48 @@ def register(cli: click.Group) -> None:
                                f"{sum(1 for k in r['keys'] if not k['revoked_at'])} active key(s)") for r in rows],
                   title="partners")
 
+    @partner_group.command("grant")
+    @click.argument("name")
+    @click.option("--submit", "submit", required=True, help="What it may submit from now on: kinds or fields, "
+                  "comma-separated (replaces the grant; '' for nothing).")
+    @json_option
+    def partner_grant(name: str, submit: str, as_json: bool) -> None:
+        """Set what a partner may submit; anything else it submits is refused (403)."""
+        setup_django()
+        from muster.partners import services as partners
+
+        try:
+            data = partners.grant(actor(), name, _list(submit))
+        except partners.PartnerError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(data) if as_json else click.echo(
+            f"partner {data['name']} may submit {', '.join(data['submit']) or 'nothing'}")
+
+    @partner_group.command("stats")
+    @click.option("--minutes", type=click.IntRange(1, 60 * 24 * 31), default=60, show_default=True,
+                  help="Over the last this many minutes.")
+    @json_option
+    def partner_stats(minutes: int, as_json: bool) -> None:
+        """Each key's checks, unknown national ids asked about, and 429s (summed over every worker):
+        alert on a surge of unknown ids, someone enumerating the registry."""
+        setup_django()
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from muster.measures import services as measures
+
+        since = (timezone.now() - timedelta(minutes=minutes)).replace(second=0, microsecond=0)
+        rows = measures.check_stats(actor(), since)
+        if as_json:
+            emit_json(rows)
+        else:
+            table([(f"{r['partner'] or '?'} {r['key_id']}", f"{r['checks']} checks, {r['unknown_ids']} unknown ids, "
+                                                            f"{r['limited']} refused (429)") for r in rows],
+                  title=f"partner checks, last {minutes} min")
+
     for command, verb, doc in (("rotate-key", "rotate_key", "Issue a new API key; older keys stop working at once."),
                                ("revoke-keys", "revoke_keys", "Revoke every key of the partner (lock it out).")):
         _key_command(partner_group, command, verb, doc)
@@ -161,9 +205,9 @@ def register(cli: click.Group) -> None:
         setup_django()
         from muster.partners import services as partners
 
-        published = partners.publish(actor(), _now(now))
+        published = partners.publish(actor(), _now(now, as_json))
         counts = {"feed_entries": sum(published.values()), **{k: 0 for k in ("delivered", "retried", "dead")}}
-        counts.update(partners.send_webhooks(actor(), _now(now)))
+        counts.update(partners.send_webhooks(actor(), _now(now, as_json)))
         emit_json(counts) if as_json else table(list(counts.items()), title="webhooks")
 
     @webhooks_group.command("dead")
@@ -192,10 +236,14 @@ def register(cli: click.Group) -> None:
         from muster.partners import services as partners
 
         try:
-            count = partners.replay(actor(), _now(now), partner)
+            count = partners.replay(actor(), _now(now, as_json), partner)
         except LookupError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
         emit_json({"requeued": count}) if as_json else click.echo(f"{count} delivery(ies) queued again")
+
+
+def _list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
@@ -214,5 +262,8 @@ def _key_command(group: click.Group, command: str, verb: str, doc: str) -> None:
             emit_json(data)
         elif "api_key" in data:
             click.echo(f"new api key for {name} (shown once): {data['api_key']}")
+            if data["feed_caught_up"]:
+                click.echo(f"{data['feed_caught_up']} event(s) it missed while locked out are on its feed")
         else:
-            click.echo(f"revoked {data['revoked']} key(s) of {name}")
+            click.echo(f"revoked {data['revoked']} key(s) of {name}; "
+                       f"{data['webhooks_given_up']} queued webhook(s) given up")

@@ -54,7 +54,7 @@ def register(cli: click.Group) -> None:
         """Import persons from CSV or Parquet. Exit 3 if any row was rejected, 2 if the file is unusable."""
         setup_django()
         from muster.registry import services as registry
-        from muster.registry.services import FileProblem, total_units
+        from muster.registry.services import FileProblem, InvalidObservation, total_units
 
         pack = _load_pack(pack_code, as_json)
         try:
@@ -62,7 +62,7 @@ def register(cli: click.Group) -> None:
             with progress(f"importing {file.name}", total, enabled=not as_json) as tick:
                 result = registry.import_persons(actor(), file, pack, source=source, errors_path=errors_path,
                                                  strict=strict, observed_at=observed_at, progress=tick)
-        except FileProblem as exc:
+        except (FileProblem, InvalidObservation) as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         data = {k: v for k, v in result.as_dict().items()
                 if k in ("read", "imported", "updated", "unchanged", "rejected")}
@@ -161,10 +161,15 @@ def register(cli: click.Group) -> None:
     @click.option("--pack", "pack_code", default="ru", show_default=True)
     @click.option("--cohort", type=click.Choice(["population", "conscripts"]), default="population",
                   show_default=True, help="conscripts: only men of call-up age (for benchmarks).")
+    @click.option("--jobs", type=click.IntRange(min=1), default=None,
+                  help="Processes generating chunks in parallel (default: one per core); the file is "
+                       "the same for any number.")
     @json_option
     def generate_persons(count: int, seed: int, out: Path, bad_share: float, as_of: date | None,
-                         pack_code: str, cohort: str, as_json: bool) -> None:
+                         pack_code: str, cohort: str, jobs: int | None, as_json: bool) -> None:
         """Write a deterministic synthetic population."""
+        import os
+
         # Pack files and the generator only: `generate` runs without a database, or Django.
         from muster.policy.files import find_builtin_pack
         from muster.registry import synthetic
@@ -173,7 +178,7 @@ def register(cli: click.Group) -> None:
         gen = synthetic.Generator(pack, seed=seed, as_of=as_of or date(2026, 1, 1), bad_share=bad_share,
                                   cohort=cohort)
         with progress(f"generating {out.name}", count, enabled=not as_json) as tick:
-            synthetic.write(out, gen, count, tick)
+            synthetic.write(out, gen, count, tick, jobs=jobs or os.cpu_count() or 1)
         if as_json:
             emit_json({"count": count, "seed": seed, "out": str(out)})
         else:

@@ -28,6 +28,10 @@ def run_server(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", 4)
             self.cfg.set("worker_class", "gthread")
+            # Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+            # connections over them; with one shared socket, a burst of keep-alive connections
+            # could all land on one worker and cap the service at one core.
+            self.cfg.set("reuse_port", True)
             # No access log: request paths can carry national ids (personal data).
             self.cfg.set("accesslog", None)
             self.cfg.set("errorlog", "-")
@@ -80,7 +84,7 @@ def register(cli: click.Group) -> None:
     @json_option
     def demo(count: int, seed: int, then_serve: bool, host: str, port: int, as_json: bool) -> None:
         """Set up, generate and import a synthetic population, print a summary, and serve."""
-        init = initialise()
+        init = initialise("simulation", as_json=as_json)  # the demo moves its clock: a simulation
         from muster import demo as demo_campaign
         from muster.accounts import services as accounts
         from muster.kernel.clock import today_in

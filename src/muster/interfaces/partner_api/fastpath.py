@@ -93,11 +93,29 @@ class MeasuresFastPath:
     def _answer(environ: dict[str, Any], national_id: str,
                 how: Callable[[str, str], bytes | None]) -> tuple[int, bytes, list[tuple[str, str]]] | None:
         scheme, _, key = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        key_id = key_id_of(key)
         try:
-            body = how(key.strip() if scheme.lower() == "bearer" else "", national_id)
+            if key_id:
+                measures.check_allowed(key_id)
+            body = how(key, national_id)
+        except measures.RateLimited as exc:
+            return 429, problem_document(429, TITLES[429], str(exc)), [("Retry-After", exc.retry_after)]
         except measures.Unauthorised:
             return 401, problem_document(401, TITLES[401], UNAUTHORISED), [
                 ("WWW-Authenticate", 'Bearer realm="muster"')]
         except InvalidNationalId as exc:
             return 400, problem_document(400, "Invalid national id", str(exc), [("national_id", str(exc))]), []
-        return None if body is None else (200, body, [])
+        if body is None:
+            return None
+        measures.check_answered(key_id, national_id, body.endswith(EMPTY_ANSWER))
+        return 200, body, []
+
+
+EMPTY_ANSWER = b'"measures": []}'  # how every check's JSON ends when no measure is in force
+
+
+def key_id_of(key: str) -> str:
+    """The key id part of a bearer key shaped like ours (`mst_<id>_<secret>`), or ""; cheap, no digest."""
+    parts = key.split("_", 2)
+    return parts[1] if len(parts) == 3 else ""

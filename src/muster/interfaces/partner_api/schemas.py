@@ -72,15 +72,18 @@ class SubmissionIn(Schema):
     national_id: str = Field(min_length=1, max_length=40)
     kind: Literal["address", "contact", "death", "emigration"]
     observed_at: datetime | None = Field(
-        None, description="When the agency observed this (default: now). An older observation than the "
-                          "registry's never overwrites a newer one.")
+        None, description="When the agency observed this (default: now); not before 1900 nor after now plus "
+                          "the allowed clock skew (else 422 naming observed_at). An observation never "
+                          "overwrites one from a more trusted source, nor a newer one from an equally "
+                          "trusted source.")
     data: dict[str, str | bool | None] = Field(
         description="address: address, postcode, district; contact: email, phone, electronic_account; "
                     "death: death_date; emigration: country, since.")
 
 
 class SubmissionOut(Schema):
+    """A submission taken (202): the same answer whether the registry holds the national id or not.
+    What it changed, or that it waits for an officer's review, is not told to the partner."""
+
     submission_id: int
-    status: Literal["applied"]
-    observation_id: int
-    changed_fields: list[str]
+    status: Literal["accepted"]

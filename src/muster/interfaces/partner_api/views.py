@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query
 from ninja.security import HttpBearer
 
-from muster.interfaces.partner_api.problems import ProblemAPI, problem
+from muster.interfaces.partner_api.fastpath import key_id_of
+from muster.interfaces.partner_api.problems import TITLES, ProblemAPI, problem
 from muster.interfaces.partner_api.schemas import (
     FeedPage,
     MeasuresAnswer,
@@ -25,6 +26,7 @@ from muster.partners import services as partners
 from muster.rules.national_id import InvalidNationalId
 
 PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem}
+CHECK_PROBLEMS: dict[int, Any] = {**PROBLEMS, 429: Problem}
 
 
 class PartnerKey(HttpBearer):
@@ -41,20 +43,26 @@ api = ProblemAPI(
                 "key from `muster partner add`. Every check of a person is shown to that person.")
 
 
-@api.get("/measures/{national_id}", response={200: MeasuresAnswer, **PROBLEMS}, operation_id="get_measures",
+@api.get("/measures/{national_id}", response={200: MeasuresAnswer, **CHECK_PROBLEMS}, operation_id="get_measures",
          summary="The caller's kinds of measure in force for one person", auth=None,
          openapi_extra={"security": [{"PartnerKey": []}]})
 def get_measures(request: HttpRequest, national_id: str) -> Any:
     # The API's hot path: authentication is part of the check's single statement (measures.check_with_key),
     # so the key is read here rather than by the router.
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    key = key.strip() if scheme.lower() == "bearer" else ""
+    key_id = key_id_of(key)
     try:
-        answer = measures.check_with_key(key.strip() if scheme.lower() == "bearer" else "", national_id,
-                                         partners.authenticate)
+        if key_id:
+            measures.check_allowed(key_id)
+        answer = measures.check_with_key(key, national_id, partners.authenticate)
+    except measures.RateLimited as exc:
+        return problem(429, TITLES[429], str(exc), headers={"Retry-After": exc.retry_after})
     except measures.Unauthorised:
         return api.unauthorised()
     except InvalidNationalId as exc:
         return problem(400, "Invalid national id", str(exc), [("national_id", str(exc))])
+    measures.check_answered(key_id, national_id, not answer["measures"])
     return HttpResponse(json.dumps(answer, cls=DjangoJSONEncoder), content_type="application/json")
 
 
@@ -70,8 +78,8 @@ def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
     return HttpResponse(body, content_type="application/json")
 
 
-@api.post("/submissions", response={201: SubmissionOut, **PROBLEMS}, operation_id="post_submission",
-          summary="Submit data about a person (address, contact, death, emigration)")
+@api.post("/submissions", response={202: SubmissionOut, 403: Problem, **PROBLEMS}, operation_id="post_submission",
+          summary="Submit data about a person (address, contact, death, emigration), within the caller's grant")
 def post_submission(request: HttpRequest, body: SubmissionIn,
                     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)
                     ) -> Any:
