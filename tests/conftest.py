@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import os
 import subprocess
 import sys
@@ -56,6 +57,13 @@ def snils(n: int) -> str:
     return f"{number:09d}{snils_check_digits(number):02d}"
 
 
+@pytest.fixture(autouse=True)
+def _audit_files(tmp_path, settings):
+    """Each test publishes the audit chain's checkpoints with a signing key of its own."""
+    settings.MUSTER_AUDIT_SIGNING_KEY = tmp_path / "muster-audit" / "signing-key.pem"
+    settings.MUSTER_AUDIT_CHECKPOINTS = tmp_path / "muster-audit" / "checkpoints.jsonl"
+
+
 @pytest.fixture
 def packs(db):
     """The packs installed in a test database, which is a simulation: tests move its clock."""
@@ -77,8 +85,10 @@ def cli_run(packs):
     """Run a muster command in this process, against the test database."""
     from click.testing import CliRunner
 
+    from muster.accounts.services import ensure_first_operator
     from muster.interfaces.cli.main import build
 
+    ensure_first_operator(getpass.getuser())  # as `muster init` does: the OS user is the first operator
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):

@@ -8,7 +8,8 @@
 2. delivery: the email and SMS notices the tick queued;
 3. partners: the new measure events fanned out to partners' feeds;
 4. delivery: the people's messages about those events, then their emails;
-5. partners: the webhooks that are due.
+5. partners: the webhooks that are due;
+6. audit: the access log's new rows sealed into the audit chain, and a signed checkpoint of its head.
 Each step is state-driven and safe to repeat, so a crash between steps only leaves work for the
 next turn.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muster.audit import services as audit
 from muster.campaigns import issuing
 from muster.delivery import messages as notify
 from muster.delivery import notices
@@ -44,6 +46,7 @@ def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
         counts["webhooks_delivered"] = hooks["delivered"]
         counts["webhooks_retried"] = hooks["retried"]
         counts["webhooks_dead"] = hooks["dead"]
+    audit.seal_and_publish(now)
     return counts
 
 

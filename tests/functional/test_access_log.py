@@ -44,6 +44,7 @@ def _person_with_ban(world) -> tuple[str, Summons]:
 
 @pytest.mark.parametrize("command", ["person show", "summons show", "summons list", "measures show"])
 def test_each_command_line_read_is_in_the_persons_access_log(world, cli_run, command, monkeypatch):
+    assert cli_run("user", "add", "ivanova", "--role", "registration_officer", "--no-password").exit_code == 0
     monkeypatch.setenv("MUSTER_ACTOR", "cli:ivanova")
     national_id, summons = _person_with_ban(world)
     args = {"person show": ["person", "show", national_id, "--purpose", "appeal 17"],

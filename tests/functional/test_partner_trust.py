@@ -178,6 +178,8 @@ def test_review_on_the_command_line(world, cli_run, monkeypatch):
     listed = json.loads(cli_run("review", "list", "--json").output)
     assert [(c["kind"], c["changes"], c["needed"]) for c in listed] == [("death", {"death_date": "2026-03-20"}, 2)]
     change_id = str(listed[0]["id"])
+    for officer in ("alice", "bob"):  # the command line acts only as existing accounts
+        assert cli_run("user", "add", officer, "--role", "registration_officer", "--no-password").exit_code == 0
     monkeypatch.setenv("MUSTER_ACTOR", "cli:alice")
     assert cli_run("review", "accept", change_id).exit_code == 0
     again = cli_run("review", "accept", change_id, "--json")

@@ -58,7 +58,8 @@ def test_production_refuses_unsafe_settings(env, problem):
 def test_production_accepts_safe_settings():
     config = load({"MUSTER_ENV": "production", "MUSTER_SECRET_KEY": "k" * 50,
                    "MUSTER_DATABASE_URL": "postgresql://u@db/muster", "MUSTER_ALLOWED_HOSTS": "muster.example",
-                   "MUSTER_EMAIL_URL": "smtp://mail.example:25", "MUSTER_SMS_URL": "https://sms.example/send"})
+                   "MUSTER_EMAIL_URL": "smtp://mail.example:25", "MUSTER_SMS_URL": "https://sms.example/send",
+                   "MUSTER_AUDIT_KEY": "a" * 40})
     assert config.environment == "production"
 
 

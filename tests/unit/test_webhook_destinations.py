@@ -58,7 +58,7 @@ def test_schemes(scheme, production, problem):
 
 PRODUCTION = {"MUSTER_ENV": "production", "MUSTER_SECRET_KEY": "x" * 50, "MUSTER_ALLOWED_HOSTS": "muster.example",
               "MUSTER_DATABASE_URL": "postgresql://m@db/m", "MUSTER_EMAIL_URL": "smtp://mail",
-              "MUSTER_SMS_URL": "https://sms.example"}
+              "MUSTER_SMS_URL": "https://sms.example", "MUSTER_AUDIT_KEY": "a" * 40}
 
 
 def test_production_refuses_loopback_webhooks():

@@ -17,7 +17,11 @@ What a crash costs:
   cache but not on disk and not yet committed (as PostgreSQL's `synchronous_commit = off`).
 
 A spool file holds the national ids checked (as the database's own WAL does), mode 0600 in a
-0700 directory, for about `rotate_every` seconds before it is deleted.
+0700 directory, for about `rotate_every` seconds before it is deleted. The directory must be owned
+by the user running Muster and writable by no one else (`check_directory`: the server and the
+worker refuse to start otherwise), and each line carries an HMAC under the audit key
+(MUSTER_AUDIT_KEY) over the file's name and the line, so replay loads only what a Muster process
+wrote: a foreign or edited file is set aside as `<name>.rejected` and reported, never loaded.
 
 Files are owned by one process: it holds an exclusive `flock` on `<owner>.lock` while it
 lives, and `replay` takes only the files of owners whose lock it can take.
@@ -26,9 +30,11 @@ lives, and `replay` takes only the files of owners whose lock it can take.
 from __future__ import annotations
 
 import fcntl
+import hmac
 import json
 import logging
 import os
+import stat
 import threading
 import time
 import uuid
@@ -53,6 +59,42 @@ Row = tuple[datetime, str, str, str]
 MAX_BATCHES_BEHIND = 20  # about a second of flushes
 
 
+class SpoolProblem(RuntimeError):
+    """The spool directory is unsafe, or a spool file was not written by Muster; the message says
+    which and what to do."""
+
+
+def check_directory(spool_dir: Path) -> None:
+    """Make the spool directory (0700) if it is missing; refuse one that another user owns or that
+    group or others may write (or others read): it holds national ids and feeds the access log."""
+    spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = spool_dir.lstat()
+    where = f"MUSTER_SPOOL_DIR {spool_dir}"
+    if not stat.S_ISDIR(info.st_mode):
+        raise SpoolProblem(f"{where}: not a directory")
+    if info.st_uid != os.geteuid():
+        raise SpoolProblem(f"{where}: owned by uid {info.st_uid}, not by the user running Muster "
+                           f"(uid {os.geteuid()}); chown it or choose another directory")
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o027:
+        raise SpoolProblem(f"{where}: mode {mode:04o} lets group or others in; it must be 0700 or 0750 "
+                           f"(chmod 700 {spool_dir})")
+
+
+def _default_key() -> bytes:
+    from muster.kernel.config import load
+
+    return load().audit_key
+
+
+def _file_key(key: bytes, name: str) -> bytes:
+    return hmac.digest(key, b"muster-spool\n" + name.encode(), "sha256")
+
+
+def _mac(file_key: bytes, body: bytes) -> bytes:
+    return hmac.digest(file_key, body, "sha256")[:16].hex().encode()
+
+
 @dataclass
 class _Batch:
     name: str  # the spool file
@@ -63,13 +105,14 @@ class _Batch:
 
 class ReadLog:
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path, flush_every: float = 0.05,
-                 rotate_every: float = 10.0):
+                 rotate_every: float = 10.0, key: bytes | None = None):
         self._connect = connect
         self._conn: psycopg.Connection[Any] | None = None
         self.spool_dir = spool_dir
         self.flush_every = flush_every
         self.rotate_every = rotate_every
-        spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds national ids until written
+        self._key = _default_key() if key is None else key
+        check_directory(spool_dir)  # it holds national ids until written
         self.owner = uuid.uuid4().hex
         self._owner_lock = os.open(spool_dir / f"{self.owner}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
         fcntl.flock(self._owner_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,6 +134,7 @@ class ReadLog:
         self._files += 1
         name = f"{self.owner}-{self._files:012d}.spool"
         fd = os.open(self.spool_dir / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._line_key = _file_key(self._key, name)
         return name, fd, time.monotonic()
 
     def record(self, at: datetime, partner: str, purpose: str, national_id: str) -> None:
@@ -98,9 +142,9 @@ class ReadLog:
         who = self._encoded.get((partner, purpose))
         if who is None:
             who = self._encoded.setdefault((partner, purpose), json.dumps([partner, purpose])[1:-1])
-        line = f'["{at.isoformat()}", {who}, {json.dumps(national_id)}]\n'.encode()
+        body = f'["{at.isoformat()}", {who}, {json.dumps(national_id)}]'.encode()
         with self._lock:
-            os.write(self._fd, line)
+            os.write(self._fd, _mac(self._line_key, body) + b" " + body + b"\n")
             self._pending.append((at, partner, purpose, national_id))
 
     def behind(self) -> bool:
@@ -126,7 +170,7 @@ class ReadLog:
 
     def replay_others(self) -> None:
         try:
-            replayed = replay(self._connect, self.spool_dir)
+            replayed = replay(self._connect, self.spool_dir, key=self._key)
         except Exception:  # noqa: BLE001 - the files stay; the next try takes them
             log.warning("could not replay the partner reads other processes spooled", exc_info=True)
         else:
@@ -220,10 +264,14 @@ def forget_marks(conn: psycopg.Connection[Any], names: list[str]) -> None:
         conn.execute(_FORGET, [names])
 
 
-def replay(connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path) -> int:
-    """Write the spooled rows that processes which died left unwritten; how many rows that was."""
+def replay(connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path, key: bytes | None = None,
+           rejected: list[str] | None = None) -> int:
+    """Write the spooled rows that processes which died left unwritten; how many rows that was.
+    A file that a Muster process did not write (a line whose HMAC does not hold) is renamed
+    `<name>.rejected`, reported, and its name added to `rejected`: none of it is loaded."""
     if not spool_dir.is_dir():
         return 0
+    key = _default_key() if key is None else key
     written = 0
     conn: psycopg.Connection[Any] | None = None
     try:
@@ -236,8 +284,16 @@ def replay(connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path) -> i
                 continue  # its owner lives
             try:
                 for spool in sorted(spool_dir.glob(f"{lock_path.stem}-*.spool")):
+                    try:
+                        rows = read_spool(spool, key)
+                    except SpoolProblem as exc:
+                        spool.rename(spool.with_name(spool.name + ".rejected"))
+                        log.error("%s; set aside as %s.rejected, not loaded", exc, spool.name)
+                        if rejected is not None:
+                            rejected.append(spool.name)
+                        continue
                     conn = conn or connect()
-                    written += write_rows(conn, spool.name, 0, read_spool(spool))
+                    written += write_rows(conn, spool.name, 0, rows)
                     spool.unlink()
                     forget_marks(conn, [spool.name])
                 lock_path.unlink()
@@ -249,12 +305,18 @@ def replay(connect: Callable[[], psycopg.Connection[Any]], spool_dir: Path) -> i
     return written
 
 
-def read_spool(path: Path) -> list[Row]:
+def read_spool(path: Path, key: bytes | None = None) -> list[Row]:
+    """The rows of a spool file; SpoolProblem if a whole line's HMAC does not hold (a file Muster
+    did not write, or one edited since). A last line cut short as its process died is skipped."""
+    line_key = _file_key(_default_key() if key is None else key, path.name)
     rows: list[Row] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            at, partner, purpose, national_id = json.loads(line)
-        except ValueError:
-            continue  # a line cut short as its process died: that check was never answered
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    for number, line in enumerate(lines[:-1], start=1):  # the part after the last newline is torn
+        mac, _, body = line.partition(b" ")
+        if not hmac.compare_digest(mac, _mac(line_key, body)):
+            raise SpoolProblem(f"spool file {path.name}: line {number} was not written by Muster (its HMAC "
+                               "does not hold)")
+        at, partner, purpose, national_id = json.loads(body)
         rows.append((datetime.fromisoformat(at), partner, purpose, national_id))
     return rows

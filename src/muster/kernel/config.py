@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 DEV_SECRET = "muster-dev-insecure-secret-key-do-not-use-in-production"
+DEV_AUDIT_KEY = b"muster-dev-insecure-audit-key-do-not-use-in-production"
+MIN_AUDIT_KEY_BYTES = 32
 
 
 class ConfigError(RuntimeError):
@@ -50,6 +52,11 @@ class Config:
     check_rate_per_second: float  # each partner key's checks, per server worker process
     check_rate_burst: int
     web: WebConfig  # the web's production defaults (below)
+    audit_key: bytes  # the HMAC key of the audit chain and the spool files: never in the database
+    audit_signing_key: Path  # Ed25519 private key (PEM) that signs the published checkpoints
+    audit_checkpoints: Path  # the append-only file of signed checkpoints
+    audit_unsealed_after: float  # seconds after which an unsealed access-log row is a problem
+    app_role: str  # the PostgreSQL role the application runs as (no UPDATE/DELETE on audit rows)
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -125,6 +132,29 @@ def _seconds(env: dict[str, str], name: str, default: float, minimum: float, max
     return float(_number(env, name, default, float, "a number of seconds", minimum, maximum))
 
 
+def audit_key(env: dict[str, str], production: bool) -> bytes:
+    """The audit chain's HMAC key, from MUSTER_AUDIT_KEY or the file MUSTER_AUDIT_KEY_FILE; kept out of
+    the database so that its administrator cannot recompute the chain. Production refuses a missing
+    or short key."""
+    raw = env.get("MUSTER_AUDIT_KEY", "").encode()
+    path = env.get("MUSTER_AUDIT_KEY_FILE")
+    if path:
+        try:
+            raw = Path(path).read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(f"MUSTER_AUDIT_KEY_FILE: cannot read {path}: {exc.strerror}") from None
+    if not raw:
+        if production:
+            raise ConfigError("refusing unsafe production settings: MUSTER_AUDIT_KEY or MUSTER_AUDIT_KEY_FILE "
+                              f"must give a random key of {MIN_AUDIT_KEY_BYTES}+ bytes")
+        return DEV_AUDIT_KEY
+    if production and (len(raw) < MIN_AUDIT_KEY_BYTES or raw == DEV_AUDIT_KEY):
+        name = "MUSTER_AUDIT_KEY_FILE" if path else "MUSTER_AUDIT_KEY"
+        raise ConfigError(f"refusing unsafe production settings: {name} must be a random key of "
+                          f"{MIN_AUDIT_KEY_BYTES}+ bytes, got {len(raw)}")
+    return raw
+
+
 def load(env: dict[str, str] | None = None) -> Config:
     env = dict(os.environ if env is None else env)
     environment = env.get("MUSTER_ENV", "development")
@@ -195,6 +225,11 @@ def load(env: dict[str, str] | None = None) -> Config:
         check_rate_per_second=float(_number(env, "MUSTER_CHECK_RATE_PER_SECOND", 100.0, float, "a number of checks",
                                             minimum=0.01)),
         check_rate_burst=_int(env, "MUSTER_CHECK_RATE_BURST", 200, minimum=1),
+        audit_key=audit_key(env, production),
+        audit_signing_key=Path(env.get("MUSTER_AUDIT_SIGNING_KEY", "muster-audit/signing-key.pem")).resolve(),
+        audit_checkpoints=Path(env.get("MUSTER_AUDIT_CHECKPOINTS", "muster-audit/checkpoints.jsonl")).resolve(),
+        audit_unsealed_after=_seconds(env, "MUSTER_AUDIT_UNSEALED_AFTER", 3600, minimum=1, maximum=7 * 86400),
+        app_role=env.get("MUSTER_APP_ROLE", "muster_app"),
         web=load_web(env),
     )
 

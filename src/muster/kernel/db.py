@@ -41,10 +41,12 @@ class Features:
     copy: bool  # COPY FROM STDIN for bulk loads
     prepared_statements: bool  # server-side prepared statements through psycopg
     replica: bool  # the partner check's in-memory replica follows the ledger (needs advisory locks)
+    snapshots: bool  # pg_current_snapshot, pg_xact_status: wait for the writers a snapshot saw running
+    roles: bool  # database roles, GRANT/REVOKE, and PL/pgSQL triggers that refuse an UPDATE or DELETE
 
 
-_POSTGRES = Features("postgresql", True, True, True, True, True, True)
-_SQLITE = Features("sqlite", False, False, False, False, False, False)
+_POSTGRES = Features("postgresql", True, True, True, True, True, True, True, True)
+_SQLITE = Features("sqlite", False, False, False, False, False, False, False, False)
 
 
 def features() -> Features:

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "muster.interfaces.public",
     "axes",  # admin login throttling (see "The web" below)
     "csp",
+    "muster.accounts",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +189,11 @@ MUSTER_CHECK_RATE_PER_SECOND = CONFIG.check_rate_per_second  # per partner key a
 MUSTER_CHECK_RATE_BURST = CONFIG.check_rate_burst
 MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach the database
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
+MUSTER_AUDIT_KEY = CONFIG.audit_key  # HMAC of the audit chain and the spool files (outside the database)
+MUSTER_AUDIT_SIGNING_KEY = CONFIG.audit_signing_key  # Ed25519 key signing the chain's checkpoints
+MUSTER_AUDIT_CHECKPOINTS = CONFIG.audit_checkpoints  # the append-only file of signed checkpoints
+MUSTER_AUDIT_UNSEALED_AFTER = CONFIG.audit_unsealed_after  # seconds an access-log row may wait for its seal
+MUSTER_APP_ROLE = CONFIG.app_role  # PostgreSQL role `muster init` grants the application's privileges to
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.
 # Room for a count per client and minute: the default 300 entries would be culled, counts and all,

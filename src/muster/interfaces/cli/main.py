@@ -66,11 +66,13 @@ def setup_django() -> None:
 
 
 def actor(purpose: str = "") -> Actor:
-    """Who is acting: the operator, named by MUSTER_ACTOR or the operating-system user, in every
-    district (officers' accounts with their districts come with the console)."""
-    from muster.kernel.actor import Actor
+    """Who is acting: the officer account named by MUSTER_ACTOR or the operating-system user, with
+    its role and districts (never a partner, a person or the system). No such account: "not
+    allowed" (exit 2), saying how to get one."""
+    setup_django()
+    from muster.accounts import services as accounts
 
-    return Actor.officer(os.environ.get("MUSTER_ACTOR") or f"cli:{getpass.getuser()}", purpose=purpose)
+    return accounts.actor_for(os.environ.get("MUSTER_ACTOR") or getpass.getuser(), purpose=purpose)
 
 
 class MusterGroup(click.Group):

@@ -308,10 +308,16 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         clock reaches it."""
         setup_django()
         from muster import engine
+        from muster.audit import services as audit
         from muster.kernel import clock
         from muster.kernel.actor import ENGINE
         from muster.policy import services as policy
         from muster.summons import services as summons
+
+        try:
+            audit.check_spool()
+        except audit.SpoolProblem as exc:
+            fail(f"refusing to start: {exc}", as_json=as_json, code=EXIT_INVALID)
 
         def say(event: dict[str, Any]) -> None:
             click.echo(json.dumps(event, ensure_ascii=False) if as_json else _worker_line(event))

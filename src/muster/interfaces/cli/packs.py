@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,16 +43,24 @@ def date_option(*names: str, **kwargs: Any) -> Any:
 
 def initialise(mode: str | None = None, *, as_json: bool = False) -> dict[str, Any]:
     """Migrate the database, record its mode (live or simulation; never changed once chosen) and
-    install every pack found; safe to run again. A refused mode change ends the command (exit 2)."""
+    install every pack found; the first operator account (the OS user running this, if there is no
+    account yet), the audit signing key and the database roles; safe to run again. A refused mode
+    change ends the command (exit 2)."""
     setup_django()
+    from muster.accounts import services as accounts
+    from muster.audit import services as audit
     from muster.policy import services as policy
     from muster.summons import services as summons
 
+    me = getpass.getuser()  # init runs before any account exists: its user becomes the first operator
     try:
-        return policy.initialise(mode, who=actor().who, versions_in_use=summons.versions_in_use,
-                                 clock_now=summons.known_now)
+        result = policy.initialise(mode, who=f"cli:{me}", versions_in_use=summons.versions_in_use,
+                                   clock_now=summons.known_now)
     except policy.ModeError as exc:
         fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+    result["first_operator"] = me if accounts.ensure_first_operator(me) else None
+    result["audit"] = audit.prepare()
+    return result
 
 
 def checked_now(now: datetime | None, *, as_json: bool) -> datetime:
@@ -86,6 +95,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             for p in result["packs"]:
                 state = "installed" if p["changed"] else "unchanged"
                 click.echo(f"pack {p['pack']}: {p['versions']} policy versions, {state}")
+            if result["first_operator"]:
+                click.echo(f"account {result['first_operator']}: operator in every district (the first account)")
+            if result["audit"]["signing_key"].startswith("missing"):
+                click.secho(f"warning: audit checkpoints cannot be signed: {result['audit']['signing_key']}",
+                            err=True, fg="yellow")
         for r in result["refused"]:
             for problem in r["problems"]:
                 click.secho(f"refused: {problem}", err=True, fg="red")

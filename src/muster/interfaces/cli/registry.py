@@ -194,16 +194,45 @@ def register(cli: click.Group) -> None:
     @audit_group.command("verify")
     @json_option
     def audit_verify(as_json: bool) -> None:
-        """Check the hash chain of the audit trail. Exit 2 if it is broken."""
+        """Check the audit chain, the access log's seals and the signed checkpoints. Exit 2 if any fails."""
         setup_django()
         from muster.audit import services as audit
+        from muster.kernel import clock
 
-        checked, broken = audit.verify(actor())
+        report = audit.verify(actor(), clock.now())
         if as_json:
-            emit_json({"checked": checked, "intact": broken is None, "first_broken_id": broken})
-        elif broken is None:
-            click.echo(f"audit trail intact: {checked} records")
+            emit_json(report.as_dict())
         else:
-            click.secho(f"audit trail broken at record {broken}", fg="red")
-        if broken is not None:
+            for note in report.notes:
+                click.echo(f"note: {note}", err=True)
+            for problem in report.problems:
+                click.secho(f"problem: {problem}", fg="red")
+            state = "intact" if report.intact else "NOT intact"
+            click.echo(f"audit trail {state}: {report.checked} records, {report.sealed_rows} access-log rows "
+                       f"sealed, {report.checkpoints} checkpoints")
+        if not report.intact:
             raise SystemExit(EXIT_INVALID)
+
+    @audit_group.command("seal")
+    @json_option
+    def audit_seal(as_json: bool) -> None:
+        """Seal the access log's new rows into the chain and publish a signed checkpoint (each worker
+        turn does this too)."""
+        setup_django()
+        from muster.audit import services as audit
+        from muster.kernel import clock
+
+        try:
+            result = audit.seal(actor(), clock.now())
+        except audit.SigningKeyMissing as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_INVALID)
+        except OSError as exc:
+            fail(f"MUSTER_AUDIT_CHECKPOINTS: cannot write {exc.filename}: {exc.strerror}", as_json=as_json,
+                 code=EXIT_INVALID)
+        if as_json:
+            emit_json(result)
+        else:
+            for table, count in result["sealed"].items():
+                click.echo(f"sealed {count} rows of {table}")
+            published = result["checkpoint"]
+            click.echo(f"checkpoint of record {published} published" if published else "no new checkpoint")

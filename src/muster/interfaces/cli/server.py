@@ -82,7 +82,15 @@ def _again_hints(summary: dict[str, Any]) -> list[str]:
 
 
 def _serving(host: str, port: int, workers: int, as_json: bool) -> None:
-    """Say where the server listens (a JSON line with --json, on stdout), serve, and say it stopped."""
+    """Check the spool directory (refuse to start on an unsafe one), say where the server listens (a
+    JSON line with --json, on stdout), serve, and say it stopped."""
+    setup_django()
+    from muster.audit import services as audit
+
+    try:
+        audit.check_spool()
+    except audit.SpoolProblem as exc:
+        fail(f"refusing to start: {exc}", as_json=as_json, code=EXIT_INVALID)
     url = f"http://{host}:{port}/"
     if as_json:
         emit_line({"event": "serving", "url": url, "admin": f"{url}admin/", "workers": workers})
@@ -174,30 +182,41 @@ def register(cli: click.Group) -> None:
 
     @cli.group("user")
     def user_group() -> None:
-        """Accounts for the web admin."""
+        """Officers' accounts: the command line acts as one, the web pages log in as one."""
 
     @user_group.command("add")
     @click.argument("username")
-    @click.option("--superuser", is_flag=True, help="Full administrator.")
+    @click.option("--role", default=None, metavar="ROLE",
+                  help="operator, registration_officer, data_steward, board_member, auditor or administrator "
+                       "(default: administrator with --superuser, else registration_officer).")
+    @click.option("--district", "districts", multiple=True, metavar="CODE",
+                  help="A district the account acts in (repeat; none: every district).")
+    @click.option("--superuser", is_flag=True, help="Full administrator of the web admin.")
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    @click.option("--no-password", is_flag=True, help="An account for the command line only (no web login).")
     @json_option
-    def user_add(username: str, superuser: bool, password_stdin: bool, as_json: bool) -> None:
+    def user_add(username: str, role: str | None, districts: tuple[str, ...], superuser: bool,
+                 password_stdin: bool, no_password: bool, as_json: bool) -> None:
         """Create an account; the password is asked for, or read from stdin."""
         setup_django()
         from muster.accounts import services as accounts
 
-        if password_stdin:
+        password: str | None
+        if no_password:
+            password = None
+        elif password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = str(click.prompt("password", hide_input=True, confirmation_prompt=True))
         try:
-            data = accounts.add_user(actor(), username, password, superuser)
+            data = accounts.add_user(actor(), username, password, superuser, role=role, districts=list(districts))
         except accounts.AccountError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         if as_json:
             emit_json(data)
         else:
-            click.echo(f"created {username}")
+            where = "every district" if data["districts"] == "all" else ", ".join(data["districts"])
+            click.echo(f"created {username}: {data['role']} in {where}")
 
     @user_group.command("password")
     @click.argument("username")
