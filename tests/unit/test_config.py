@@ -114,7 +114,7 @@ def test_bad_web_settings_name_the_variable(name, value):
 
 PRODUCTION = {"MUSTER_ENV": "production", "MUSTER_SECRET_KEY": "k" * 50, "MUSTER_ALLOWED_HOSTS": "muster.example",
               "MUSTER_DATABASE_URL": "sqlite:///unused.sqlite3", "MUSTER_ALLOW_SQLITE": "true",
-              "MUSTER_ALLOW_FILE_OUTBOX": "true"}
+              "MUSTER_ALLOW_FILE_OUTBOX": "true", "MUSTER_AUDIT_KEY": "a" * 40}
 
 
 def django_settings(env: dict[str, str], *names: str) -> dict:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import math
 
+# Refills are sums of floats: a request exactly one interval after the last may find 0.999999...
+# tokens. Within this much of a whole token it is whole.
+EPSILON = 1e-9
+
 
 def take(tokens: float, stamp: float, now: float, rate: float, burst: float) -> tuple[float, float, float]:
     """One request at `now` against a bucket of `burst` tokens refilled at `rate` per second:
@@ -15,8 +19,8 @@ def take(tokens: float, stamp: float, now: float, rate: float, burst: float) -> 
     if now > stamp:
         tokens = min(burst, tokens + (now - stamp) * rate)
         stamp = now
-    if tokens >= 1.0:
-        return tokens - 1.0, stamp, 0.0
+    if tokens >= 1.0 - EPSILON:
+        return max(0.0, tokens - 1.0), stamp, 0.0
     return tokens, stamp, (1.0 - tokens) / rate
 
 
