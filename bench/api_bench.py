@@ -133,9 +133,14 @@ for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", "/api/v1/measures/" .. ids[(i %% #ids) + 1], {["Authorization"] = "Bearer %(key)s"})
+  return wrk.format("GET", "/api/v1/measures/" .. ids[(i %% #ids) + 1], {["Authorization"] = "Bearer %(key)s",
+                     ["X-Forwarded-Proto"] = "https", ["X-Forwarded-For"] = "127.0.0.1"})
 end
 """
+
+
+# Production redirects plain HTTP to https: the load comes as from the TLS-terminating proxy in front.
+BEHIND_TLS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
 
 
 def ensure_wrk() -> str:
@@ -215,7 +220,7 @@ def feed_rate(base: str, key: str) -> dict[str, float]:
     after, events = 0, 0
     start = time.perf_counter()
     while True:
-        conn.request("GET", f"/api/v1/events?after={after}&limit=1000", headers={"Authorization": f"Bearer {key}"})
+        conn.request("GET", f"/api/v1/events?after={after}&limit=1000", headers={"Authorization": f"Bearer {key}", **BEHIND_TLS})
         page = json.loads(conn.getresponse().read())
         events += len(page["events"])
         after = page["next_after"]
@@ -227,6 +232,7 @@ def feed_rate(base: str, key: str) -> dict[str, float]:
 
 class Receiver(BaseHTTPRequestHandler):
     arrivals: list[float] = []
+    since = 0.0  # lifts from before the measured phase (the setup's, in the new partner's history) do not count
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -234,7 +240,8 @@ class Receiver(BaseHTTPRequestHandler):
             from datetime import datetime
 
             sent = datetime.fromisoformat(body["timestamp"]).timestamp()
-            Receiver.arrivals.append(time.time() - sent)
+            if sent >= Receiver.since:
+                Receiver.arrivals.append(time.time() - sent)
         self.send_response(204)
         self.end_headers()
 
@@ -251,6 +258,7 @@ def webhook_lag(env: dict[str, str], lifts: int) -> dict[str, float]:
     worker = subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "worker", "--interval", "0.5"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        Receiver.since = time.time()
         subprocess.run([PY, "-c", LIFT, str(lifts), "0.05"], env=env, check=True, capture_output=True)
         deadline = time.monotonic() + 120
         while len(Receiver.arrivals) < lifts and time.monotonic() < deadline:
@@ -286,13 +294,18 @@ def main() -> None:
     with psycopg.connect(args.pg, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "MUSTER_DATABASE_URL": args.pg.rsplit("/", 1)[0] + "/" + name,
+           "MUSTER_SPOOL_DIR": str(work / "spool-worker"),
            "MUSTER_PACKS_DIRS": str(bench_pack(work)), "MUSTER_OUTBOX_DIR": str(work / "outbox"),
            "MUSTER_WEBHOOK_ALLOW_PRIVATE": "true"}  # the webhook receiver of `webhook_lag` is on loopback
     # The rate limiter runs on every check, with a rate this load never reaches: its cost is measured, not its 429s.
     served = {**env, "MUSTER_WEBHOOK_ALLOW_PRIVATE": "false", "MUSTER_CHECK_RATE_PER_SECOND": "1000000",
               "MUSTER_CHECK_RATE_BURST": "1000000", "MUSTER_ENV": "production", "MUSTER_BENCH_ENDPOINT": "true", "MUSTER_SECRET_KEY": uuid.uuid4().hex * 2,
               "MUSTER_ALLOW_FILE_OUTBOX": "true", "MUSTER_ALLOWED_HOSTS": "127.0.0.1,localhost",
-              "MUSTER_SPOOL_DIR": str(work / "spool")}
+              "MUSTER_SPOOL_DIR": str(work / "spool"), "MUSTER_AUDIT_KEY": uuid.uuid4().hex * 2,
+              "MUSTER_TRUSTED_PROXY": "X-Forwarded-For"}
+    for spool in (work / "spool", work / "spool-worker"):  # private to Muster, or serve and worker refuse
+        spool.mkdir(mode=0o700, exist_ok=True)
+        spool.chmod(0o700)
     procs: list[subprocess.Popen] = []
     try:
         people = OUT / f"conscripts-{args.registry}.csv"
@@ -321,7 +334,8 @@ def main() -> None:
         load(wrk, api, script, 3, args.connections)  # warm up both
         load(wrk, bare, script, 3, args.connections)
         bare_script = work / "bare.lua"
-        bare_script.write_text('request = function() return wrk.format("GET", "/api/v1/_bare") end\n')
+        bare_script.write_text('request = function() return wrk.format("GET", "/api/v1/_bare", '
+                               '{["X-Forwarded-Proto"] = "https", ["X-Forwarded-For"] = "127.0.0.1"}) end\n')
         runs = []
         for _ in range(args.runs):
             runs.append({"measures_light": load(wrk, api, script, args.seconds, 2, api_master),
