@@ -97,6 +97,7 @@ sample = 20000
 lifted = list(Summons.objects.filter(status="missed").order_by("?").values_list("id", flat=True)[:sample // 10])
 for sid in lifted:
     outcomes.record(format_summons_number(summons_number(sid)), "appeared", timezone.now(), actor=Actor.officer("bench"))
+feed.publish(timezone.now())  # published now: the webhook partner added later starts after them
 mix = {
     "never_summoned": list(Person.objects.filter(summonses__isnull=True).order_by("?")
                            .values_list("national_id", flat=True)[:sample // 2]),
