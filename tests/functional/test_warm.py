@@ -40,13 +40,15 @@ def warm(tmp_path, scratch_database_url):
     ids = [line.split(",")[0] for line in people.read_text(encoding="utf-8").splitlines()[1:]]
     sock = tmp_path / "warm.sock"
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
-    server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "warm", "--socket", str(sock)],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tmp_path / "warm.log"
+    with open(log, "wb") as err:
+        server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "warm", "--socket", str(sock)],
+                                  cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=err)
     try:
         for _ in range(600):
             if server.poll() is not None:
-                pytest.fail(server.stderr.read().decode())
-            if client.trusted_socket(str(sock)):
+                pytest.fail(log.read_text())
+            if "listening" in log.read_text():
                 break
             time.sleep(0.1)
         yield server, sock, ids
@@ -54,7 +56,12 @@ def warm(tmp_path, scratch_database_url):
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=30)
-        server.stderr.close()
+        assert not sock.exists() or server.returncode == -signal.SIGKILL, "SIGTERM removes the socket"
+
+
+def _log(tmp_path: Path) -> list[str]:
+    """What the server said: a line per command served or sent back (never its arguments)."""
+    return (tmp_path / "warm.log").read_text().splitlines()
 
 
 def _reads(url: str) -> list[tuple[str, str]]:
@@ -82,6 +89,7 @@ def test_point_commands_through_the_server_answer_as_a_direct_run(warm, tmp_path
         assert (through.returncode, through.stdout, through.stderr) == (direct.returncode, direct.stdout,
                                                                         direct.stderr), args
     _served(server)
+    assert sum("served a command" in line for line in _log(tmp_path)) == 5
     reads = _reads(scratch_database_url)
     assert len(reads) == 2 and reads[0] == reads[1], "the same actor and purpose as a direct run"
     # Per command: the client's MUSTER_ACTOR, and its stdin.
@@ -93,6 +101,8 @@ def test_point_commands_through_the_server_answer_as_a_direct_run(warm, tmp_path
                     env_extra={"MUSTER_ACTOR": "clerk2"})
     assert again.returncode == 0, again.stderr
     assert _reads(scratch_database_url)[-1][0] == "cli:clerk2"
+    assert sum("served a command" in line for line in _log(tmp_path)) == 7
+    assert not any(i in line for line in _log(tmp_path) for i in ids), "no national id in the server's log"
     _served(server)
 
 
@@ -103,6 +113,8 @@ def test_other_settings_fall_back_and_a_dead_server_runs_locally(warm, tmp_path,
     direct = muster_process(["packs", "list", "--json"], other, tmp_path)
     through = _client(["packs", "list", "--json"], other, tmp_path, sock)
     assert (through.returncode, through.stdout) == (0, direct.stdout), "run by the client on its own database"
+    assert any("sent back to the client: different MUSTER_*/DJANGO_* settings" in line for line in _log(tmp_path))
+    assert not any("served a command" in line for line in _log(tmp_path))
     _served(server)
     server.send_signal(signal.SIGKILL)
     server.wait(timeout=30)
@@ -110,6 +122,31 @@ def test_other_settings_fall_back_and_a_dead_server_runs_locally(warm, tmp_path,
     direct = muster_process(["packs", "list", "--json"], scratch_database_url, tmp_path)
     alone = _client(["packs", "list", "--json"], scratch_database_url, tmp_path, sock)
     assert (alone.returncode, alone.stdout) == (0, direct.stdout)
+
+
+def test_ctrl_c_in_the_client_interrupts_the_command_on_the_server(warm, tmp_path, scratch_database_url):
+    server, sock, _ids = warm
+    env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url, "MUSTER_WARM_SOCKET": str(sock)}
+    waiting = subprocess.Popen([sys.executable, "-m", "muster", "user", "add", "clerk3", "--password-stdin"],
+                               cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):  # handed over: the server has forked a child for it
+            if subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.pid)], capture_output=True,
+                              text=True).stdout.strip():
+                break
+            time.sleep(0.1)
+        waiting.send_signal(signal.SIGINT)
+        assert waiting.wait(timeout=30) == 130
+        for _ in range(300):
+            if any("served a command" in line for line in _log(tmp_path)):
+                break
+            time.sleep(0.1)
+        assert any("served a command, exit 1" in line for line in _log(tmp_path)), _log(tmp_path)
+    finally:
+        waiting.kill()
+        waiting.communicate()
+    _served(server)
 
 
 def _listener(path: Path, mode: int) -> socket.socket:

@@ -71,6 +71,9 @@ def through_server(path: str, argv: list[str]) -> int | None:
             answer += more
     except OSError:
         answer = b""
+    except KeyboardInterrupt:  # closing the socket interrupts the command on the server
+        sock.close()
+        return 130
     finally:
         sock.close()
     try:

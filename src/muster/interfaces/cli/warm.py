@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pkgutil
+import select
 import signal
 import socket
 import struct
@@ -129,10 +130,12 @@ class Server:
         if uid != self.uid:
             conn.close()  # another user: no answer at all
             return
+        conn.settimeout(5)  # a client that connects and says nothing does not hold the others up
         request, fds = _receive(conn)
         try:
             reason = self.refusal(request, fds)
             if reason:
+                print(f"muster warm: sent back to the client: {reason}", file=sys.stderr, flush=True)
                 _answer(conn, {"fallback": reason})
                 return
             child = os.fork()
@@ -208,10 +211,20 @@ def _answer(conn: socket.socket, message: dict[str, Any]) -> None:
 
 
 def _wait(conn: socket.socket, pid: int) -> None:
-    """Reap the child and send the client its exit status."""
+    """Reap the child and send the client its exit status; a client gone first (Ctrl-C) has its
+    command interrupted, as it would have been in the client's own process."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        ready, _, _ = select.select([pidfd, conn.fileno()], [], [])
+        if pidfd not in ready:
+            os.kill(pid, signal.SIGINT)
+    finally:
+        os.close(pidfd)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
-    _answer(conn, {"exit": code if code >= 0 else 128 - code})
+    code = code if code >= 0 else 128 - code
+    print(f"muster warm: served a command, exit {code}", file=sys.stderr, flush=True)  # no argv: ids
+    _answer(conn, {"exit": code})
     conn.close()
 
 
@@ -219,8 +232,8 @@ def _child(conn: socket.socket, listener: socket.socket | None, request: dict[st
     """Become the client's process: its files, folder and environment; run the command; exit."""
     code = 1
     try:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt, as in a direct run
         conn.close()
         if listener is not None:
             listener.close()
