@@ -125,8 +125,8 @@ class Server:
 
     def handle(self, conn: socket.socket) -> None:
         """Check the peer, read its request and fork the child; a thread waits and answers."""
-        pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                             struct.calcsize("3i")))
+        _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                              struct.calcsize("3i")))
         if uid != self.uid:
             conn.close()  # another user: no answer at all
             return
@@ -152,7 +152,9 @@ class Server:
     def refusal(self, request: dict[str, Any], fds: list[int]) -> str | None:
         """Why this server must not run the request (the client then runs it), or None."""
         argv, env = request.get("argv"), request.get("env")
-        if len(fds) != 3 or not isinstance(argv, list) or not isinstance(env, dict):
+        if (len(fds) != 3 or not isinstance(argv, list) or not isinstance(env, dict)
+                or not isinstance(request.get("cwd"), str)
+                or not all(isinstance(x, str) for x in [*argv, *env, *env.values()])):
             return "malformed request"
         command = next((a for a in argv if isinstance(a, str) and not a.startswith("-")), "")
         if command in LOCAL_COMMANDS:
