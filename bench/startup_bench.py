@@ -7,10 +7,11 @@ prints the median, the fastest and the slowest in milliseconds, and how many mod
 imports (a figure a busy machine does not blur). Byte code is written to a cache of its own and
 each command runs once before it is timed, as on an installed system (even where
 PYTHONDONTWRITEBYTECODE is set). --muster times another installation, e.g. the revision before,
-side by side. Times are not asserted anywhere.
+side by side. --warm also starts `muster warm` and times the same commands through it (column
+"warm"; the modules counted are the client's). Times are not asserted anywhere.
 
     .venv/bin/python bench/startup_bench.py [--runs 21] [--muster OTHER/.venv/bin/muster]
-        [--database-url URL] [--json]
+        [--database-url URL] [--warm] [--json]
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--muster", help="another `muster` script to time beside this one")
     parser.add_argument("--database-url", help="default: a new SQLite database in a temporary folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--warm", action="store_true", help="also time the commands through `muster warm`")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,6 +76,7 @@ def main() -> None:
                "MUSTER_OUTBOX_DIR": str(folder / "outbox"), "MUSTER_SPOOL_DIR": str(folder / "spool"),
                "PYTHONPYCACHEPREFIX": str(folder / "pycache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("MUSTER_WARM_SOCKET", None)  # the "this" column runs every command itself
         national_id = _prepare(env, folder)
         pack_file = HERE.parent / "src" / "muster" / "packs" / "ru" / "pack.toml"
         commands = {
@@ -89,6 +92,9 @@ def main() -> None:
             "python -c pass": {"this": _figures([sys.executable, "-c", "pass"], env, options.runs)}}
         for label, args in commands.items():
             figures[label] = {name: _figures([*muster, *args], env, options.runs) for name, muster in installs.items()}
+        if options.warm:
+            installs["warm"] = MUSTER
+            _time_warm(env, folder, commands, figures, options.runs)
     if options.json:
         print(json.dumps(figures, indent=2))
         return
@@ -99,6 +105,25 @@ def main() -> None:
         cells = [f"{f['median_ms']} ({f['min_ms']}-{f['max_ms']}); {int(f['modules'])}"
                  + (f"; exit {int(f['exit'])}" if f["exit"] not in (0, 3, 4) else "") for f in by_install.values()]
         print(f"| `{label}` | " + " | ".join(cells) + " |")
+
+
+def _time_warm(env: dict[str, str], folder: Path, commands: dict[str, list[str]],
+               figures: dict[str, dict[str, dict[str, float]]], runs: int) -> None:
+    """Start `muster warm` on the same database and time each command through it."""
+    sock = folder / "warm.sock"
+    server = subprocess.Popen([*MUSTER, "warm", "--socket", str(sock)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            if sock.exists() or server.poll() is not None:
+                break
+            time.sleep(0.1)
+        warm_env = {**env, "MUSTER_WARM_SOCKET": str(sock)}
+        for label, args in commands.items():
+            figures[label]["warm"] = _figures([*MUSTER, *args], warm_env, runs)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _figures(args: list[str], env: dict[str, str], runs: int) -> dict[str, float]:

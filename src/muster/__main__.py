@@ -1,5 +1,5 @@
-"""`python -m muster ...` is the `muster` command (handy with `python -X importtime`)."""
+"""`python -m muster ...` is the `muster` command, warm server included (see cli/client.py)."""
 
-from muster.interfaces.cli.main import main
+from muster.interfaces.cli.client import main
 
 main()

@@ -35,15 +35,17 @@ COMMAND_MODULES = {
     "measures": "partners", "partner": "partners", "webhooks": "partners",
     "review": "review",
     "serve": "server", "demo": "server", "user": "server",
+    "warm": "warm",
 }
 NOT_INITIALISED = "the database is not initialised or not up to date: run `muster init`"
 
 # Apps only the web pages use. Setting them up (the admin, its forms and templates) is about a
 # fifth of a point command's start-up, so other commands go without them; `init` (which creates
-# every app's tables), `serve` and `demo` (which serves) set up every app.
+# every app's tables), `serve` and `demo` (which serve) and `warm` (which runs any command) set up
+# every app.
 WEB_ONLY_APPS = ("django.contrib.admin", "django.contrib.messages", "django.contrib.staticfiles",
                  "django.contrib.sessions", "muster.interfaces.public")
-ALL_APPS_COMMANDS = frozenset({"init", "serve", "demo"})
+ALL_APPS_COMMANDS = frozenset({"init", "serve", "demo", "warm"})
 _all_apps = True  # main() narrows it for the command it runs
 
 
