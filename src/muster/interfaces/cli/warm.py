@@ -174,9 +174,10 @@ def _preload() -> None:
 
     for module in pkgutil.walk_packages(muster.__path__, "muster."):
         name = module.name
-        if name.startswith(("muster.interfaces", "muster.demo", "muster.__main__")) or ".migrations" in name:
-            continue
-        importlib.import_module(name)
+        # What an interface may import: the areas' services (which bring their own models and batch
+        # modules with them), the kernel and the pure rules; never a model or batch module by name.
+        if name.endswith(".services") or name.startswith(("muster.kernel.", "muster.rules.")):
+            importlib.import_module(name)
 
 
 def _stop(signum: int, frame: Any) -> None:
