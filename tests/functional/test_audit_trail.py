@@ -145,6 +145,26 @@ def test_every_tick_seals_the_access_log_and_publishes_a_checkpoint(cli_run, tmp
     assert code == 0 and report["sealed_rows"] == 3 and report["checkpoints"] == 1
 
 
+def test_a_turn_seals_a_batch_and_the_next_turns_the_rest(cli_run, tmp_path, ru, monkeypatch):
+    """A long backlog (a burst of checks) is sealed over several turns, so no turn holds up its
+    notices and webhooks; `muster audit seal` seals everything at once."""
+    from muster.audit import sealing
+
+    monkeypatch.setattr(sealing, "TURN_BATCH", 2)
+    import_persons(write_csv(tmp_path / "p.csv", [person_row(snils(i)) for i in range(1, 6)]), ru)
+    assert cli_run("liable", "--on", "2025-01-01", "--list").exit_code == 0
+    ids = list(PartnerRead.objects.order_by("id").values_list("id", flat=True))
+    assert len(ids) == 5
+    assert cli_run("tick", "--now", "2026-03-02T09:00").exit_code == 0
+    assert sealing.sealed_upto("audit_partnerread") == ids[1]
+    assert cli_run("tick", "--now", "2026-03-02T09:01").exit_code == 0
+    assert sealing.sealed_upto("audit_partnerread") == ids[3]
+    assert cli_run("audit", "seal").exit_code == 0
+    assert sealing.sealed_upto("audit_partnerread") == ids[4]
+    code, report = _verify(cli_run)
+    assert code == 0 and report["sealed_rows"] == 5
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_seal_waits_for_a_writer_that_holds_a_lower_id(tmp_path):
     """PostgreSQL hands out ids before commit: a row committed late with a lower id than one already

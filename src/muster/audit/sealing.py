@@ -81,8 +81,14 @@ def _settled_max(table: str, wait: float) -> int | None:
         return int(top)
 
 
-def seal(wait: float = 2.0) -> dict[str, int]:
-    """Seal what is new in each access-log table; {table: rows sealed}."""
+# Rows of one table sealed in one engine turn at most: a burst of checks (or a first turn over a long
+# backlog) must not hold up the turn's notices and webhooks; the rest is sealed in the next turns.
+TURN_BATCH = 20_000
+
+
+def seal(wait: float = 2.0, batch: int | None = None) -> dict[str, int]:
+    """Seal what is new in each access-log table, at most `batch` rows of each (None: all);
+    {table: rows sealed}."""
     sealed: dict[str, int] = {}
     for table in TABLES:
         top = _settled_max(table, wait)  # outside the transaction: it waits for other writers
@@ -92,9 +98,10 @@ def seal(wait: float = 2.0) -> dict[str, int]:
                 with connection.cursor() as cur:
                     locks.hold(cur, locks.AUDIT_CHAIN)
                 after = sealed_upto(table)
-                if top > after:
-                    count, digest = rows_digest(trail.key(), rows(table, after, top))
-                    trail.record(SEALER, SEAL, table, f"{after}..{top}", purpose=seal_purpose(count, digest))
+                upto = top if batch is None else min(top, after + batch)
+                if upto > after:
+                    count, digest = rows_digest(trail.key(), rows(table, after, upto))
+                    trail.record(SEALER, SEAL, table, f"{after}..{upto}", purpose=seal_purpose(count, digest))
         sealed[table] = count
     return sealed
 

@@ -40,8 +40,9 @@ def seal(actor: Actor, now: datetime) -> dict[str, Any]:
 def seal_and_publish(now: datetime, *, strict: bool = False) -> dict[str, Any]:
     """The engine's step (its actor is the system): seal, then checkpoint the head. Without a signing
     key (production, none configured) or a writable checkpoints file, the engine logs it and goes on
-    (verify then shows the chain's head unpublished); `strict` raises instead."""
-    sealed = sealing.seal()
+    (verify then shows the chain's head unpublished); `strict` (`muster audit seal`) raises instead,
+    and seals everything rather than a turn's batch."""
+    sealed = sealing.seal(batch=None if strict else sealing.TURN_BATCH)
     try:
         published = checkpoints.publish(now)
     except (checkpoints.SigningKeyMissing, OSError):
