@@ -98,6 +98,8 @@ lifted = list(Summons.objects.filter(status="missed").order_by("?").values_list(
 for sid in lifted:
     outcomes.record(format_summons_number(summons_number(sid)), "appeared", timezone.now(), actor=Actor.officer("bench"))
 feed.publish(timezone.now())  # published now: the webhook partner added later starts after them
+notify.make_messages(timezone.now())  # and the people's messages about them made and marked sent
+PersonMessage.objects.filter(email_state="queued").update(email_state="sent", next_attempt_at=None)
 mix = {
     "never_summoned": list(Person.objects.filter(summonses__isnull=True).order_by("?")
                            .values_list("national_id", flat=True)[:sample // 2]),
@@ -256,8 +258,9 @@ def webhook_lag(env: dict[str, str], lifts: int) -> dict[str, float]:
     Receiver.arrivals = []
     muster(["partner", "add", "Border hook", "--kinds", "exit_ban", "--webhook",
             f"http://127.0.0.1:{server.server_port}/hook"], env)
-    worker = subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "worker", "--interval", "0.5"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(OUT / "api-work" / "worker.log", "w")  # noqa: SIM115 - closed with the worker
+    worker = subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "worker", "--interval", "0.5", "--json"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         Receiver.since = time.time()
         subprocess.run([PY, "-c", LIFT, str(lifts), "0.05"], env=env, check=True, capture_output=True)
@@ -267,6 +270,7 @@ def webhook_lag(env: dict[str, str], lifts: int) -> dict[str, float]:
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
+        log.close()
         server.shutdown()
     lags = sorted(Receiver.arrivals)
     if not lags:

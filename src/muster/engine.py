@@ -7,8 +7,8 @@
    one transaction, or on PostgreSQL in id-range shards, each shard its own transaction;
 2. delivery: the email and SMS notices the tick queued;
 3. partners: the new measure events fanned out to partners' feeds;
-4. delivery: the people's messages about those events, then their emails;
-5. partners: the webhooks that are due;
+4. partners: the webhooks that are due (before the emails: a lift reaches the agencies at once);
+5. delivery: the people's messages about those events, then their emails;
 6. audit: the access log's new rows sealed into the audit chain, and a signed checkpoint of its head.
 Each step is state-driven and safe to repeat, so a crash between steps only leaves work for the
 next turn.
@@ -39,13 +39,16 @@ def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
         counts.update(notices.send_due(now))
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))
     counts["feed_entries"] = sum(feed.publish(now).values())
-    counts["messages"] = notify.make_messages(now)
     if send:
-        counts.update(notify.send_due(now))
+        # Partners before people's emails: a lift must reach the agencies enforcing it at once, and a
+        # backlog of emails (thousands of messages after a campaign) must not hold it up.
         hooks = webhooks.send_due(now)
         counts["webhooks_delivered"] = hooks["delivered"]
         counts["webhooks_retried"] = hooks["retried"]
         counts["webhooks_dead"] = hooks["dead"]
+    counts["messages"] = notify.make_messages(now)
+    if send:
+        counts.update(notify.send_due(now))
     audit.seal_and_publish(now)
     return counts
 
