@@ -98,12 +98,19 @@ def seal(wait: float = 2.0, batch: int | None = None) -> dict[str, int]:
                 with connection.cursor() as cur:
                     locks.hold(cur, locks.AUDIT_CHAIN)
                 after = sealed_upto(table)
-                upto = top if batch is None else min(top, after + batch)
+                upto = top if batch is None else _batch_end(table, after, top, batch)
                 if upto > after:
                     count, digest = rows_digest(trail.key(), rows(table, after, upto))
                     trail.record(SEALER, SEAL, table, f"{after}..{upto}", purpose=seal_purpose(count, digest))
         sealed[table] = count
     return sealed
+
+
+def _batch_end(table: str, after: int, top: int, batch: int) -> int:
+    """The id of the `batch`-th row after `after` (ids have gaps), or `top` if fewer rows are left."""
+    nth = (_MODELS[table].objects.filter(id__gt=after, id__lte=top)  # type: ignore[attr-defined]
+           .order_by("id").values_list("id", flat=True)[batch - 1:batch])
+    return int(nth[0]) if nth else top
 
 
 def rows_digest_of(table: str, after: int, upto: int) -> tuple[int, str]:
