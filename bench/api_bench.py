@@ -111,6 +111,10 @@ mix = {
 }
 ids = [i for group in mix.values() for i in group]
 random.Random(7).shuffle(ids)
+if sys.argv[3] == "summoned":  # the sample of the revisions before the hardening: people with measures in force
+    mix = {"measures_in_force": list(Summons.objects.filter(status="missed").order_by("?")
+                                     .values_list("person__national_id", flat=True)[:sample])}
+    ids = mix["measures_in_force"]
 print(json.dumps({"api_key": partner["api_key"], "feed": partner["feed_length"], "ids": ids, "timing": timing,
                   "mix": {k: len(v) for k, v in mix.items()}}))
 """
@@ -287,6 +291,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--lifts", type=int, default=200)
+    parser.add_argument("--sample", choices=("realistic", "summoned"), default="realistic",
+                        help="summoned: only people with measures in force, as the benchmark before the hardening "
+                             "drew them (to compare the code alone with that revision)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -319,7 +326,7 @@ def main() -> None:
                     "--as-of", "2026-01-01", "--out", str(people)], env)
         muster(["init", "--simulation"], env)
         muster(["import", "persons", str(people), "--observed-at", "2026-01-01T00:00:00+00:00"], env)
-        setup = json.loads(subprocess.run([PY, "-c", SETUP, str(args.summonses), str(args.registry)], env=env, check=True,
+        setup = json.loads(subprocess.run([PY, "-c", SETUP, str(args.summonses), str(args.registry), args.sample], env=env, check=True,
                                           capture_output=True, text=True).stdout.strip().splitlines()[-1])
         ids_file = work / "ids.txt"
         ids_file.write_text("\n".join(setup["ids"]) + "\n")
