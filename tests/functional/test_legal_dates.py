@@ -136,8 +136,9 @@ def test_an_excuse_by_code_with_its_reason_and_the_older_form(issued, cli_run):
     cancelled = cli_run("summons", "record", issued[2], "cancelled", "--reason", "sent in error", "--at", given)
     assert cancelled.exit_code == 0, cancelled.output
     first, second, third = Summons.objects.order_by("id")[:3]
-    assert first.closed_reason == "excused on 2026-04-06: illness (Illness or injury): hospital certificate 17"
-    assert second.closed_reason == ("excused on 2026-04-06: relative (Serious illness or death of a close "
+    assert first.closed_reason == ("excused on 2026-04-06: illness (Illness or injury with loss of capacity to work): "
+                                   "hospital certificate 17")
+    assert second.closed_reason == ("excused on 2026-04-06: relative (Serious illness or funeral of a close "
                                     "relative)")
     assert third.closed_reason == "cancelled on 2026-04-06: sent in error"
 

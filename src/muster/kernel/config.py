@@ -38,6 +38,7 @@ class Config:
     sms_url: str
     outbox_dir: Path
     spool_dir: Path
+    evidence_dir: Path  # casework evidence files, content-addressed (muster.casework.evidence)
     verify_key: bytes
     letter_font: Path
     delivery_max_attempts: int
@@ -211,6 +212,7 @@ def load(env: dict[str, str] | None = None) -> Config:
         sms_url=sms_url,
         outbox_dir=outbox,
         spool_dir=Path(env.get("MUSTER_SPOOL_DIR", "muster-spool")).resolve(),
+        evidence_dir=Path(env.get("MUSTER_EVIDENCE_DIR", "muster-evidence")).resolve(),
         verify_key=(env.get("MUSTER_VERIFY_KEY") or f"verify:{secret}").encode(),
         letter_font=Path(env.get("MUSTER_LETTER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
         delivery_max_attempts=_int(env, "MUSTER_DELIVERY_MAX_ATTEMPTS", 5, minimum=1),

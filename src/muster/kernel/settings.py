@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "axes",  # admin login throttling (see "The web" below)
     "csp",
     "muster.accounts",
+    "muster.casework",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,7 @@ MUSTER_CHECK_RATE_PER_SECOND = CONFIG.check_rate_per_second  # per partner key a
 MUSTER_CHECK_RATE_BURST = CONFIG.check_rate_burst
 MUSTER_SPOOL_DIR = CONFIG.spool_dir  # partner reads, spooled before they reach the database
 MUSTER_OUTBOX_DIR = CONFIG.outbox_dir
+MUSTER_EVIDENCE_DIR = CONFIG.evidence_dir  # casework evidence files, content-addressed
 MUSTER_AUDIT_KEY = CONFIG.audit_key  # HMAC of the audit chain and the spool files (outside the database)
 MUSTER_AUDIT_SIGNING_KEY = CONFIG.audit_signing_key  # Ed25519 key signing the chain's checkpoints
 MUSTER_AUDIT_CHECKPOINTS = CONFIG.audit_checkpoints  # the append-only file of signed checkpoints

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from muster.rules.casework_policy import Casework, Ground
 from muster.rules.dates import LeapDayRule
 from muster.rules.national_id import IdScheme
 from muster.rules.source_trust import SourceTrust
@@ -66,20 +67,6 @@ class MeasureRule:
 
 
 @dataclass(frozen=True)
-class Kind:
-    """A deferment, exemption or valid-excuse kind."""
-
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Appeals:
-    deadline_days: int
-    suspends: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class CampaignLimits:
     purposes: tuple[str, ...]
     selection_order: tuple[str, ...]
@@ -106,14 +93,15 @@ class PolicyVersion:
     eligibility: Eligibility
     summons: SummonsRules | None
     measures: tuple[MeasureRule, ...]
-    deferments: tuple[Kind, ...]
-    exemptions: tuple[Kind, ...]
-    excuses: tuple[Kind, ...]
-    alternative_service: bool
-    appeals: Appeals | None
+    casework: Casework  # grounds, excuses, alternative service, appeals, service levels (muster.rules.casework_policy)
     campaigns: CampaignLimits | None
     registration: Registration | None
     source: str = ""  # the file it came from, for explanations
+
+    @property
+    def excuses(self) -> tuple[Ground, ...]:
+        """The valid excuses for not appearing (empty: a summons under this version cannot be excused)."""
+        return self.casework.excuses.grounds if self.casework.excuses else ()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from muster.rules.casework_schema import parse_casework
 from muster.rules.dates import LeapDayRule
 from muster.rules.national_id import IdScheme, PlainScheme, SnilsScheme
 from muster.rules.policy import (
@@ -20,11 +21,9 @@ from muster.rules.policy import (
     MEASURE_TRIGGERS,
     PERSON_STATUSES,
     SELECTION_KEYS,
-    Appeals,
     CampaignLimits,
     District,
     Eligibility,
-    Kind,
     MeasureRule,
     Pack,
     PolicyVersion,
@@ -122,14 +121,6 @@ def parse_pack_header(file: str, data: dict[str, Any], zone_exists: Callable[[st
     pack = Pack(code=code, name=name, country=country, time_zone=tz, languages=languages,
                 leap_day_rule=leap, id_scheme=scheme, districts=tuple(districts), sources=sources)
     return pack, policies
-
-
-def _kinds(root: TableReader, name: str) -> tuple[Kind, ...]:
-    out = []
-    for t in root.tables(name):
-        out.append(Kind(code=t.req("code", str, ""), name=t.req("name", str, "")))
-        t.done()
-    return tuple(out)
 
 
 def _eligibility(t: TableReader) -> Eligibility:
@@ -237,9 +228,7 @@ def parse_version(file: str, data: dict[str, Any]) -> PolicyVersion:
     elig_t = root.table("eligibility")
     summons_t = root.table("summons", required=False)
     measures = _measures(root)
-    deferments, exemptions, excuses = (_kinds(root, n) for n in ("deferments", "exemptions", "excuses"))
-    alt_t = root.table("alternative_service", required=False)
-    appeals_t = root.table("appeals", required=False)
+    casework = parse_casework(root, tuple(m.kind for m in measures))
     campaigns_t = root.table("campaigns", required=False)
     registration_t = root.table("registration", required=False)
     root.done()
@@ -256,15 +245,6 @@ def parse_version(file: str, data: dict[str, Any]) -> PolicyVersion:
         head.done()
     eligibility = _eligibility(elig_t) if elig_t else None
     summons = _summons(summons_t) if summons_t else None
-    alternative = False
-    if alt_t:
-        alternative = alt_t.req("available", bool, False)
-        alt_t.done()
-    appeals = None
-    if appeals_t:
-        appeals = Appeals(deadline_days=appeals_t.positive("deadline_days", default=0, minimum=1),
-                          suspends=appeals_t.str_list("suspends", choices=("measures", "summons")))
-        appeals_t.done()
     campaigns = _campaigns(campaigns_t) if campaigns_t else None
     registration = None
     if registration_t:
@@ -285,8 +265,7 @@ def parse_version(file: str, data: dict[str, Any]) -> PolicyVersion:
     return PolicyVersion(
         code=code, effective_from=effective_from, effective_until=until, legal_basis=basis,
         summary=summary, eligibility=eligibility, summons=summons, measures=measures,
-        deferments=deferments, exemptions=exemptions, excuses=excuses,
-        alternative_service=alternative, appeals=appeals, campaigns=campaigns,
+        casework=casework, campaigns=campaigns,
         registration=registration, source=file,
     )
 

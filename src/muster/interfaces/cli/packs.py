@@ -168,8 +168,26 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             rows.append(("grace", f"{s.grace_days} days after the appearance date"))
         for m in version.measures:
             rows.append((f"measure {m.kind}", f"from {m.trigger}; {m.legal_basis}"))
-        if version.excuses:
-            rows.append(("excuses", ", ".join(f"{k.code} ({k.name})" for k in version.excuses)))
+        cw = version.casework
+        for label, grounds in (("deferments", cw.deferments), ("exemptions", cw.exemptions),
+                               ("excuses", version.excuses), ("corrections", cw.corrections)):
+            if grounds:
+                rows.append((label, ", ".join(g.code for g in grounds)))
+        if cw.alternative_service:
+            alt = cw.alternative_service
+            rows.append(("alternative service", f"ages {alt.min_age}-{alt.max_age}, apply by "
+                                                f"{', '.join(w.by for w in alt.filing_windows)}; "
+                                                f"decided by the {alt.deciding_body}"))
+        for level in cw.appeals:
+            rows.append((f"appeal level {level.level}", f"{level.body}: within {level.deadline.count} "
+                                                        f"{level.deadline.unit.replace('_', ' ')} of the "
+                                                        f"{level.deadline.after.replace('_', ' ')}; "
+                                                        f"suspends {level.suspends}"))
+        if cw.deferments or cw.exemptions or version.excuses:
+            rows.append(("service level", f"decided within {cw.service_levels.decide_within_working_days} "
+                                          f"working days"))
+        if cw.straight_through:
+            rows.append(("straight-through", ", ".join(r.code for r in cw.straight_through)))
         if version.registration:
             rows.append(("registration", f"within {version.registration.register_within_days} days "
                                          f"of the {e.min_age}th birthday"))
