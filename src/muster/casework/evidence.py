@@ -123,6 +123,8 @@ def read(sha256: str) -> bytes:
         data = _read(target)
     except FileNotFoundError:
         raise EvidenceRejected(f"evidence file {sha256[:12]}… is missing from MUSTER_EVIDENCE_DIR") from None
+    except OSError as error:  # a symbolic link (O_NOFOLLOW), a directory, no permission
+        raise EvidenceRejected(f"evidence file {sha256[:12]}… cannot be read ({error.strerror})") from None
     if hashlib.sha256(data).hexdigest() != sha256:
         raise EvidenceRejected(f"evidence file {sha256[:12]}… no longer matches its SHA-256")
     return data
