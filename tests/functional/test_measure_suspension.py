@@ -30,7 +30,15 @@ from muster.partners import keys
 from muster.partners.models import FeedEntry, Partner
 from muster.registry.models import Person
 from muster.rules.notice_numbers import format_summons_number
-from muster.rules.outcomes import LIFT, REINSTATE, SUSPEND, announces, in_force, too_early, transition
+from muster.rules.outcomes import (
+    LIFT,
+    REINSTATE,
+    SUSPEND,
+    announces,
+    in_force,
+    too_early,
+    transition,
+)
 from muster.summons import outcomes
 from muster.summons.models import Summons
 from tests.conftest import at
@@ -39,6 +47,7 @@ from tests.functional.test_webhooks import receiver  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-03-02")
+LATER = at("2026-04-05")  # past the grace days: the missed summonses' measures apply too
 OFFICER = Actor.officer("officer")
 APPEAL = "appeal:P-0000012"
 
@@ -171,6 +180,16 @@ def test_each_change_is_in_the_audit_trail_and_the_ledger_in_one_go(hooked):
     assert (event.measure_id, event.person_id, event.summons_id) == (ban.pk, ban.person_id, ban.summons_id)
 
 
+def test_an_appeal_against_a_summons_suspends_the_kinds_it_names_on_that_summons(world):
+    summons = Summons.objects.filter(status="missed").order_by("id").first()
+    named = measures.ids_on_summons(summons.pk, ["exit_ban", "driving_ban"])
+    assert sorted(Measure.objects.filter(pk__in=named).values_list("kind", flat=True)) == ["driving_ban", "exit_ban"]
+    assert len(measures.ids_on_summons(summons.pk)) == Measure.objects.filter(summons=summons).count() > 2
+    measures.suspend(Actor.system("casework"), named, LATER, reason="appeal filed", by=APPEAL)
+    assert set(Measure.objects.filter(summons=summons, status="suspended").values_list("id", flat=True)) == set(named)
+    assert Measure.objects.exclude(summons=summons).filter(status="suspended").count() == 0
+
+
 def test_what_cannot_change_is_left_and_reported(hooked):
     ban = hooked["ban"]
     other = Measure.objects.get(person__national_id=hooked["ids"][1], kind="exit_ban")
@@ -250,7 +269,6 @@ def test_a_change_dated_before_the_last_one_is_refused_whole(hooked):
 
 # --- the property: random sequences against the pure rule -----------------------------------------
 
-LATER = at("2026-04-05")  # past the grace days: the missed summonses' measures apply too
 steps = st.lists(st.tuples(st.sampled_from([SUSPEND, REINSTATE, LIFT]),
                            st.lists(st.integers(0, 27), min_size=1, max_size=4), st.integers(-2, 3)),
                  min_size=1, max_size=6)

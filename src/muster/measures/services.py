@@ -13,6 +13,7 @@ from django.db import transaction
 from muster.audit import access
 from muster.kernel.actor import Actor
 from muster.measures import checks, limits, signoff, suspension
+from muster.measures.models import Measure
 from muster.measures.signoff import SignOffError
 from muster.measures.suspension import Changes, SuspensionError
 from muster.policy import loader
@@ -75,6 +76,16 @@ def change(actor: Actor, action: str, measure_ids: Sequence[int], at: datetime, 
     measure), AccessDenied (outside the actor's districts) or SuspensionError (bad input, or a
     date before a measure's last change), and then nothing is written."""
     return suspension.act(actor, action, measure_ids, at, reason=reason, by=by)
+
+
+def ids_on_summons(summons_id: int, kinds: Sequence[str] = ()) -> list[int]:
+    """The measures resting on one summons (of `kinds`, when named), in id order: what an appeal
+    against the summons suspends, reinstates or lifts. Ids only, no personal data; whoever acts
+    on them is checked by `change`."""
+    found = Measure.objects.filter(summons_id=summons_id)
+    if kinds:
+        found = found.filter(kind__in=list(kinds))
+    return list(found.order_by("id").values_list("id", flat=True))
 
 
 def check(actor: Actor, national_id: str) -> dict[str, Any]:
@@ -147,4 +158,4 @@ def default_pack() -> Pack:
 
 __all__ = ["Changes", "RateLimited", "SignOffError", "SuspensionError", "Unauthorised", "change", "check",
            "check_allowed", "check_answered", "check_from_memory", "check_stats", "check_with_key", "decline",
-           "default_pack", "lift", "pending", "reinstate", "show", "sign", "start_serving", "stop_serving", "suspend"]
+           "default_pack", "ids_on_summons", "lift", "pending", "reinstate", "show", "sign", "start_serving", "stop_serving", "suspend"]

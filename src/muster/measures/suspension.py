@@ -27,7 +27,15 @@ from muster.policy import loader
 from muster.rules import access as rules
 from muster.rules import limits as lengths
 from muster.rules.notice_numbers import summons_number
-from muster.rules.outcomes import LIFT, REINSTATE, SUSPEND, announces, refusal, too_early, transition
+from muster.rules.outcomes import (
+    LIFT,
+    REINSTATE,
+    SUSPEND,
+    announces,
+    refusal,
+    too_early,
+    transition,
+)
 
 
 class SuspensionError(ValueError):
@@ -56,6 +64,7 @@ def change(action: str, measures: Iterable[Measure], day: date, at: datetime, *,
     transaction, with writers of the ledger held (`hold_for_writing`); one event per announced
     change. Measures the rule does not let change are left, with the reason."""
     done = Changes()
+    event: dict[str, object]
     for measure in measures:
         was = measure.status
         after = transition(action, was)
