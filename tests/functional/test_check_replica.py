@@ -28,7 +28,8 @@ from muster.audit.spool import ReadLog, replay
 from muster.kernel.actor import Actor
 from muster.ledger.outbox import hold_for_writing
 from muster.measures import checks
-from muster.measures.models import LegalBasis
+from muster.measures import services as measures
+from muster.measures.models import LegalBasis, Measure
 from muster.measures.replica import Replica
 from muster.measures.serving import Serving, connect, connection_params
 from muster.partners import keys
@@ -73,8 +74,26 @@ def from_replica(serving: Serving, key: str, national_id: str):
                                              for m in found])
 
 
-def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, served):
+def _suspend_some(world) -> None:
+    """Measures in each state a check must tell apart: suspended, suspended then reinstated, lifted."""
+    officer, first, second = Actor.officer("t"), world["ids"][0], world["ids"][1]
+    of = {(p, k): m for p, k, m in Measure.objects.values_list("person__national_id", "kind", "id")}
+    measures.suspend(officer, [of[first, "exit_ban"], of[second, "credit_ban"], of[second, "exit_ban"]],
+                     timezone.now(), reason="appeal filed", by="appeal:P-0000001")
+    measures.reinstate(officer, [of[second, "exit_ban"]], timezone.now(), reason="appeal dismissed",
+                       by="appeal:P-0000001")
+    measures.lift(officer, [of[first, "credit_ban"]], timezone.now(), reason="appeal allowed", by="appeal:P-0000002")
+
+
+@pytest.mark.parametrize("suspended", ["before the replica loads", "after it loaded"])
+def test_the_replica_answers_as_the_database_does_and_logs_every_read(world, served, suspended):
+    if suspended == "before the replica loads":
+        _suspend_some(world)
     served.replica.refresh()
+    if suspended == "after it loaded":
+        _suspend_some(world)
+        served.replica.refresh()
+    assert Measure.objects.filter(status="suspended").count() == 2
     assert served.replica.fresh()
     unknown = f"123456789{snils_check_digits(123456789):02d}"  # well formed, not in the registry
     assert not Person.objects.filter(national_id=unknown).exists()

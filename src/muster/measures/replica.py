@@ -2,8 +2,9 @@
 
 Checks read from a replica (docs/overview.md, "Scale by sets"). Each server process keeps
 one: every measure whose
-status is `active`, by national id, and the unrevoked API keys. A background thread follows
-the event ledger (`measure.applied`, `measure.lifted`) and re-reads the measures of the
+status is `active` (a suspended one is not in force), by national id, and the unrevoked API
+keys. A background thread follows the event ledger (`measure.applied`, `.lifted`, `.suspended`,
+`.reinstated`: muster.ledger.outbox.MEASURE_EVENTS) and re-reads the measures of the
 people whose events it sees, every `MUSTER_CHECK_REPLICA_INTERVAL` seconds (0.5 by default).
 
 What it may miss, and how that is covered:
