@@ -99,6 +99,14 @@ def test_a_register_kind_outside_the_grant_is_refused_by_kind(registers):
     assert RegisterFact.objects.count() == 1
 
 
+def test_partner_grant_on_the_command_line_takes_the_register_kinds(registers, cli_run):
+    done = cli_run("partner", "grant", "Border", "--submit", "address,medical,employment", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["submit"] == ["address", "employment", "medical"]
+    bad = cli_run("partner", "grant", "Border", "--submit", "enrollment", "--json")
+    assert bad.exit_code == 2 and "enrolment" in json.loads(bad.stdout)["error"]
+
+
 @pytest.mark.parametrize(("kind", "data", "field"), [
     ("enrolment", {"status": "enrolled", "level": "kindergarten"}, "data.level"),
     ("enrolment", {"status": "enrolled", "full_time": "yes"}, "data.full_time"),

@@ -61,6 +61,10 @@ def test_stp_list_off_and_on_on_the_command_line_are_audited(cli_run, ru):
     assert AuditRecord.objects.filter(action="stp.on", object_id="ru/study_enrolment").count() == 1
     text = cli_run("stp", "list")
     assert "study_enrolment [on] grant deferment/study from enrolment" in text.output
+    ran = cli_run("stp", "run", "--json")
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output) == {"sources": {s: {"batches": 0, "outcomes": {}, "rules": {}}
+                                                  for s in ("enrolment", "medical", "employment")}, "decided": 0}
 
 
 @pytest.mark.django_db

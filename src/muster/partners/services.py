@@ -106,7 +106,9 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
     """A partner's data about a person, within its grant, merged like an import row with the
     partner as the source; (HTTP status, answer). Fields outside the grant are refused (403);
     changes to death, district, citizenship or a contact channel wait for an officer's review
-    unless the pack names the partner authoritative for the field. A valid submission is answered
+    unless the pack names the partner authoritative for the field. A register's facts (enrolment,
+    medical, employment) change no field: they are kept for straight-through processing
+    (muster.partners.facts). A valid submission is answered
     202 the same way whether the registry holds the national id or not (about an unknown id it
     changes nothing). The same Idempotency-Key again answers as the first time; the same key with
     another body is refused (422)."""
@@ -215,6 +217,6 @@ SwitchError = stp.SwitchError
 stp_switch = stp.switch
 stp_run = stp.run
 
-__all__ = ["PartnerError", "ReviewError", "SwitchError", "UnknownRule", "accept_change", "stp_rules", "stp_run", "stp_switch", "add", "authenticate", "dead_letters", "feed_page",
-           "grant", "list_all", "pending_changes", "publish", "reject_change", "replay", "revoke_keys",
-           "rotate_key", "send_webhooks", "submit"]
+__all__ = ["PartnerError", "ReviewError", "SwitchError", "UnknownRule", "accept_change", "add", "authenticate",
+           "dead_letters", "feed_page", "grant", "list_all", "pending_changes", "publish", "reject_change", "replay",
+           "revoke_keys", "rotate_key", "send_webhooks", "stp_rules", "stp_run", "stp_switch", "submit"]
