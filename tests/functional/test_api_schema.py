@@ -36,7 +36,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path, sc
     run("campaign", "issue", "K", "--now", "2026-03-02T09:00+03:00")
     run("tick", "--now", "2026-04-05T09:00+03:00", "--no-send")
     key = json.loads(run("partner", "add", "Border", "--kinds", "exit_ban,credit_ban", "--submit",
-                         "address,postcode,district,contact,death,emigration", "--json"))["api_key"]
+                         "address,postcode,district,contact,death,emigration,enrolment,medical,employment", "--json"))["api_key"]
     port = _free_port()
     env = {**os.environ, "MUSTER_DATABASE_URL": scratch_database_url}
     server = subprocess.Popen([sys.executable, "-m", "muster.interfaces.cli.main", "serve", "--port", str(port),

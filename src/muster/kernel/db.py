@@ -67,6 +67,18 @@ def json_text(column: str, key: str) -> str:
     return f"({column}->>'{key}')" if _postgres() else f"json_extract({column}, '$.{key}')"
 
 
+def json_type(column: str, key: str) -> str:
+    """The JSON type of one top-level key of a JSON column, spelled alike on each backend: 'string',
+    'integer' (a whole number of at most 18 digits), 'real' (any other number), 'true', 'false',
+    'null', 'object', 'array', or NULL when the key is missing."""
+    if _postgres():
+        value = f"{column}->'{key}'"
+        return (f"(CASE jsonb_typeof({value}) WHEN 'boolean' THEN ({column}->>'{key}') "
+                f"WHEN 'number' THEN CASE WHEN ({column}->>'{key}') ~ '^-?[0-9]{{1,18}}$' THEN 'integer' "
+                f"ELSE 'real' END ELSE jsonb_typeof({value}) END)")
+    return f"(CASE json_type({column}, '$.{key}') WHEN 'text' THEN 'string' ELSE json_type({column}, '$.{key}') END)"
+
+
 def lpad_digits(text_expr: str, width: int) -> str:
     """Text left-padded with zeros to `width` characters (never cut)."""
     padded = (f"lpad({text_expr}, {width}, '0')" if _postgres()

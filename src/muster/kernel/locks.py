@@ -16,9 +16,10 @@ TICK = 0x4D544943  # "MTIC": one tick (or sharded issue run) at a time; ledger r
 ISSUE = 0x4D495353  # "MISS": with a campaign id, one issue run per campaign at a time
 LEDGER = 0x4D464545  # "MFEE": writers of measure events outside the tick (shared) vs ledger readers
 WEBHOOK_DISPATCH = 0x4D574842  # "MWHB": one webhook dispatcher at a time
+STP_SWITCHES = 0x4D535450  # "MSTP": a straight-through batch (shared) vs a flip of a kill switch
 
 ALL = {"AUDIT_CHAIN": AUDIT_CHAIN, "TICK": TICK, "ISSUE": ISSUE, "LEDGER": LEDGER,
-       "WEBHOOK_DISPATCH": WEBHOOK_DISPATCH}
+       "WEBHOOK_DISPATCH": WEBHOOK_DISPATCH, "STP_SWITCHES": STP_SWITCHES}
 
 
 def hold(cur: Any, *keys: int, shared: bool = False) -> None:

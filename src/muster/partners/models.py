@@ -95,6 +95,44 @@ class Submission(models.Model):
         return f"{self.partner_id} {self.idempotency_key}"
 
 
+class RegisterFact(models.Model):
+    """A partner register's fact about a person (enrolment, medical, employment: muster.rules.
+    casework_policy.STP_SOURCES), kept for straight-through processing. A fact about a national id
+    the registry does not hold is kept too, with no person, and processed in the same statements as
+    the rest (it matches no one), so neither the answer nor the timing tells the two apart.
+
+    The batch (muster.partners.stp_batch) takes unprocessed facts of one source in id order and
+    sets, in one statement: the rule that decides the fact (empty when none does), the outcome, the
+    policy version and day it was evaluated on, and the rules switched off at the time. The reasons
+    are the pure rule's sentences for those (muster.rules.straight_through), so they are computed
+    again when shown rather than stored a hundred thousand times."""
+
+    person = models.ForeignKey("registry.Person", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20)  # the submission kind
+    facts = models.JSONField()  # field -> value as submitted (dates as YYYY-MM-DD)
+    observed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_on = models.DateField(null=True, blank=True)  # "today" for the criteria
+    policy_version = models.CharField(max_length=80, blank=True)
+    rule = models.CharField(max_length=80, blank=True)  # the straight-through rule that decides it
+    # "" (not processed) | ready (a rule decides it: for system:stp) | officer (for the queue)
+    # | no_person (the national id is not in the registry) | decided (casework took it)
+    outcome = models.CharField(max_length=10, blank=True)
+    switched_off = models.JSONField(default=list)  # the source's rules switched off when it was processed
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "id"], name="register_fact_unprocessed",
+                                condition=models.Q(processed_at__isnull=True)),
+                   models.Index(fields=["outcome", "id"], name="register_fact_ready",
+                                condition=models.Q(outcome="ready"))]
+
+    def __str__(self) -> str:
+        return f"{self.source} fact #{self.pk} ({self.outcome or 'unprocessed'})"
+
+
 class PendingChange(models.Model):
     """A partner's change to a field that decides liability or service (death, district,
     citizenship, contact channel), waiting for an officer of the person's district. A death needs

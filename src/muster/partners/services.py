@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
-from muster.partners import feed, keys, review, webhooks
+from muster.partners import facts, feed, keys, review, stp, webhooks
 from muster.partners.keys import PartnerError
 from muster.partners.models import Partner, Submission
 from muster.partners.review import ReviewError
@@ -23,7 +23,7 @@ from muster.registry.models import Person
 from muster.rules import access as rules
 from muster.rules import limits
 from muster.rules.policy import Pack
-from muster.rules.submissions import ungranted
+from muster.rules.submissions import STP_KINDS, ungranted
 
 
 def authenticate(key: str) -> Actor | None:
@@ -106,7 +106,9 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
     """A partner's data about a person, within its grant, merged like an import row with the
     partner as the source; (HTTP status, answer). Fields outside the grant are refused (403);
     changes to death, district, citizenship or a contact channel wait for an officer's review
-    unless the pack names the partner authoritative for the field. A valid submission is answered
+    unless the pack names the partner authoritative for the field. A register's facts (enrolment,
+    medical, employment) change no field: they are kept for straight-through processing
+    (muster.partners.facts). A valid submission is answered
     202 the same way whether the registry holds the national id or not (about an unknown id it
     changes nothing). The same Idempotency-Key again answers as the first time; the same key with
     another body is refused (422)."""
@@ -140,6 +142,12 @@ def _apply(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str
     refused = ungranted(kind, data, grant)
     if refused:
         return 403, _problem(403, "Not in the partner's grant", refused), {"refused": [p.column for p in refused]}
+    if kind in STP_KINDS:  # a register's facts, for straight-through processing: no registry field changes
+        try:
+            fact = facts.store(actor, pack, national_id, kind, data, observed_at, now)
+        except submissions.SubmissionRejected as exc:
+            return 422, _problem(422, "Submission rejected", exc.problems), {"rejected": True}
+        return 202, {"submission_id": 0, "status": "accepted"}, {"person": fact.person_id, "fact": fact.pk}
     try:
         done = submissions.apply(pack, national_id, kind, data, source=actor.who, observed_at=observed_at,
                                  reference=f"submission {key}", actor=actor, now=now)
@@ -203,6 +211,12 @@ def reject_change(actor: Actor, pack: Pack, change_id: int, reason: str) -> dict
     return review.reject(actor, pack, change_id, reason)
 
 
-__all__ = ["PartnerError", "ReviewError", "accept_change", "add", "authenticate", "dead_letters", "feed_page",
-           "grant", "list_all", "pending_changes", "publish", "reject_change", "replay", "revoke_keys",
-           "rotate_key", "send_webhooks", "submit"]
+stp_rules = stp.list_rules
+UnknownRule = stp.UnknownRule
+SwitchError = stp.SwitchError
+stp_switch = stp.switch
+stp_run = stp.run
+
+__all__ = ["PartnerError", "ReviewError", "SwitchError", "UnknownRule", "accept_change", "add", "authenticate",
+           "dead_letters", "feed_page", "grant", "list_all", "pending_changes", "publish", "reject_change", "replay",
+           "revoke_keys", "rotate_key", "send_webhooks", "stp_rules", "stp_run", "stp_switch", "submit"]

@@ -67,3 +67,23 @@ class ClosedTick(models.Model):
 
     def __str__(self) -> str:
         return f"tick run {self.run_id} at {self.ran_at}"
+
+
+class StraightThroughSwitch(models.Model):
+    """The kill switch of one straight-through rule of a pack (by the rule's code, across the pack's
+    versions): a rule is on unless a row says it is off. Each flip is also in the audit trail
+    (muster.policy.switches)."""
+
+    pack_code = models.CharField(max_length=40)
+    rule = models.CharField(max_length=80)
+    switched_on = models.BooleanField()
+    changed_by = models.CharField(max_length=150)
+    changed_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "straight-through switch"
+        constraints = [models.UniqueConstraint(fields=["pack_code", "rule"], name="stp_switch_rule")]
+
+    def __str__(self) -> str:
+        return f"{self.pack_code}/{self.rule} {'on' if self.switched_on else 'off'}"

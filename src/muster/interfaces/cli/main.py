@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "letters": "notices", "receipts": "notices",
     "measures": "partners", "partner": "partners", "webhooks": "partners",
     "review": "review",
+    "stp": "stp",
     "serve": "server", "demo": "server", "user": "server",
     "warm": "warm",
 }

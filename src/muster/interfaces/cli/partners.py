@@ -112,7 +112,8 @@ def register(cli: click.Group) -> None:
     @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
     @click.option("--submit", "submit", default="", help="What it may submit, comma-separated: fields (address, "
                   "postcode, district, email, phone, electronic_account, death_date, country, since) or kinds "
-                  "(contact, death, emigration: all their fields). Default: nothing.")
+                  "(contact, death, emigration: all their fields; enrolment, medical, employment: a register's facts for "
+                  "straight-through processing). Default: nothing.")
     @json_option
     def partner_add(name: str, kinds: str, webhook: str, submit: str, as_json: bool) -> None:
         """Create a partner; prints its API key (and webhook secret) once."""
@@ -150,7 +151,7 @@ def register(cli: click.Group) -> None:
     @partner_group.command("grant")
     @click.argument("name")
     @click.option("--submit", "submit", required=True, help="What it may submit from now on: kinds or fields, "
-                  "comma-separated (replaces the grant; '' for nothing).")
+                  "comma-separated, as for `partner add` (replaces the grant; '' for nothing).")
     @json_option
     def partner_grant(name: str, submit: str, as_json: bool) -> None:
         """Set what a partner may submit; anything else it submits is refused (403)."""

@@ -42,7 +42,12 @@ def _field(loc: list[Any]) -> str:
         parts = parts[2:] or ["body"]
     elif parts and parts[0] in ("query", "path", "header"):
         parts = parts[1:]
+    if len(parts) == 3 and parts[0] == "data" and parts[2] in _UNION_MEMBERS:
+        parts = parts[:2]  # data.days_employed.int: the value fits none of the types a field may take
     return ".".join(parts) or "body"
+
+
+_UNION_MEMBERS = ("str", "bool", "int")
 
 
 class ProblemAPI(NinjaAPI):
@@ -58,7 +63,10 @@ class ProblemAPI(NinjaAPI):
             self.add_exception_handler(exc_class, handler)
 
     def _invalid(self, request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = [(_field(e.get("loc", [])), str(e.get("msg", "is invalid"))) for e in exc.errors]
+        grouped: dict[str, list[str]] = {}
+        for e in exc.errors:
+            grouped.setdefault(_field(e.get("loc", [])), []).append(str(e.get("msg", "is invalid")))
+        errors = [(f, "; ".join(dict.fromkeys(reasons))) for f, reasons in grouped.items()]
         detail = "; ".join(f"{f}: {r}" for f, r in errors) or "the request is invalid"
         return problem(422, TITLES[422], detail, errors)
 

@@ -7,6 +7,9 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from muster.rules.casework_policy import STP_SOURCES
+from muster.rules.submissions import STP_CHOICES, STP_REQUIRED
+
 
 class Problem(Schema):
     """An RFC 9457 problem document: every 4xx answer has this shape."""
@@ -74,17 +77,36 @@ class FeedPage(Schema):
     has_more: bool
 
 
+def _fields(kind: str) -> str:
+    return ", ".join(f"{name} ({TYPE_WORDS[ftype]}{_choices(name)})" for name, ftype in STP_SOURCES[kind].items())
+
+
+def _choices(name: str) -> str:
+    return f": one of {', '.join(STP_CHOICES[name])}" if name in STP_CHOICES else ""
+
+
+TYPE_WORDS = {"str": "text", "bool": "boolean", "int": "integer", "date": "date YYYY-MM-DD"}
+DATA_DESCRIPTION = (
+    "address: address, postcode, district; contact: email, phone, electronic_account; death: death_date; "
+    "emigration: country, since (all text). "
+    + "; ".join(f"{kind}: {_fields(kind)}, required: {', '.join(STP_REQUIRED[kind])}" for kind in STP_SOURCES)
+    + ". Register facts may be left out or null (a straight-through criterion on a missing fact fails and an "
+      "officer decides); their dates may not be before 1900 nor after today by the server's clock, but "
+      "expected_end, which may be up to 15 years ahead; days_employed is 0 to 366.")
+
+
 class SubmissionIn(Schema):
     national_id: str = Field(min_length=1, max_length=40)
-    kind: Literal["address", "contact", "death", "emigration"]
+    kind: Literal["address", "contact", "death", "emigration", "enrolment", "medical", "employment"] = Field(
+        description="address, contact, death and emigration change the registry (within the caller's grant of "
+                    "their fields); enrolment, medical and employment are a register's facts for straight-through "
+                    "processing of deferments (granted by kind) and change no registry field.")
     observed_at: datetime | None = Field(
         None, description="When the agency observed this (default: now); not before 1900 nor after now plus "
                           "the allowed clock skew (else 422 naming observed_at). An observation never "
                           "overwrites one from a more trusted source, nor a newer one from an equally "
                           "trusted source.")
-    data: dict[str, str | bool | None] = Field(
-        description="address: address, postcode, district; contact: email, phone, electronic_account; "
-                    "death: death_date; emigration: country, since.")
+    data: dict[str, str | bool | int | None] = Field(description=DATA_DESCRIPTION)
 
 
 class SubmissionOut(Schema):

@@ -80,7 +80,8 @@ def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
 
 
 @api.post("/submissions", response={202: SubmissionOut, 403: Problem, **PROBLEMS}, operation_id="post_submission",
-          summary="Submit data about a person (address, contact, death, emigration), within the caller's grant")
+          summary="Submit data about a person (address, contact, death, emigration) or a register's facts "
+                  "(enrolment, medical, employment), within the caller's grant")
 def post_submission(request: HttpRequest, body: SubmissionIn,
                     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)
                     ) -> Any:
