@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0005_grants_and_review'),
+        ('partners', '0006_measure_suspension_events'),
         ('registry', '0002_no_pattern_indexes'),
     ]
 
