@@ -91,6 +91,8 @@ class EventType(StrEnum):
     SUMMONS_APPEAL_ACCEPTED = "summons.appeal_accepted"
     MEASURE_APPLIED = "measure.applied"
     MEASURE_LIFTED = "measure.lifted"
+    DECISION_MADE = "decision.made"  # a decision on an application took effect (casework)
+    DEFERMENT_ENDING = "deferment.ending"  # the person is reminded that a deferment ends soon
 
 
 class WebhookState(StrEnum):

@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "letters": "notices", "receipts": "notices",
     "measures": "partners", "partner": "partners", "webhooks": "partners",
     "review": "review",
+    "application": "casework", "queue": "casework",
     "serve": "server", "demo": "server", "user": "server",
     "warm": "warm",
 }
