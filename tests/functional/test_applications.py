@@ -298,3 +298,67 @@ def test_unknown_numbers(ru, cli_run):
     missing = cli_run("application", "show", "A-0000999", "--json")
     assert missing.exit_code == 4 and "no application A-0000999" in _json(missing)["error"]
     assert snils(1) and not Event.objects.filter(type="decision.made").exists()
+
+
+def test_alternative_service_takes_the_person_out_of_call_up_and_into_alternative_service_campaigns(ru, people):
+    ids = people(3)
+    filed = casework.submit(OFFICER, ru, ids[0], "alternative_service", "convictions_or_religion",
+                            at=at("2026-02-02"))
+    decided = casework.decide(OFFICER, filed["number"], "grant", "heard at the open meeting", at=at("2026-02-03"))
+    assert decided["status"] == "decided" and decided["decision"]["in_effect"]
+    assert PersonStatus.objects.get().kind == "alternative_service"
+    for code, purpose in (("CALL", "call_up"), ("ALT", "alternative_service")):
+        campaigns.create(ru, campaigns.CampaignRequest(code=code, purpose=purpose, districts={"RU-RYA": 3},
+                                                       appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
+                                                       place="x"), actor=OFFICER, today=NOW.date())
+        issuing.issue(campaigns.get(code), NOW, actor=OFFICER)
+    called = set(Summons.objects.filter(campaign__code="CALL").values_list("person__national_id", flat=True))
+    alternative = set(Summons.objects.filter(campaign__code="ALT").values_list("person__national_id", flat=True))
+    assert called == {ids[1], ids[2]} and alternative == {ids[0]}
+
+
+def test_refusing_alternative_service_needs_a_second_officer_and_names_the_court(ru, people):
+    ids = people(1)
+    accounts.add_user(OFFICER, "bob", None, False, "registration_officer", ["RU-RYA"])
+    filed = casework.submit(OFFICER, ru, ids[0], "alternative_service", "convictions_or_religion",
+                            at=at("2026-02-02"))
+    decided = casework.decide(OFFICER, filed["number"], "refuse", "filed after the deadline", at=at("2026-02-03"))
+    assert decided["decision"]["needs_confirmation"] and not decided["decision"]["in_effect"]
+    assert any("court (113-FZ Art. 12 para 6)" in r for r in decided["decision"]["reasons"])
+    confirmed = casework.confirm(accounts.actor_for("bob"), filed["number"], at=at("2026-02-04"))
+    assert confirmed["decision"]["in_effect"] and confirmed["status"] == "decided"
+    assert PersonMessage.objects.filter(topic="decision.made").count() == 1 and not PersonStatus.objects.exists()
+
+
+def test_an_excuse_for_a_summons_closed_meanwhile_cannot_take_effect_and_writes_nothing(ru, people):
+    ids = _issue(ru, people, count=1)
+    summons = _summons_of(ids[0])
+    number = format_summons_number(summons.number)
+    filed = casework.submit(OFFICER, ru, ids[0], "excuse", "illness", summons_number=number, at=at("2026-03-03"))
+    outcomes_before = Event.objects.count()
+    from muster.summons import outcomes
+
+    outcomes.record(number, "appeared", at("2026-03-10"), actor=OFFICER)
+    with pytest.raises(casework.CaseworkError, match="cannot take effect: summons .* it is already appeared"):
+        casework.decide(OFFICER, number=filed["number"], verdict="grant", reason="sick note", at=at("2026-03-11"))
+    assert not Decision.objects.exists() and not PersonMessage.objects.exists()
+    assert Application.objects.get().status == "submitted"
+    assert Event.objects.count() == outcomes_before + 2  # summons.appeared and the exit ban's measure.lifted
+
+
+def test_an_officer_reads_it_all_as_text(ru, people, cli_run, evidence_file):
+    ids = _issue(ru, people, count=1)
+    number = format_summons_number(_summons_of(ids[0]).number)
+    filed = cli_run("application", "submit", "--person", ids[0], "--kind", "excuse", "--ground", "illness",
+                    "--summons", number, "--evidence", str(evidence_file), "--at", "2026-03-03T10:00:00+03:00")
+    assert filed.exit_code == 0 and "application A-" in filed.output and "due on" in filed.output
+    app = Application.objects.get().number
+    decided = cli_run("application", "decide", app, "grant", "--reason", "sick note", "--at",
+                      "2026-03-04T10:00:00+03:00")
+    assert decided.exit_code == 0, decided.output
+    assert f"summons {number} excused" in decided.output and "exit_ban" in decided.output
+    shown = cli_run("application", "show", app)
+    assert shown.exit_code == 0 and "sick-note.pdf" in shown.output and "Reason given: sick note." in shown.output
+    listed = cli_run("application", "list", "--person", ids[0])
+    assert f"{app}  excuse" in listed.output and "granted" in listed.output
+    assert "the queue is empty" in cli_run("queue", "list").output
