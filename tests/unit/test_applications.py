@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from muster.kernel.actor import Actor, Role
+from muster.rules.access import may_apply
 from muster.rules.applications import (
     BadNumber,
     appeal_deadline_of,
@@ -138,3 +140,16 @@ def test_criteria_of_straight_through_processing_are_reasons():
 def test_the_appeal_deadline_is_level_ones(decided, deadline):
     assert appeal_deadline_of(CASEWORK, decided, CALENDAR) == deadline
     assert appeal_deadline_of(Casework(), decided, CALENDAR) is None
+
+
+@pytest.mark.parametrize(("who", "person_id", "district", "allowed"), [
+    (Actor.person(7), 7, "RU-RYA", True),
+    (Actor.person(7), 8, "RU-RYA", False),
+    (Actor.officer("cli:a", Role.REGISTRATION_OFFICER, frozenset({"RU-RYA"})), 7, "RU-RYA", True),
+    (Actor.officer("cli:a", Role.REGISTRATION_OFFICER, frozenset({"RU-RYA"})), 7, "RU-MOW", False),
+    (Actor.officer("cli:a", Role.AUDITOR), 7, "RU-RYA", False),
+    (Actor.officer("cli:a", Role.OPERATOR), 7, "RU-MOW", True),
+    (Actor.system("stp"), 7, "RU-MOW", True),
+])
+def test_who_may_file_an_application(who, person_id, district, allowed):
+    assert bool(may_apply(who, person_id, district)) is allowed
