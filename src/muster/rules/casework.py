@@ -53,6 +53,16 @@ class Period:
     explanation: str  # how the end was set, in words
 
 
+def months_last_day(start: date, months: int) -> date:
+    """The last day of a period of `months` months that begins on `start`: the day before the same
+    day `months` later (2026-03-15 + 12 months ends 2027-03-14), or the last day of that month where it
+    has no such day (a month from 2026-01-30 or 2026-01-31 ends 2026-02-28, not 02-27)."""
+    end = add_months(start, months)
+    if end.day < start.day:  # clamped to a shorter month: the whole of that month is in the period
+        return end
+    return end - ONE_DAY
+
+
 def longest_until(ground: Ground, start: date, evidence_dates: Mapping[str, date]) -> date | None:
     """The last day the ground allows for a deferment from `start` (None: no fixed end)."""
     duration = ground.duration
@@ -60,7 +70,7 @@ def longest_until(ground: Ground, start: date, evidence_dates: Mapping[str, date
         return None
     cap = None
     if duration.max_months is not None:
-        cap = add_months(start, duration.max_months) - ONE_DAY
+        cap = months_last_day(start, duration.max_months)
     elif duration.max_days is not None:
         cap = start + timedelta(days=duration.max_days - 1)
     if duration.rule == "until_evidence_date" and duration.evidence_date is not None \
@@ -90,6 +100,9 @@ def deferment_period(ground: Ground, start: date, requested_until: date | None,
         raise CaseworkProblem(f"the period asked, until {requested_until}, is longer than ground {ground.code} "
                               f"allows: at most until {longest} ({_limit_words(ground)})")
     until = requested_until if requested_until is not None else longest
+    if until is not None and until < start:
+        raise CaseworkProblem(f"the {(duration.evidence_date or 'end date').replace('_', ' ')} in the evidence, "
+                              f"{until}, is before the period would start on {start}: nothing to defer")
     if until is None:
         return Period(start, None, f"until {duration.condition}")
     how = "as decided" if requested_until is not None else _limit_words(ground)

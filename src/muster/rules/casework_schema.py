@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from muster.rules.casework_policy import (
@@ -54,10 +54,15 @@ SECTIONS = ("deferments", "exemptions", "fitness", "excuses", "corrections", "al
 
 
 def _reference(t: TableReader, required: bool = True) -> str:
+    if required and "legal_reference" not in t.data:
+        t.seen.add("legal_reference")
+        t.problem("legal_reference", "is missing (cite the article and the act it rests on, such as "
+                                     "\"Federal Law 53-FZ Art. 24 para 1(a)\")")
+        return ""
     text: str = t.req("legal_reference", str, "") if required else t.opt("legal_reference", str, "")
     if isinstance(t.data.get("legal_reference"), str):
         if required and not text.strip():
-            t.problem("legal_reference", "must cite the law (article and act) the ground rests on")
+            t.problem("legal_reference", "must cite the law (article and act) it rests on")
         elif len(text) > MAX_REFERENCE:
             t.problem("legal_reference", f"at most {MAX_REFERENCE:,} characters, got {len(text):,}")
     return text
@@ -73,8 +78,27 @@ def _code(t: TableReader, key: str, seen: set[str], what: str) -> str:
     return code
 
 
+def _month_day(text: str) -> bool:
+    """Whether `text` is MM-DD of a real day (02-29 counts: it exists in leap years)."""
+    if not _MONTH_DAY.match(text):
+        return False
+    try:
+        date(2000, int(text[:2]), int(text[3:]))
+    except ValueError:
+        return False
+    return True
+
+
+def _register_fields(registers: tuple[str, ...]) -> dict[str, str]:
+    """The fields the ground's registers supply, with their types."""
+    fields: dict[str, str] = {}
+    for r in registers:
+        fields.update(STP_SOURCES.get(r, {}))
+    return fields
+
+
 def _duration(t: TableReader, registers: tuple[str, ...]) -> Duration | None:
-    d = t.table("duration")
+    d = t.table("duration", required=False)
     if d is None:
         return None
     rule = d.choice("rule", DURATION_RULES) or ""
@@ -90,8 +114,9 @@ def _duration(t: TableReader, registers: tuple[str, ...]) -> Duration | None:
         if not evidence_date:
             d.problem("evidence_date", "is missing (the evidence field holding the end date, such as expected_end)")
         elif registers and not any(STP_SOURCES[r].get(evidence_date) == "date" for r in registers if r in STP_SOURCES):
+            dates = [f for f, typ in _register_fields(registers).items() if typ == "date"]
             d.problem("evidence_date", f"{evidence_date!r} is not a date field of the registers "
-                                       f"{', '.join(registers)}")
+                                       f"{', '.join(registers)} (their date fields: {', '.join(dates) or 'none'})")
     elif evidence_date is not None:
         d.problem("evidence_date", f"only for rule until_evidence_date (this is {rule})")
     if rule == "while_condition" and not condition.strip():
@@ -118,6 +143,9 @@ def _grounds(root: TableReader, name: str, kind: str, *, deferment: bool = False
         once_per = t.opt("once_per", str)
         if once_per is not None and renewable:
             t.problem("once_per", "only for a ground that is not renewable (renewable = false)")
+        elif once_per is not None and registers and once_per not in _register_fields(registers):
+            t.problem("once_per", f"{once_per!r} is not a field of the registers {', '.join(registers)} "
+                                  f"({', '.join(_register_fields(registers))})")
         must_attend = t.opt("must_attend", bool, False)
         discretionary = t.opt("discretionary", bool, False)
         t.done()
@@ -186,12 +214,13 @@ def _alternative_service(root: TableReader) -> AlternativeService | None:
     windows = []
     for w in t.tables("filing_windows", required=True):
         by = w.req("by", str, "")
-        if by and not _MONTH_DAY.match(by):
-            w.problem("by", f"must look like MM-DD; got {by!r}")
+        if by and not _month_day(by):
+            w.problem("by", f"must be a day of the year as MM-DD, such as 04-01; got {by!r}")
         period = w.req("for_period", str, "")
         parts = period.split("/")
-        if period and (len(parts) != 2 or not all(_MONTH_DAY.match(p) for p in parts)):
-            w.problem("for_period", f"must look like MM-DD/MM-DD; got {period!r}")
+        if period and (len(parts) != 2 or not all(_month_day(p) for p in parts)):
+            w.problem("for_period", f"must be two days of the year as MM-DD/MM-DD, such as 10-01/12-31; "
+                                    f"got {period!r}")
         windows.append(FilingWindow(by=by, for_period=period))
         w.done()
     durations = []
@@ -235,6 +264,8 @@ def _appeals(root: TableReader, measure_kinds: tuple[str, ...]) -> tuple[AppealL
                                                  f"({', '.join(measure_kinds) or 'none'})")
         if kinds and suspends != "measures":
             t.problem("measure_kinds", f"only when suspends = \"measures\" (this is {suspends!r})")
+        if suspends == "measures" and not measure_kinds:
+            t.problem("suspends", "this version has no measures to suspend")
         recorded = t.opt("recorded_by_officer", bool, False)
         decide_within = _deadline(t, "decide_within", required=False)
         if decide_within is None and not recorded:
@@ -300,13 +331,25 @@ def _calendar(root: TableReader) -> CalendarRules:
 
 
 _VALUE_TYPES = {"str": str, "bool": bool, "int": int, "date": date}
+_TYPE_WORDS = {"str": "string value(s)", "bool": "a boolean", "int": "integer value(s)",
+               "date": "date value(s) (YYYY-MM-DD)"}
+_FIELD_TYPES = {"str": "a string", "bool": "a boolean", "int": "an integer", "date": "a date"}
 
 
-def _criterion(t: TableReader, fields: dict[str, str], seen: set[str]) -> Criterion:
+def _typed(value: Any, ftype: str) -> bool:
+    if ftype == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if ftype == "date":
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return isinstance(value, _VALUE_TYPES[ftype])
+
+
+def _criterion(t: TableReader, fields: dict[str, str] | None, seen: set[str]) -> Criterion:
+    """One criterion; `fields` is None when the rule's source is unknown (its own problem)."""
     name = _code(t, "name", seen, "criterion")
     field = t.req("field", str, "")
-    ftype = fields.get(field)
-    if field and ftype is None:
+    ftype = (fields or {}).get(field)
+    if field and ftype is None and fields is not None:
         t.problem("field", f"{field!r} is not a field of this source ({', '.join(fields)})")
     test = t.choice("test", STP_TESTS) or ""
     value: Any = t.data.get("value")
@@ -318,32 +361,53 @@ def _criterion(t: TableReader, fields: dict[str, str], seen: set[str]) -> Criter
             t.problem("value", f"test {test} takes no value")
         wanted = "bool" if test.startswith("is_") else "date"
         if ftype and ftype != wanted:
-            t.problem("test", f"test {test} needs a {wanted} field; {field} is a {ftype}")
+            t.problem("test", f"test {test} needs {_FIELD_TYPES[wanted]} field; {field} is {_FIELD_TYPES[ftype]}")
     elif test == "within_days_after":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             t.problem("value", f"test within_days_after needs a number of days, got {describe(value)}")
-        if other is None or fields.get(other) != "date":
-            t.problem("other_field", "test within_days_after needs other_field, a date field of this source")
+        if other is None:
+            t.problem("other_field", "is missing (test within_days_after counts the days from this date field "
+                                     "of the source, such as diploma_on)")
+        elif fields is not None and fields.get(other) != "date":
+            t.problem("other_field", f"{other!r} is not a date field of this source "
+                                     f"({', '.join(f for f, typ in fields.items() if typ == 'date')})")
         if ftype and ftype != "date":
-            t.problem("test", f"test within_days_after needs a date field; {field} is a {ftype}")
+            t.problem("test", f"test within_days_after needs a date field; {field} is {_FIELD_TYPES[ftype]}")
     elif test:
         if value is None:
             t.problem("value", f"test {test} needs a value")
         elif ftype:
-            typ = _VALUE_TYPES[ftype]
             items = value if test == "one_of" else [value]
             if test == "one_of" and not isinstance(value, list):
                 t.problem("value", f"test one_of needs an array, got {describe(value)}")
             elif test in ("at_least", "at_most") and ftype not in ("int", "date"):
-                t.problem("test", f"test {test} needs a number or date field; {field} is a {ftype}")
-            elif not all(isinstance(v, typ) and (typ is not int or not isinstance(v, bool)) for v in items):
-                t.problem("value", f"expected {ftype} value(s) for field {field}, got {describe(value)}")
+                t.problem("test", f"test {test} needs an integer or date field; {field} is {_FIELD_TYPES[ftype]}")
+            elif test == "one_of" and not items:
+                t.problem("value", "test one_of needs at least one value")
+            elif any(not _typed(v, ftype) for v in items):
+                bad = next(v for v in items if not _typed(v, ftype))
+                t.problem("value", f"expected {_TYPE_WORDS[ftype]} for field {field}, got {describe(bad)}")
         if isinstance(value, list):
             value = tuple(value)
     if other is not None and test != "within_days_after":
         t.problem("other_field", "only for test within_days_after")
     t.done()
     return Criterion(name=name, field=field, test=test, value=value, other_field=other)
+
+
+def _not_a_ground(casework: Casework, kind: str, code: str) -> str:
+    """Why `code` is not a ground of `kind`: unknown, or another kind's."""
+    known = ", ".join(g.code for g in casework.grounds(kind)) or "none"
+    other = next((k for k in APPLICATION_KINDS if k != kind and casework.ground(k, code) is not None), None)
+    kind_words = kind.replace("_", " ")
+    if other is not None:
+        return (f"{code!r} is {_a(other.replace('_', ' '))} ground, not {_a(kind_words)} ground "
+                f"(the {kind_words} grounds of this version: {known})")
+    return f"{code!r} is not {_a(kind_words)} ground of this version (its {kind_words} grounds: {known})"
+
+
+def _a(words: str) -> str:
+    return f"an {words}" if words[:1] in ("a", "e", "i", "o", "u") else f"a {words}"
 
 
 def _straight_through(root: TableReader, casework: Casework) -> tuple[StraightThroughRule, ...]:
@@ -355,19 +419,23 @@ def _straight_through(root: TableReader, casework: Casework) -> tuple[StraightTh
         ground_code = t.req("ground", str, "")
         source = t.choice("source", tuple(STP_SOURCES)) or ""
         ground = casework.ground(kind, ground_code) if kind else None
+        action = t.choice("action", STP_ACTIONS) or ""
         if kind and ground_code and ground is None:
-            t.problem("ground", f"{ground_code!r} is not a {kind} ground of this version")
+            t.problem("ground", _not_a_ground(casework, kind, ground_code))
         elif ground is not None and source and source not in ground.registers:
             t.problem("source", f"ground {ground_code} does not take {source} from a register "
                                 f"(its registers: {', '.join(ground.registers) or 'none'})")
+        if ground is not None and action == "renew" and not ground.renewable:
+            t.problem("action", f"ground {ground_code} is not renewable (renewable = false): a rule may grant or "
+                                f"end it, not renew it")
         criteria = []
         names: set[str] = set()
         for c in t.tables("criteria", required=True):
-            criteria.append(_criterion(c, STP_SOURCES.get(source, {}), names))
+            criteria.append(_criterion(c, STP_SOURCES.get(source) if source else None, names))
         if not criteria and "criteria" in t.data:
             t.problem("criteria", "must name at least one criterion")
         out.append(StraightThroughRule(code=code, name=t.req("name", str, ""), kind=kind, ground=ground_code,
-                                       source=source, action=t.choice("action", STP_ACTIONS) or "",
+                                       source=source, action=action,
                                        criteria=tuple(criteria)))
         t.done()
     return tuple(out)
@@ -379,7 +447,7 @@ def _second_officer(root: TableReader, casework: Casework) -> tuple[SecondOffice
         kind = t.choice("kind", APPLICATION_KINDS) or ""
         ground = t.opt("ground", str)
         if kind and ground is not None and casework.ground(kind, ground) is None:
-            t.problem("ground", f"{ground!r} is not a {kind} ground of this version")
+            t.problem("ground", _not_a_ground(casework, kind, ground))
         out.append(SecondOfficer(kind=kind, outcome=t.choice("outcome", DECISION_OUTCOMES) or "", ground=ground))
         t.done()
     return tuple(out)

@@ -173,19 +173,37 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
                                ("excuses", version.excuses), ("corrections", cw.corrections)):
             if grounds:
                 rows.append((label, ", ".join(g.code for g in grounds)))
+        if cw.fitness:
+            rows.append(("fitness", ", ".join(f"{f.category} {f.outcome.replace('_', ' ')}"
+                                              + (f" {f.defer_months} months" if f.defer_months else "")
+                                              for f in cw.fitness)))
         if cw.alternative_service:
             alt = cw.alternative_service
             rows.append(("alternative service", f"ages {alt.min_age}-{alt.max_age}, apply by "
                                                 f"{', '.join(w.by for w in alt.filing_windows)}; "
-                                                f"decided by the {alt.deciding_body}"))
+                                                f"decided by the {alt.deciding_body}; "
+                                                + ", ".join(f"{d.kind.replace('_', ' ')} {d.months} months"
+                                                            for d in alt.durations)))
         for level in cw.appeals:
+            decided = (f"decided within {level.decide_within.count} {level.decide_within.unit.replace('_', ' ')}"
+                       if level.decide_within else "recorded by an officer")
             rows.append((f"appeal level {level.level}", f"{level.body}: within {level.deadline.count} "
                                                         f"{level.deadline.unit.replace('_', ' ')} of the "
-                                                        f"{level.deadline.after.replace('_', ' ')}; "
+                                                        f"{level.deadline.after.replace('_', ' ')}; {decided}; "
                                                         f"suspends {level.suspends}"))
         if cw.deferments or cw.exemptions or version.excuses:
             rows.append(("service level", f"decided within {cw.service_levels.decide_within_working_days} "
-                                          f"working days"))
+                                          f"working days; urgent within "
+                                          f"{cw.service_levels.urgent_within_working_days} working days of "
+                                          f"the appearance date"))
+            rows.append(("calendar", ("public holidays of the holidays library" if cw.calendar.library
+                                      else "Monday to Friday") +
+                         "".join(f"; {what} {', '.join(str(day) for day in days)}" for what, days in
+                                 (("extra holidays", cw.calendar.extra_holidays),
+                                  ("worked weekend days", cw.calendar.working_days)) if days)))
+        if cw.second_officer:
+            rows.append(("second officer", ", ".join(f"{r.kind} {r.ground or 'any ground'} {r.outcome}"
+                                                     for r in cw.second_officer)))
         if cw.straight_through:
             rows.append(("straight-through", ", ".join(r.code for r in cw.straight_through)))
         if version.registration:
