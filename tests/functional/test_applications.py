@@ -27,11 +27,12 @@ from muster.registry.models import Person, PersonStatus
 from muster.rules.notice_numbers import format_summons_number
 from muster.summons.models import Summons
 from tests.conftest import at, snils
+from tests.fixtures.evidence import craft
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-03-02")
 LATER = at("2026-04-05")  # past the grace days: the summonses are missed, the six measures in force
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = craft.one_page_pdf()
 OFFICER = Actor.officer("cli:t")
 
 
@@ -50,6 +51,12 @@ def _summons_of(national_id: str) -> Summons:
 
 def _json(result):
     return json.loads(result.stdout)
+
+
+@pytest.fixture(autouse=True)
+def evidence_dir(settings, tmp_path):
+    settings.MUSTER_EVIDENCE_DIR = tmp_path / "evidence"
+    return settings.MUSTER_EVIDENCE_DIR
 
 
 @pytest.fixture
@@ -362,3 +369,14 @@ def test_an_officer_reads_it_all_as_text(ru, people, cli_run, evidence_file):
     listed = cli_run("application", "list", "--person", ids[0])
     assert f"{app}  excuse" in listed.output and "granted" in listed.output
     assert "the queue is empty" in cli_run("queue", "list").output
+
+
+def test_an_unsafe_evidence_folder_is_a_configuration_error_and_files_nothing(ru, people, cli_run, evidence_dir,
+                                                                               evidence_file):
+    ids = people(1)
+    evidence_dir.mkdir(mode=0o700)
+    evidence_dir.chmod(0o755)
+    result = cli_run("application", "submit", "--person", ids[0], "--kind", "deferment", "--ground",
+                     "two_or_more_children", "--evidence", str(evidence_file), "--json")
+    assert result.exit_code == 2 and _json(result)["error"].startswith("configuration: MUSTER_EVIDENCE_DIR")
+    _nothing_filed()

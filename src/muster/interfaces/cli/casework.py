@@ -39,6 +39,8 @@ def _errors(as_json: bool) -> Iterator[None]:
         fail(str(exc), as_json=as_json, code=EXIT_INVALID)
     except (casework.ApplicationNotFound, casework.PersonNotFound) as exc:
         fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+    except casework.EvidenceStoreProblem as exc:  # the evidence folder is not set up safely
+        fail(f"configuration: {exc}", as_json=as_json, code=EXIT_INVALID)
 
 
 def _read_evidence(paths: tuple[str, ...], as_json: bool) -> list[Any]:
