@@ -5,6 +5,8 @@
    summons without its deliveries, measures and events;
 1. summonses: the tick (postings, service, missed, the measures they start and their events) in
    one transaction, or on PostgreSQL in id-range shards, each shard its own transaction;
+1b. casework: open applications past their due date marked overdue, and people reminded 30 days
+   before a deferment ends (muster.casework.tick);
 2. delivery: the email and SMS notices the tick queued;
 3. partners: the new measure events fanned out to partners' feeds;
 4. partners: the webhooks that are due (before the emails: a lift reaches the agencies at once);
@@ -20,6 +22,7 @@ from datetime import datetime
 
 from muster.audit import services as audit
 from muster.campaigns import issuing
+from muster.casework import tick as casework
 from muster.delivery import messages as notify
 from muster.delivery import notices
 from muster.kernel.actor import Actor
@@ -35,6 +38,7 @@ def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
     completed = issuing.complete_unfinished(actor)
     counts = tick.tick(now, actor=actor)
     counts["issue_runs_completed"] = len(completed)
+    counts.update(casework.step(now))
     if send:
         counts.update(notices.send_due(now))
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))

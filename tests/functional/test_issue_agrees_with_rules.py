@@ -25,7 +25,7 @@ from muster.rules.delivery import ContactFacts, channels_for
 from muster.rules.liability import liability_on
 from muster.rules.policy import CHANNELS, SELECTION_KEYS, Pack
 from muster.rules.schedule import appearance_date, usable_window
-from muster.rules.selection import Candidate, select
+from muster.rules.selection import Candidate, select, takes_part
 from muster.summons.models import Run, Summons
 from tests.conftest import at, snils
 
@@ -55,9 +55,9 @@ def _use_policy(monkeypatch, change) -> None:
     monkeypatch.setattr(loader, "get_pack", get_pack)
 
 
-def _campaign(ru, districts: dict[str, int], days: int = 3) -> campaigns.Campaign:
+def _campaign(ru, districts: dict[str, int], days: int = 3, purpose: str = "call_up") -> campaigns.Campaign:
     campaigns.create(ru, campaigns.CampaignRequest(
-        code="P", purpose="call_up", districts=districts, appear_from=APPEAR_FROM,
+        code="P", purpose=purpose, districts=districts, appear_from=APPEAR_FROM,
         appear_to=date.fromordinal(APPEAR_FROM.toordinal() + days - 1), place="x"), actor=Actor.officer("t"), today=NOW.date())
     return campaigns.get("P")
 
@@ -129,20 +129,33 @@ def _selection_variant(order, capacity=None):
     return change
 
 
-def _liable(ru, persons: dict[str, Person], district: str, on: date, summoned) -> list[Candidate]:
+def _liable(ru, persons: dict[str, Person], district: str, on: date, summoned,
+            purpose: str = "call_up") -> list[Candidate]:
     return [Candidate(nid, p.birth_date) for nid, p in persons.items() if p.district == district
-            and nid not in summoned and liability_on(facts_of(p), ru, on).code == "liable"]
+            and nid not in summoned and liability_on(facts_of(p), ru, on).code == "liable"
+            and takes_part(purpose, facts_of(p).statuses, on)]
+
+
+# Alternative service granted to some (muster.casework): (whom, first day from NOW, days or None: no end).
+alternatives = st.lists(st.tuples(st.integers(min_value=0, max_value=19), st.integers(min_value=-5, max_value=5),
+                                  st.none() | st.integers(min_value=0, max_value=10)), max_size=6)
 
 
 @PROPERTY
-@given(people=st.lists(person_strategy, min_size=1, max_size=20), order=orders, quota=quotas)
+@given(people=st.lists(person_strategy, min_size=1, max_size=20), order=orders, quota=quotas,
+       purpose=st.sampled_from(["call_up", "alternative_service", "medical_examination"]), alternative=alternatives)
 def test_people_summoned_in_each_district_are_the_first_in_selection_order(ru, monkeypatch, people, order,
-                                                                           quota):
+                                                                           quota, purpose, alternative):
     _clear()
     persons = _make_people(people)
+    ids = sorted(persons)
+    for whom, start, days in alternative:
+        first = date.fromordinal(NOW.date().toordinal() + start)
+        PersonStatus.objects.create(person=persons[ids[whom % len(ids)]], kind="alternative_service", valid_from=first,
+                                    valid_until=None if days is None else date.fromordinal(first.toordinal() + days))
     _use_policy(monkeypatch, _selection_variant(order))
-    result = issuing.issue(_campaign(ru, quota), NOW, actor=Actor.officer("t"))
-    expected = {d: {c.national_id for c in select(_liable(ru, persons, d, NOW.date(), ()), order, quota[d])}
+    result = issuing.issue(_campaign(ru, quota, purpose=purpose), NOW, actor=Actor.officer("t"))
+    expected = {d: {c.national_id for c in select(_liable(ru, persons, d, NOW.date(), (), purpose), order, quota[d])}
                 for d in DISTRICTS}
     actual = {d: set(Summons.objects.filter(district=d).values_list("person__national_id", flat=True))
               for d in DISTRICTS}

@@ -31,8 +31,8 @@ from muster.rules import schedule
 from muster.rules.delivery import CHANNEL_NEEDS, queued_channels
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
 from muster.rules.schedule import Window, usable_window, window_problems
-from muster.rules.selection import sort_keys
-from muster.rules.vocabulary import RunKind
+from muster.rules.selection import ALTERNATIVE_SERVICE, sort_keys
+from muster.rules.vocabulary import Purpose, RunKind
 from muster.summons import sql as summons_sql
 from muster.summons.models import Run
 
@@ -109,11 +109,25 @@ def _candidates(pack: Pack, version: PolicyVersion, campaign: Campaign, placed_o
     keys = sort_keys(version.campaigns.selection_order if version.campaigns else ())
     order = ", ".join(f"{_CANDIDATE_SQL[f]} {'DESC' if descending else 'ASC'}" for f, descending in keys)
     marks = ", ".join(["%s"] * len(districts))
+    part, part_params = _takes_part(campaign.purpose, placed_on)
     return (f"SELECT p.id AS person_id, p.district AS district, "
             f"ROW_NUMBER() OVER (PARTITION BY p.district ORDER BY {order}) AS rn "
-            f"FROM registry_person p WHERE p.district IN ({marks}) AND ({case}) = 'liable' "
+            f"FROM registry_person p WHERE p.district IN ({marks}) AND ({case}) = 'liable' {part}"
             f"AND NOT EXISTS (SELECT 1 FROM notices_summons s WHERE s.campaign_id = %s AND s.person_id = p.id)",
-            [*districts, *case_params, campaign.pk])
+            [*districts, *case_params, *part_params, campaign.pk])
+
+
+def _takes_part(purpose: str, placed_on: date) -> tuple[str, list[object]]:
+    """muster.rules.selection.takes_part in SQL: call-up leaves out people granted alternative
+    service on the placement date, an alternative-service campaign takes only them."""
+    alternative = ("EXISTS (SELECT 1 FROM registry_personstatus st WHERE st.person_id = p.id AND st.kind = %s "
+                   "AND st.valid_from <= %s AND (st.valid_until IS NULL OR st.valid_until >= %s))")
+    params: list[object] = [ALTERNATIVE_SERVICE, placed_on, placed_on]
+    if purpose == Purpose.CALL_UP:
+        return f"AND NOT {alternative} ", params
+    if purpose == Purpose.ALTERNATIVE_SERVICE:
+        return f"AND {alternative} ", params
+    return "", []
 
 
 def plan(campaign: Campaign, now: datetime) -> IssueResult:

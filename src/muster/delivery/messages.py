@@ -63,12 +63,25 @@ CONTACT_CHANGED = {
 }
 
 
+# A decision on an application, and a deferment about to end (muster.casework).
+CASEWORK = {
+    "ru": {"decision.made": "По вашему заявлению принято решение. Решение, его основания и порядок обжалования "
+                            "указаны в личном кабинете {url}/portal/.",
+           "deferment.ending": "Срок вашей отсрочки скоро истекает. Подробности в личном кабинете {url}/portal/."},
+    "en": {"decision.made": "A decision has been made on your application. Your electronic account at "
+                            "{url}/portal/ gives it, its reasons and how to appeal.",
+           "deferment.ending": "Your deferment ends soon. Your electronic account at {url}/portal/ has the details."},
+}
+
+
 def _email(topic: str) -> tuple[str, str]:
     """The subject and body in the first language of the default pack."""
     language = loader.get_pack(settings.MUSTER_DEFAULT_PACK).languages[0]
     subject, bodies = EMAIL.get(language, EMAIL["en"])
     if topic == "contact.changed":
         return subject, CONTACT_CHANGED.get(language, CONTACT_CHANGED["en"]).format(url=settings.MUSTER_PUBLIC_URL)
+    if topic in CASEWORK["en"]:
+        return subject, CASEWORK.get(language, CASEWORK["en"])[topic].format(url=settings.MUSTER_PUBLIC_URL)
     return subject, bodies.get(topic, bodies["other"]).format(url=settings.MUSTER_PUBLIC_URL)
 
 

@@ -100,17 +100,22 @@ class Person(models.Model):
 
 
 class PersonStatus(models.Model):
-    """A status that takes a person out of liability for a period: exempt, deferred, serving, unfit."""
+    """A status that takes a person out of liability for a period (exempt, deferred, serving,
+    unfit), or changes what they are called up for (alternative_service). One a decision granted
+    names it (`decision_number`), so the decision can end it (muster.registry.statuses)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="statuses")
     kind = models.CharField(max_length=20)
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    decision_number = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["person", "kind"], name="person_status_person")]
+        indexes = [models.Index(fields=["person", "kind"], name="person_status_person"),
+                   models.Index(fields=["decision_number"], name="person_status_decision",
+                                condition=~models.Q(decision_number=""))]
         verbose_name_plural = "person statuses"
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ class PersonNotFound(LookupError):
 
 
 def facts_of(person: Person) -> PersonFacts:
-    statuses = tuple(StatusPeriod(s.kind, s.valid_from, s.valid_until)
+    statuses = tuple(StatusPeriod(s.kind, s.valid_from, s.valid_until, s.reason)
                      for s in PersonStatus.objects.filter(person=person))
     return PersonFacts(sex=person.sex or "", birth_date=person.birth_date,
                        citizenship=person.citizenship or "", death_date=person.death_date,
@@ -53,7 +53,8 @@ def record_of(person: Person, pack: Pack, on: date) -> dict[str, Any]:
         "fields": fields,
         "provenance": provenance,
         "statuses": [{"kind": s.kind, "valid_from": s.valid_from.isoformat(),
-                      "valid_until": s.valid_until.isoformat() if s.valid_until else None}
+                      "valid_until": s.valid_until.isoformat() if s.valid_until else None,
+                      "reason": s.reason or None, "decision": s.decision_number or None}
                      for s in PersonStatus.objects.filter(person=person).order_by("valid_from")],
         "liability": liability.as_dict(),
         "on": on.isoformat(),

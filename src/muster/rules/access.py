@@ -76,6 +76,14 @@ def may_act_on_person(actor: Accessor, district: str | None) -> Decision:
     return _in_district(actor, district)
 
 
+def may_apply(actor: Accessor, person_id: int, district: str | None) -> Decision:
+    """File an application: a person for themself; an officer who acts, for a person of their
+    districts (an application brought to the office or by post); the system (a partner's register)."""
+    if str(actor.role) == "person":
+        return ALLOWED if actor.person_id == person_id else Decision(False, "a person applies only for themself")
+    return may_act_on_person(actor, district)
+
+
 def may_sign_off(actor: Accessor) -> Decision:
     """Work the measures' sign-off queue (each measure is then checked against the districts)."""
     role = str(actor.role)

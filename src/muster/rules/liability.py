@@ -18,15 +18,19 @@ REASON_ORDER = (
     "no_policy", "deceased", "sex", "citizenship", "too_young", "too_old",
     "transitional", "exempt", "deferred", "serving", "unfit",
 )
+# Statuses that never take a person out of liability: they change what the person is called up for
+# (muster.rules.selection.takes_part).
+NOT_EXCLUDING = ("alternative_service",)
 
 
 @dataclass(frozen=True)
 class StatusPeriod:
     """A status that takes a person out of liability for a period (inclusive)."""
 
-    kind: str  # exempt | deferred | serving | unfit
+    kind: str  # exempt | deferred | serving | unfit | alternative_service
     valid_from: date
     valid_until: date | None = None
+    reason: str = ""  # as a decision granted it: "deferred: full-time study until 2027-06-30 (decision A-…)"
 
     def holds_on(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
@@ -79,10 +83,11 @@ def liability_on(person: PersonFacts, pack: Pack, on: date) -> Liability:
         if reached < tr.before:
             failing.append(("transitional", f"turned {tr.reached_age} on {reached}, before "
                                             f"{tr.before}: {tr.explanation}"))
-    for status in sorted(person.statuses, key=lambda s: (REASON_ORDER.index(s.kind), s.valid_from)):
-        if status.kind in elig.excluded_statuses and status.holds_on(on):
+    excluding = [s for s in person.statuses if s.kind in elig.excluded_statuses and s.kind in REASON_ORDER]
+    for status in sorted(excluding, key=lambda s: (REASON_ORDER.index(s.kind), s.valid_from)):
+        if status.holds_on(on):
             until = f" until {status.valid_until}" if status.valid_until else ""
-            failing.append((status.kind, f"{status.kind} from {status.valid_from}{until}"))
+            failing.append((status.kind, status.reason or f"{status.kind} from {status.valid_from}{until}"))
 
     if failing:
         failing.sort(key=lambda pair: REASON_ORDER.index(pair[0]))

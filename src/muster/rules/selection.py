@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 
+from muster.rules.liability import StatusPeriod
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -50,3 +52,18 @@ def ranked(candidates: Iterable[Candidate], selection_order: tuple[str, ...]) ->
 def select(candidates: Iterable[Candidate], selection_order: tuple[str, ...], count: int) -> list[Candidate]:
     """The first `count` of a district's candidates (all of them when there are fewer)."""
     return ranked(candidates, selection_order)[:max(0, count)]
+
+
+# A person granted alternative civilian service (muster.casework) is called up for it, never for
+# military service: call-up campaigns leave them out, alternative-service campaigns take only them.
+ALTERNATIVE_SERVICE = "alternative_service"
+
+
+def takes_part(purpose: str, statuses: Iterable[StatusPeriod], on: date) -> bool:
+    """Whether a liable person is a candidate for a campaign of `purpose` placed on `on`."""
+    alternative = any(s.kind == ALTERNATIVE_SERVICE and s.holds_on(on) for s in statuses)
+    if purpose == "call_up":
+        return not alternative
+    if purpose == ALTERNATIVE_SERVICE:
+        return alternative
+    return True

@@ -93,6 +93,8 @@ class EventType(StrEnum):
     MEASURE_LIFTED = "measure.lifted"
     MEASURE_SUSPENDED = "measure.suspended"  # not in force while an appeal is heard
     MEASURE_REINSTATED = "measure.reinstated"  # in force again (the appeal dismissed)
+    DECISION_MADE = "decision.made"  # a decision on an application took effect (casework)
+    DEFERMENT_ENDING = "deferment.ending"  # the person is reminded that a deferment ends soon
 
 
 class WebhookState(StrEnum):

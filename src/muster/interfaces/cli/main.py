@@ -35,6 +35,7 @@ COMMAND_MODULES = {
     "measures": "partners", "partner": "partners", "webhooks": "partners",
     "review": "review",
     "stp": "stp",
+    "application": "casework", "queue": "casework",
     "serve": "server", "demo": "server", "user": "server",
     "warm": "warm",
 }

@@ -1,0 +1,91 @@
+"""The work queue: open applications, most pressing first (due date, then number), filtered by
+district, kind, overdue and urgent, and assigned to officers.
+
+Both filters are plain date comparisons on the application's row, with cut-offs the pure rules
+compute once for today (muster.rules.applications.urgent_before, muster.rules.casework.is_overdue):
+overdue is `due_on < today`, urgent is `appearance_date < cut-off`. A district's first page reads
+the partial index `application_queue` (district, due_on, id) of open applications in order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from muster.audit import access, trail
+from muster.casework.applications import CaseworkError, find, is_open
+from muster.casework.models import Application
+from muster.kernel.actor import Actor
+from muster.kernel.clock import today_in
+from muster.policy.calendar import working_calendar
+from muster.rules import access as rules
+from muster.rules.applications import ApplicationStatus, format_number, open_statuses, urgent_before
+from muster.rules.casework_policy import APPLICATION_KINDS
+from muster.rules.policy import Pack, version_in_force
+
+MAX_LIMIT = 1000
+
+
+def cut_offs(pack: Pack, today: date) -> date | None:
+    """The urgency cut-off today under the policy in force (None: no policy, nothing is urgent)."""
+    version = version_in_force(pack.versions, today)
+    if version is None:
+        return None
+    return urgent_before(version.casework, today, working_calendar(pack, version, today))
+
+
+def queue(actor: Actor, pack: Pack, now: datetime, *, district: str | None = None, kind: str | None = None,
+          overdue: bool = False, urgent: bool = False, limit: int = 50) -> dict[str, Any]:
+    """The first `limit` open applications of the queue; an officer sees only their districts (and
+    names one of them when they have several). Lists numbers, kinds and dates, no personal data."""
+    if kind is not None and kind not in APPLICATION_KINDS:
+        raise CaseworkError(f"--kind: expected one of {', '.join(APPLICATION_KINDS)}, got {kind!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CaseworkError(f"--limit: 1 to {MAX_LIMIT}")
+    if district is None and not actor.all_districts:
+        if len(actor.districts) != 1:
+            raise access.AccessDenied("name one of your districts with --district")
+        district = next(iter(actor.districts))
+    access.require(rules.may_act_on_person(actor, district))  # district None: only with every district
+    today = today_in(pack, now)
+    rows = Application.objects.filter(status__in=open_statuses())
+    if district is not None:
+        rows = rows.filter(district=district)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if overdue:
+        rows = rows.filter(due_on__lt=today)
+    cut_off = cut_offs(pack, today)
+    if urgent:
+        rows = rows.filter(appearance_date__lt=cut_off) if cut_off else rows.none()
+    page = rows.order_by("due_on", "id").values_list("id", "kind", "due_on", "appearance_date",
+                                                     "assigned_to__username")[:limit]
+    items = [{"number": format_number(pk), "kind": k, "due_on": due,
+              "urgent": bool(cut_off and appearance is not None and appearance < cut_off),
+              "overdue": today > due, "assigned_to": who}
+             for pk, k, due, appearance, who in page]
+    return {"items": items}
+
+
+def assign(actor: Actor, number: str, to_user: str, *, at: datetime) -> dict[str, Any]:
+    """Give an open application to an officer (it is then in review)."""
+    user_model: Any = get_user_model()
+    with transaction.atomic():
+        app = find(number, for_update=True)
+        access.require(rules.may_act_on_person(actor, app.district))
+        if not is_open(app):
+            raise CaseworkError(f"application {app.number} is {app.status.replace('_', ' ')}: only an open "
+                                "application can be assigned")
+        user = user_model.objects.filter(username=to_user, is_active=True).first()
+        if user is None:
+            raise CaseworkError(f"--to: no active account named {to_user!r}")
+        app.assigned_to = user
+        if app.status == ApplicationStatus.SUBMITTED:
+            app.status = ApplicationStatus.IN_REVIEW
+        app.save(update_fields=["assigned_to", "status"])
+        trail.record(actor, "application.assign", "application", app.number, person_id=app.person_id,
+                     purpose=f"assigned to {to_user}", at=at)
+    return {"number": app.number, "status": app.status, "assigned_to": to_user}

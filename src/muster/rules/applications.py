@@ -1,0 +1,165 @@
+"""Applications and decisions beyond the policy's grounds (muster.rules.casework): their numbers,
+statuses and channels, the sentences a decision gives as its reasons, the status a granted
+application puts on the person, and the date cut-offs the work queue and the tick filter by, so
+that their SQL is plain date comparisons. Pure: "today" and the calendar are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from muster.rules.casework import Period, is_urgent
+from muster.rules.casework_policy import AppealLevel, Casework, Ground
+from muster.rules.working_days import WorkingCalendar, add_working_days, deadline_date
+
+NUMBER_PREFIX = "A-"
+NUMBER_DIGITS = 7
+_NUMBER = re.compile(r"^\s*A-?(\d{1,12})\s*$", re.IGNORECASE)
+REMIND_DAYS_BEFORE_END = 30
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    AWAITING_PERSON = "awaiting_person"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+# The statuses of an application still waiting for a decision (the work queue's).
+OPEN_APPLICATIONS = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_PERSON)
+
+
+class ApplicationChannel(StrEnum):
+    PORTAL = "portal"
+    OFFICE = "office"
+    POST = "post"
+    PARTNER = "partner"
+
+
+class Outcome(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+# What a person-facing verb on the command line means.
+VERBS = {"grant": Outcome.GRANTED, "refuse": Outcome.REFUSED}
+
+# The registry status a granted application puts on the person (excuses and corrections put none).
+STATUS_OF_KIND = {"deferment": "deferred", "exemption": "exempt", "alternative_service": "alternative_service"}
+
+
+class BadNumber(ValueError):
+    pass
+
+
+def format_number(sequence: int) -> str:
+    """A-0000123: the application's id, zero-padded to seven digits (more when it outgrows them)."""
+    return f"{NUMBER_PREFIX}{sequence:0{NUMBER_DIGITS}d}"
+
+
+def parse_number(text: str) -> int:
+    """The id of a printed application number ("A-0000123", "a-123", "A123"), or BadNumber."""
+    match = _NUMBER.match(text or "")
+    if match is None or int(match.group(1)) == 0:
+        raise BadNumber(f"{text!r} is not an application number (like {format_number(123)})")
+    return int(match.group(1))
+
+
+def open_statuses() -> tuple[str, ...]:
+    return tuple(str(s) for s in OPEN_APPLICATIONS)
+
+
+def urgent_before(casework: Casework, today: date, calendar: WorkingCalendar) -> date:
+    """Applications whose summons' appearance date lies before this day are urgent today: the
+    cut-off that makes muster.rules.casework.is_urgent a date comparison (appearance < cut-off)."""
+    return add_working_days(calendar, today, casework.service_levels.urgent_within_working_days + 1)
+
+
+def urgent(casework: Casework, appearance: date | None, today: date, calendar: WorkingCalendar) -> bool:
+    """As muster.rules.casework.is_urgent (named here for the queue's readers)."""
+    return is_urgent(casework, appearance, today, calendar)
+
+
+def remind_from(period_until: date) -> date:
+    """The day the person is reminded that a deferment ends (30 days before its last day)."""
+    return period_until - timedelta(days=REMIND_DAYS_BEFORE_END)
+
+
+def reminder_due(period_until: date | None, today: date) -> bool:
+    """Remind on or after remind_from, while the deferment has not ended."""
+    return period_until is not None and remind_from(period_until) <= today <= period_until
+
+
+def status_reason(kind: str, ground: Ground, period: Period | None, number: str) -> str:
+    """The registry status's reason, as liability shows it:
+    "deferred: full-time study until 2027-06-30 (decision A-0000123)"."""
+    status = STATUS_OF_KIND[kind].replace("_", " ")
+    what = _short_name(ground)
+    if period is not None and period.until is not None:
+        return f"{status}: {what} until {period.until} (decision {number})"
+    if period is not None:
+        return f"{status}: {what}, {period.explanation} (decision {number})"
+    return f"{status}: {what} (decision {number})"
+
+
+def _short_name(ground: Ground) -> str:
+    """The ground's name in lower case, without the closing qualification ("for the standard term
+    of the programme"): what a one-line reason needs."""
+    name = ground.name.split(" for the standard term")[0]
+    return name[:1].lower() + name[1:]
+
+
+@dataclass(frozen=True)
+class Reasons:
+    sentences: tuple[str, ...]
+    legal_basis: str
+
+
+def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | None, officer_reason: str,
+                     *, appeal: AppealLevel | None, appeal_deadline: date | None, appeal_route: str = "",
+                     summons_number: str | None = None, duty_after: str = "",
+                     criteria: tuple[str, ...] = ()) -> Reasons:
+    """The reasons of a decision as sentences a person can read: what was decided on which ground
+    and its legal reference, the period, the officer's (or the criteria's) reason, and for a refusal
+    the appeal route and its deadline."""
+    kind_words = kind.replace("_", " ")
+    ref = f" ({ground.legal_reference})" if ground.legal_reference else ""
+    sentences = [f"{kind_words.capitalize()} {outcome} on the ground: {ground.name}{ref}."]
+    if outcome == Outcome.GRANTED:
+        if period is not None and period.until is not None:
+            sentences.append(f"The deferment runs from {period.start} until {period.until} inclusive "
+                             f"({period.explanation}); the person is liable again from "
+                             f"{period.until + timedelta(days=1)}.")
+        elif period is not None:
+            sentences.append(f"The deferment runs from {period.start} {period.explanation}.")
+        if kind == "excuse" and summons_number:
+            sentences.append(f"Summons {summons_number} is closed as excused and the measures resting on it "
+                             f"are lifted from {period.start if period else 'today'}.")
+            if duty_after:
+                sentences.append(duty_after.rstrip(".") + ".")
+        if kind == "alternative_service":
+            sentences.append("The person is called up for alternative civilian service, not for military service.")
+    sentences.extend(f"Criterion met: {c}." for c in criteria)
+    if officer_reason.strip():
+        sentences.append(f"Reason given: {officer_reason.strip().rstrip('.')}.")
+    if outcome == Outcome.REFUSED:
+        if appeal_route and appeal is None:
+            sentences.append(f"The refusal may be appealed to the {appeal_route}.")
+        elif appeal is not None and appeal_deadline is not None:
+            sentences.append(f"The decision may be appealed to the {appeal.body} ({appeal.legal_reference}) "
+                             f"until {appeal_deadline} inclusive.")
+        elif appeal_route:
+            sentences.append(f"The refusal may be appealed to the {appeal_route}.")
+    return Reasons(tuple(sentences), ground.legal_reference)
+
+
+def appeal_deadline_of(casework: Casework, decided_on: date, calendar: WorkingCalendar) -> date | None:
+    """The last day to appeal at level 1 (the pack's first appeal level), or None without one."""
+    level = casework.level(1)
+    if level is None:
+        return None
+    return deadline_date(level.deadline.count, level.deadline.unit, decided_on, calendar)

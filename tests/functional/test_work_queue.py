@@ -1,0 +1,147 @@
+"""The work queue and casework's tick step: filters by district, kind, overdue and urgent (the SQL
+filters agree with muster.rules.casework.is_urgent and is_overdue on random data), assignment, and
+the tick marking overdue applications and reminding people before a deferment ends, once."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from muster import engine
+from muster.accounts import services as accounts
+from muster.casework import services as casework
+from muster.casework.models import Application, Decision
+from muster.delivery.models import PersonMessage
+from muster.kernel.actor import Actor
+from muster.policy.calendar import working_calendar
+from muster.registry.models import Person
+from muster.rules.applications import format_number
+from muster.rules.casework import is_overdue, is_urgent
+from muster.rules.policy import version_in_force
+from tests.conftest import MSK, at, snils
+
+pytestmark = pytest.mark.django_db
+OFFICER = Actor.officer("cli:t")
+PROPERTY = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _json(result):
+    return json.loads(result.stdout)
+
+
+def test_the_queue_lists_open_applications_earliest_due_first_with_its_filters(ru, people, cli_run):
+    rya = people(2, district="RU-RYA")
+    tul = people(1, district="RU-TUL", start=10)
+    first = casework.submit(OFFICER, ru, rya[0], "deferment", "two_or_more_children", at=at("2026-03-03"))
+    second = casework.submit(OFFICER, ru, rya[1], "exemption", "served", at=at("2026-03-02"))
+    third = casework.submit(OFFICER, ru, tul[0], "deferment", "two_or_more_children", at=at("2026-03-04"))
+    decided = casework.submit(OFFICER, ru, rya[1], "deferment", "two_or_more_children", at=at("2026-03-01"))
+    casework.decide(OFFICER, decided["number"], "refuse", "no certificates", at=at("2026-03-05"))
+
+    listed = cli_run("queue", "list", "--now", "2026-03-05T12:00:00+03:00", "--json")
+    assert listed.exit_code == 0, listed.output
+    items = _json(listed)["items"]
+    assert [i["number"] for i in items] == [second["number"], first["number"], third["number"]]
+    assert all(set(i) == {"number", "kind", "due_on", "urgent", "overdue", "assigned_to"} for i in items)
+    assert not any(i["overdue"] or i["urgent"] for i in items)
+
+    by_district = _json(cli_run("queue", "list", "--district", "RU-TUL", "--now", "2026-03-05T12:00:00+03:00",
+                                "--json"))["items"]
+    assert [i["number"] for i in by_district] == [third["number"]]
+    by_kind = _json(cli_run("queue", "list", "--kind", "exemption", "--now", "2026-03-05T12:00:00+03:00",
+                            "--json"))["items"]
+    assert [i["number"] for i in by_kind] == [second["number"]]
+    late = _json(cli_run("queue", "list", "--overdue", "--now", "2026-04-01T12:00:00+03:00", "--json"))["items"]
+    assert {i["number"] for i in late} == {first["number"], second["number"], third["number"]}
+    assert all(i["overdue"] for i in late)
+
+    accounts.add_user(OFFICER, "olga", None, False, "registration_officer", ["RU-RYA"])
+    assigned = cli_run("queue", "assign", first["number"], "--to", "olga", "--json")
+    assert assigned.exit_code == 0, assigned.output
+    assert _json(assigned) == {"number": first["number"], "status": "in_review", "assigned_to": "olga"}
+    again = _json(cli_run("queue", "list", "--district", "RU-RYA", "--now", "2026-03-05T12:00:00+03:00",
+                          "--json"))["items"]
+    assert [(i["number"], i["assigned_to"]) for i in again] == [(second["number"], None), (first["number"], "olga")]
+    nobody = cli_run("queue", "assign", first["number"], "--to", "nobody", "--json")
+    assert nobody.exit_code == 2 and "no active account" in _json(nobody)["error"]
+    closed = cli_run("queue", "assign", decided["number"], "--to", "olga", "--json")
+    assert closed.exit_code == 2 and "only an open application" in _json(closed)["error"]
+
+
+def test_an_officer_with_several_districts_names_one(ru, people, cli_run, monkeypatch):
+    accounts.add_user(OFFICER, "two", None, False, "registration_officer", ["RU-RYA", "RU-TUL"])
+    monkeypatch.setenv("MUSTER_ACTOR", "two")
+    result = cli_run("queue", "list", "--json")
+    assert result.exit_code == 2 and "name one of your districts" in _json(result)["error"]
+    assert cli_run("queue", "list", "--district", "RU-TUL", "--json").exit_code == 0
+
+
+# Days around the May holidays and the New Year, when working days and calendar days differ most.
+todays = st.one_of(st.dates(min_value=date(2026, 4, 20), max_value=date(2026, 5, 20)),
+                   st.dates(min_value=date(2026, 12, 20), max_value=date(2027, 1, 20)))
+rows = st.lists(st.tuples(st.sampled_from(["RU-RYA", "RU-TUL"]), st.sampled_from(["excuse", "deferment"]),
+                          st.integers(min_value=-20, max_value=20),  # due, days from today
+                          st.none() | st.integers(min_value=-10, max_value=40),  # appearance, days from today
+                          st.sampled_from(["submitted", "in_review", "awaiting_person", "decided", "withdrawn"])),
+                min_size=1, max_size=30)
+
+
+@PROPERTY
+@given(today=todays, applications=rows, district=st.none() | st.just("RU-RYA"))
+def test_the_queue_filters_agree_with_the_pure_rules(ru, today, applications, district):
+    Application.objects.all().delete()
+    Person.objects.all().delete()
+    person = Person.objects.create(national_id=snils(1), sex="M", birth_date=date(2001, 1, 1), citizenship="RU",
+                                   district="RU-RYA")
+    made = []
+    for d, kind, due, appearance, status in applications:
+        made.append(Application.objects.create(
+            person=person, kind=kind, ground="illness" if kind == "excuse" else "study", channel="office",
+            appearance_date=None if appearance is None else today + timedelta(days=appearance), status=status,
+            submitted_at=at("2026-01-15"), submitted_on=date(2026, 1, 15), due_on=today + timedelta(days=due),
+            district=d, pack_code="ru", policy_version="ru-2026-01-01", created_by="cli:t"))
+    now = at(today.isoformat(), 12).astimezone(MSK)
+    version = version_in_force(ru.versions, today)
+    calendar = working_calendar(ru, version, today)
+    open_ones = [a for a in made if a.status in ("submitted", "in_review", "awaiting_person")
+                 and (district is None or a.district == district)]
+    for urgent in (False, True):
+        for overdue in (False, True):
+            got = casework.queue(OFFICER, ru, now, district=district, urgent=urgent, overdue=overdue, limit=1000)
+            expected = [a for a in open_ones
+                        if (not urgent or is_urgent(version.casework, a.appearance_date, today, calendar))
+                        and (not overdue or is_overdue(a.due_on, today))]
+            expected.sort(key=lambda a: (a.due_on, a.pk))
+            assert [i["number"] for i in got["items"]] == [format_number(a.pk) for a in expected]
+            for item, app in zip(got["items"], expected, strict=True):
+                assert item["urgent"] == is_urgent(version.casework, app.appearance_date, today, calendar)
+                assert item["overdue"] == is_overdue(app.due_on, today)
+
+
+def test_the_tick_marks_overdue_applications_and_reminds_once_before_a_deferment_ends(ru, people):
+    ids = people(5)[4:]
+    waiting = casework.submit(OFFICER, ru, ids[0], "exemption", "served", at=at("2026-03-03"))
+    due = Application.objects.get().due_on
+    granted = casework.submit(OFFICER, ru, ids[0], "deferment", "temporary_unfitness", at=at("2026-03-03"))
+    casework.decide(OFFICER, granted["number"], "grant", "category G", until=date(2026, 6, 30), at=at("2026-03-04"))
+
+    on_due = engine.turn(at(due.isoformat(), 12), actor=OFFICER, send=False)
+    assert on_due["applications_overdue"] == 0
+    after = at((due + timedelta(days=1)).isoformat(), 12)
+    assert engine.turn(after, actor=OFFICER, send=False)["applications_overdue"] == 1
+    assert engine.turn(after, actor=OFFICER, send=False)["applications_overdue"] == 0
+    assert Application.objects.get(kind="exemption").overdue_marked_at is not None
+    assert casework.show(OFFICER.for_purpose("t"), waiting["number"])["overdue"]
+
+    assert engine.turn(at("2026-05-30", 12), actor=OFFICER, send=False)["deferment_reminders"] == 0
+    assert engine.turn(at("2026-05-31", 12), actor=OFFICER, send=False)["deferment_reminders"] == 1
+    assert engine.turn(at("2026-05-31", 12), actor=OFFICER, send=False)["deferment_reminders"] == 0
+    assert engine.turn(at("2026-06-10", 12), actor=OFFICER, send=False)["deferment_reminders"] == 0
+    message = PersonMessage.objects.get(topic="deferment.ending")
+    assert message.details["period_until"] == "2026-06-30" and message.details["liable_again_from"] == "2026-07-01"
+    assert Decision.objects.get(application__kind="deferment").reminded_at is not None
