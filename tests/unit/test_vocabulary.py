@@ -37,7 +37,8 @@ def test_outcomes_close_summonses_into_statuses_of_the_vocabulary():
 
 
 def test_measure_events_are_event_types():
-    assert set(MEASURE_EVENTS) == {EventType.MEASURE_APPLIED, EventType.MEASURE_LIFTED}
+    assert set(MEASURE_EVENTS) == {EventType.MEASURE_APPLIED, EventType.MEASURE_LIFTED,
+                                   EventType.MEASURE_SUSPENDED, EventType.MEASURE_REINSTATED}
 
 
 def test_choices_store_the_value_and_show_words():

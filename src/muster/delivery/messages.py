@@ -1,4 +1,4 @@
-"""Tell people when a measure is applied to them and when it is lifted (docs/overview.md,
+"""Tell people when a measure is applied to them, lifted, suspended or reinstated (docs/overview.md,
 "Due process").
 
 Messages are made set-based from the ledger (as partners' feeds are, under
@@ -27,16 +27,30 @@ from muster.ledger.outbox import MEASURE_EVENTS
 from muster.policy import loader
 from muster.summons import sql as summons_sql
 
-# (subject, applied, lifted) in each language; the email says only that there is a message.
+# The subject, and the body for each measure event, in each language; the email says only that
+# there is a message.
 EMAIL = {
-    "ru": ("Muster: новое сообщение в личном кабинете",
-           "К вам применена мера ограничения. В личном кабинете {url}/portal/ указано, какая, с какого дня, "
-           "на каком правовом основании и как её снять.",
-           "Мера ограничения в отношении вас снята. Подробности в личном кабинете {url}/portal/."),
-    "en": ("Muster: a message in your electronic account",
-           "A restriction has been applied to you. Your electronic account at {url}/portal/ "
-           "says which, from when, on what legal basis, and how it is lifted.",
-           "A restriction on you has been lifted. Your electronic account at {url}/portal/ has the details."),
+    "ru": ("Muster: новое сообщение в личном кабинете", {
+        "measure.applied": "К вам применена мера ограничения. В личном кабинете {url}/portal/ указано, какая, "
+                           "с какого дня, на каком правовом основании и как её снять.",
+        "measure.lifted": "Мера ограничения в отношении вас снята. Подробности в личном кабинете {url}/portal/.",
+        "measure.suspended": "Действие меры ограничения в отношении вас приостановлено. Подробности в личном "
+                             "кабинете {url}/portal/.",
+        "measure.reinstated": "Действие меры ограничения в отношении вас возобновлено. В личном кабинете "
+                              "{url}/portal/ указано, какой, с какого дня и почему.",
+        "other": "В личном кабинете {url}/portal/ новое сообщение.",
+    }),
+    "en": ("Muster: a message in your electronic account", {
+        "measure.applied": "A restriction has been applied to you. Your electronic account at {url}/portal/ "
+                           "says which, from when, on what legal basis, and how it is lifted.",
+        "measure.lifted": "A restriction on you has been lifted. Your electronic account at {url}/portal/ has "
+                          "the details.",
+        "measure.suspended": "A restriction on you has been suspended. Your electronic account at {url}/portal/ "
+                             "has the details.",
+        "measure.reinstated": "A restriction on you is in force again. Your electronic account at {url}/portal/ "
+                              "says which, from when, and why.",
+        "other": "There is a new message in your electronic account at {url}/portal/.",
+    }),
 }
 
 
@@ -52,11 +66,10 @@ CONTACT_CHANGED = {
 def _email(topic: str) -> tuple[str, str]:
     """The subject and body in the first language of the default pack."""
     language = loader.get_pack(settings.MUSTER_DEFAULT_PACK).languages[0]
-    subject, applied, lifted = EMAIL.get(language, EMAIL["en"])
+    subject, bodies = EMAIL.get(language, EMAIL["en"])
     if topic == "contact.changed":
         return subject, CONTACT_CHANGED.get(language, CONTACT_CHANGED["en"]).format(url=settings.MUSTER_PUBLIC_URL)
-    body = applied if topic == "measure.applied" else lifted
-    return subject, body.format(url=settings.MUSTER_PUBLIC_URL)
+    return subject, bodies.get(topic, bodies["other"]).format(url=settings.MUSTER_PUBLIC_URL)
 
 
 def _details() -> str:
@@ -79,7 +92,7 @@ def make_messages(now: datetime) -> int:
             "CASE WHEN p.email IS NULL OR p.email = '' THEN 'none' ELSE 'queued' END, 0, %s, '' "
             "FROM events_event e JOIN registry_person p ON p.id = e.person_id "
             "JOIN measures_measure m ON m.id = e.measure_id JOIN measures_legalbasis b ON b.id = m.basis_id "
-            "WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s)",
+            f"WHERE e.id > %s AND e.id <= %s AND e.type IN ({', '.join(['%s'] * len(MEASURE_EVENTS))})",
             [sql.dt(now), sql.dt(now), after, upto, *MEASURE_EVENTS])
         return int(cur.rowcount)
 

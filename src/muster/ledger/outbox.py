@@ -18,7 +18,8 @@ from django.db import connection, models, transaction
 
 from muster.kernel import locks
 
-MEASURE_EVENTS = ("measure.applied", "measure.lifted")
+# What partners' feeds, people's messages and the checks' replica follow.
+MEASURE_EVENTS = ("measure.applied", "measure.lifted", "measure.suspended", "measure.reinstated")
 
 
 def hold_for_writing() -> None:

@@ -45,6 +45,17 @@ class Measure(models.Model):
     effective_from = models.DateField()
     lifted_on = models.DateField(null=True, blank=True)
     lift_reason = models.CharField(max_length=200, blank=True)
+    # What changed the measure, as `by` names it ("summons:0000001234", "appeal:P-0000012"), why
+    # and on which day (muster.measures.suspension). The row keeps the last suspension and
+    # reinstatement; the ledger keeps every one. Database defaults, so the set-based inserts
+    # (muster.measures.applying) need not name these columns.
+    lifted_by = models.CharField(max_length=80, blank=True, default="", db_default="")
+    suspended_on = models.DateField(null=True, blank=True)
+    suspended_by = models.CharField(max_length=80, blank=True, default="", db_default="")
+    suspend_reason = models.CharField(max_length=200, blank=True, default="", db_default="")
+    reinstated_on = models.DateField(null=True, blank=True)
+    reinstated_by = models.CharField(max_length=80, blank=True, default="", db_default="")
+    reinstate_reason = models.CharField(max_length=200, blank=True, default="", db_default="")
     policy_version = models.CharField(max_length=80)
     created_run = models.BigIntegerField(null=True, blank=True)  # the issue or tick run that applied it
 

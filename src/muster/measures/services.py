@@ -4,7 +4,7 @@ enforce, and every read is logged for the person (muster.audit.access)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,12 +12,14 @@ from django.db import transaction
 
 from muster.audit import access
 from muster.kernel.actor import Actor
-from muster.measures import checks, limits, signoff
+from muster.measures import checks, limits, signoff, suspension
 from muster.measures.signoff import SignOffError
+from muster.measures.suspension import Changes, SuspensionError
 from muster.policy import loader
 from muster.registry import services as registry
 from muster.rules import access as rules
 from muster.rules import limits as lengths
+from muster.rules.outcomes import LIFT, REINSTATE, SUSPEND
 from muster.rules.policy import Pack
 
 
@@ -45,6 +47,34 @@ def decline(actor: Actor, measure_id: int, at: datetime, reason: str, pack_code:
     access.require(rules.may_act_on_person(actor, signoff.district_of(measure_id)))
     lengths.check("decline reason", reason.strip(), "--reason")
     return signoff.decline(measure_id, at, reason, pack_code, actor=actor)
+
+
+def suspend(actor: Actor, measure_ids: Sequence[int], at: datetime, *, reason: str, by: str) -> list[int]:
+    """Suspend active measures from the day of `at` (an appeal is heard): not in force, partners and
+    the person told (`measure.suspended`). `by` names what did it, e.g. "appeal:P-0000012". Returns
+    the measures suspended; the others named are left as they are (`change` says why)."""
+    return change(actor, SUSPEND, measure_ids, at, reason=reason, by=by).changed
+
+
+def reinstate(actor: Actor, measure_ids: Sequence[int], at: datetime, *, reason: str, by: str) -> list[int]:
+    """Suspended measures in force again from the day of `at` (the appeal dismissed),
+    `measure.reinstated`; returns those reinstated."""
+    return change(actor, REINSTATE, measure_ids, at, reason=reason, by=by).changed
+
+
+def lift(actor: Actor, measure_ids: Sequence[int], at: datetime, *, reason: str, by: str) -> list[int]:
+    """Lift measures that day (the appeal allowed), active, suspended or still pending sign-off,
+    as a summons' outcome lifts them; `measure.lifted` for those that had been applied. Returns
+    those lifted."""
+    return change(actor, LIFT, measure_ids, at, reason=reason, by=by).changed
+
+
+def change(actor: Actor, action: str, measure_ids: Sequence[int], at: datetime, *, reason: str, by: str) -> Changes:
+    """`suspend`, `reinstate` or `lift` with the whole account: `changed` and `left` (id: why).
+    One transaction with the ledger events and audit records; raises LookupError (an unknown
+    measure), AccessDenied (outside the actor's districts) or SuspensionError (bad input, or a
+    date before a measure's last change), and then nothing is written."""
+    return suspension.act(actor, action, measure_ids, at, reason=reason, by=by)
 
 
 def check(actor: Actor, national_id: str) -> dict[str, Any]:
@@ -115,6 +145,6 @@ def default_pack() -> Pack:
     return checks.pack()
 
 
-__all__ = ["RateLimited", "SignOffError", "Unauthorised", "check", "check_allowed", "check_answered",
-           "check_from_memory", "check_stats", "check_with_key", "decline", "default_pack", "pending", "show", "sign",
-           "start_serving", "stop_serving"]
+__all__ = ["Changes", "RateLimited", "SignOffError", "SuspensionError", "Unauthorised", "change", "check",
+           "check_allowed", "check_answered", "check_from_memory", "check_stats", "check_with_key", "decline",
+           "default_pack", "lift", "pending", "reinstate", "show", "sign", "start_serving", "stop_serving", "suspend"]

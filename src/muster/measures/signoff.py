@@ -28,16 +28,28 @@ class SignOffError(ValueError):
 def _row(m: Measure, version_rules: dict[tuple[str, str], str]) -> dict[str, Any]:
     number = format_summons_number(summons_number(m.summons_id))
     trigger = version_rules.get((m.policy_version, m.kind), "")
-    if m.status == "lifted":
+    suspension = _change(m.suspended_on, m.suspended_by, m.suspend_reason)
+    reinstatement = _change(m.reinstated_on, m.reinstated_by, m.reinstate_reason)
+    if m.status == MeasureStatus.LIFTED:
         reason = m.lift_reason
-    elif m.status == "declined":
+    elif m.status == MeasureStatus.DECLINED:
         reason = f"declined by an officer: {m.lift_reason}"
+    elif m.status == MeasureStatus.SUSPENDED and suspension:
+        reason = f"suspended from {m.suspended_on} by {m.suspended_by}: {m.suspend_reason}"
     else:
         reason = (f"summons {number} {TRIGGER_TEXT.get(trigger, trigger)}; from {m.effective_from}: "
                   f"{m.legal_basis}")
+        if reinstatement:
+            reason += f"; reinstated on {m.reinstated_on} by {m.reinstated_by}: {m.reinstate_reason}"
     return {"id": m.pk, "kind": m.kind, "status": m.status, "effective_from": m.effective_from.isoformat(),
             "lifted_on": m.lifted_on.isoformat() if m.lifted_on else None, "reason": reason,
-            "legal_basis": m.legal_basis, "number": number, "policy_version": m.policy_version}
+            "legal_basis": m.legal_basis, "number": number, "policy_version": m.policy_version,
+            "lifted_by": m.lifted_by or None, "suspension": suspension, "reinstatement": reinstatement}
+
+
+def _change(day: date | None, by: str, reason: str) -> dict[str, str] | None:
+    """The last suspension or reinstatement of a measure: when, by what and why (None: never)."""
+    return None if day is None else {"on": day.isoformat(), "by": by, "reason": reason}
 
 
 def _triggers(pack_code: str) -> dict[tuple[str, str], str]:

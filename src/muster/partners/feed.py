@@ -41,7 +41,8 @@ def _payload_sql() -> str:
     # What a measure keeps for good comes from its row; what happened in this event, from the event.
     parts = {"national_id": "p.national_id", "kind": "m.kind", "measure_id": "e.measure_id",
              "summons_number": summons_sql.printed("e.summons_id"), "effective_from": "m.effective_from",
-             "legal_basis": "b.text", **{k: field.format(k) for k in ("lifted_on", "reason")}}
+             "legal_basis": "b.text",
+             **{k: field.format(k) for k in ("lifted_on", "suspended_on", "reinstated_on", "reason")}}
     return f"{build}(" + ", ".join(f"'{k}', {v}" for k, v in parts.items()) + ")"
 
 
@@ -119,7 +120,8 @@ def _fan_out(cur: Any, partner: Partner, after: int, upto: int, now: Any, webhoo
         f"SELECT %s, %s + ROW_NUMBER() OVER (ORDER BY e.id), e.id, e.person_id, e.type, {_payload_sql()}, e.occurred_at, "
         f"%s, 0, %s, '' FROM events_event e JOIN measures_measure m ON m.id = e.measure_id "
         f"JOIN measures_legalbasis b ON b.id = m.basis_id JOIN registry_person p ON p.id = e.person_id "
-        f"WHERE e.id > %s AND e.id <= %s AND e.type IN (%s, %s) AND m.kind IN ({kinds})",
+        f"WHERE e.id > %s AND e.id <= %s AND e.type IN ({', '.join(['%s'] * len(MEASURE_EVENTS))}) "
+        f"AND m.kind IN ({kinds})",
         [partner.pk, partner.feed_length, state, sql.dt(now) if webhook else None,
          after, upto, *MEASURE_EVENTS, *partner.kinds])
     return int(cur.rowcount)

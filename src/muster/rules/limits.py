@@ -26,6 +26,9 @@ LIMITS: dict[str, Limit] = {
     "partner name": Limit("partners.Partner.name", 100),
     "webhook url": Limit("partners.Partner.webhook_url", 500),
     "decline reason": Limit("measures.Measure.lift_reason", 200),
+    # Why a measure was suspended, reinstated or lifted, and what did it (muster.measures.suspension).
+    "measure change reason": Limit("measures.Measure.suspend_reason", 200),
+    "measure changed by": Limit("measures.Measure.suspended_by", 80),
     "source name": Limit("registry.Source.name", 100),
     "username": Limit("auth.User.username", 150),
     # A receipts file is named in the audit trail by its file name.

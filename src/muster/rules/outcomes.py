@@ -8,6 +8,7 @@ from datetime import date
 
 from muster.rules.delivery import measure_starts
 from muster.rules.policy import PolicyVersion
+from muster.rules.vocabulary import EventType, MeasureStatus
 
 OUTCOMES = ("appeared", "excused", "cancelled", "appeal_accepted")
 # The summons status each outcome leaves: an accepted appeal annuls the summons.
@@ -68,7 +69,7 @@ def kinds_lifted(version: PolicyVersion, outcome: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class MeasureState:
     kind: str
-    status: str  # pending | active | lifted
+    status: str  # pending | active | suspended | lifted
     effective_from: date
     lifted_on: date | None
 
@@ -110,3 +111,49 @@ def in_force(status: str, effective_from: date, today: date) -> bool:
     """Whether a measure binds today: signed off or needing no sign-off, not lifted, suspended or
     declined, and its first day reached. muster.measures.sql.IN_FORCE is the same test in SQL."""
     return status == IN_FORCE_STATUS and effective_from <= today
+
+
+# --- suspending, reinstating and lifting a measure (an appeal's effects, an outcome's lift) ---
+
+SUSPEND, REINSTATE, LIFT = "suspend", "reinstate", "lift"
+# The status each action leaves, from each status it may be taken in. Any other pair is refused
+# (the measure is left as it is and reported). A pending measure was never announced: it may be
+# lifted (it then never starts) but not suspended; a declined or lifted one is final.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    SUSPEND: {MeasureStatus.ACTIVE: MeasureStatus.SUSPENDED},
+    REINSTATE: {MeasureStatus.SUSPENDED: MeasureStatus.ACTIVE},
+    LIFT: {MeasureStatus.PENDING: MeasureStatus.LIFTED, MeasureStatus.ACTIVE: MeasureStatus.LIFTED,
+           MeasureStatus.SUSPENDED: MeasureStatus.LIFTED},
+}
+# The ledger event each action writes, for a measure that had been announced (not pending).
+EVENT_OF = {SUSPEND: EventType.MEASURE_SUSPENDED, REINSTATE: EventType.MEASURE_REINSTATED,
+            LIFT: EventType.MEASURE_LIFTED}
+
+
+def transition(action: str, status: str) -> str | None:
+    """The status `action` leaves a measure in `status` in, or None where it may not be taken."""
+    if action not in TRANSITIONS:
+        raise ValueError(f"action must be one of {', '.join(TRANSITIONS)}")
+    return TRANSITIONS[action].get(status)
+
+
+def announces(action: str, status: str) -> str | None:
+    """The event partners and the person are told of when `action` changes a measure in `status`:
+    None where nothing changes, or for a pending measure (never applied, so nobody outside knew)."""
+    if transition(action, status) is None or status == MeasureStatus.PENDING:
+        return None
+    return EVENT_OF[action]
+
+
+def refusal(action: str, status: str) -> str:
+    """Why `action` leaves a measure in `status` as it is, as a sentence."""
+    allowed = " or ".join(TRANSITIONS[action])
+    return f"it is {status}; only a measure that is {allowed} can be {_PAST[action]}"
+
+
+_PAST = {SUSPEND: "suspended", REINSTATE: "reinstated", LIFT: "lifted"}
+
+
+def too_early(day: date, last_change: date | None) -> bool:
+    """A change dated before the measure's last change would rewrite its history: refused."""
+    return last_change is not None and day < last_change

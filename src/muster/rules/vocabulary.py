@@ -91,6 +91,8 @@ class EventType(StrEnum):
     SUMMONS_APPEAL_ACCEPTED = "summons.appeal_accepted"
     MEASURE_APPLIED = "measure.applied"
     MEASURE_LIFTED = "measure.lifted"
+    MEASURE_SUSPENDED = "measure.suspended"  # not in force while an appeal is heard
+    MEASURE_REINSTATED = "measure.reinstated"  # in force again (the appeal dismissed)
 
 
 class WebhookState(StrEnum):

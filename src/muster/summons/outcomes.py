@@ -13,6 +13,7 @@ from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.models import Event
 from muster.ledger.outbox import hold_for_writing
+from muster.measures import suspension
 from muster.measures.models import Measure
 from muster.policy import loader
 from muster.rules.notice_numbers import (
@@ -23,6 +24,7 @@ from muster.rules.notice_numbers import (
 )
 from muster.rules.outcomes import (
     CLOSED_STATUS,
+    LIFT,
     OUTCOMES,
     OutcomeRefused,
     check_outcome,
@@ -78,23 +80,13 @@ def record(number_text: str, outcome: str, at: datetime, *, actor: Actor, reason
         summons.save(update_fields=["status", "closed_at", "closed_reason"])
         Event.objects.create(type=f"summons.{outcome}", person_id=summons.person_id, summons_id=summons.pk,
                              payload={"number": summons.number, "on": day.isoformat()}, occurred_at=at)
-        lifting_kinds = kinds_lifted(version, outcome)
-        lifted = []
         hold_for_writing()
-        for measure in Measure.objects.select_for_update().filter(
-                summons=summons, kind__in=lifting_kinds, status__in=(MeasureStatus.PENDING, MeasureStatus.ACTIVE, MeasureStatus.SUSPENDED)):
-            was_in_force = measure.status != MeasureStatus.PENDING
-            measure.status = MeasureStatus.LIFTED
-            measure.lifted_on = day
-            measure.lift_reason = f"summons {outcome.replace('_', ' ')} on {day}"
-            measure.save(update_fields=["status", "lifted_on", "lift_reason"])
-            if not was_in_force:
-                continue  # never signed off, so never applied: nobody outside was told of it
-            Event.objects.create(type="measure.lifted", person_id=summons.person_id, summons_id=summons.pk,
-                                 measure_id=measure.pk, occurred_at=at,
-                                 payload={"kind": measure.kind, "lifted_on": day.isoformat(),
-                                          "reason": measure.lift_reason, "summons_number": summons.number})
-            lifted.append(measure.kind)
+        lifting = Measure.objects.select_for_update().filter(
+            summons=summons, kind__in=kinds_lifted(version, outcome),
+            status__in=(MeasureStatus.PENDING, MeasureStatus.ACTIVE, MeasureStatus.SUSPENDED)).order_by("id")
+        done = suspension.change(LIFT, lifting, day, at, reason=f"summons {outcome.replace('_', ' ')} on {day}",
+                                 by=f"summons:{shown}")
+        lifted = [measure.kind for measure in done.announced]
         trail.record(actor, f"summons.{outcome}", "summons", str(summons.number), person_id=summons.person_id,
                      purpose=reason or outcome)
     return Outcome(shown, CLOSED_STATUS[outcome], lifted)

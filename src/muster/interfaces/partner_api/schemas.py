@@ -38,7 +38,8 @@ class MeasuresAnswer(Schema):
     national_id: str = Field(description="The id as asked, normalised by the registry's id scheme.")
     checked_on: date = Field(description="The local date the answer holds for.")
     measures: list[ActiveMeasure] = Field(
-        description="Measures of the caller's kinds in force on checked_on. Empty for a person with none, "
+        description="Measures of the caller's kinds in force on checked_on (a suspended measure is not in "
+                    "force). Empty for a person with none, "
                     "and equally for a national id the registry does not hold: Muster does not tell "
                     "partners who is registered.")
 
@@ -50,6 +51,8 @@ class FeedData(Schema):
     summons_number: str | None = None
     effective_from: str | None = None
     lifted_on: str | None = None
+    suspended_on: str | None = Field(None, description="measure.suspended: the first day it is not in force.")
+    reinstated_on: str | None = Field(None, description="measure.reinstated: the day it is in force again.")
     legal_basis: str | None = None
     reason: str | None = None
 
@@ -57,7 +60,10 @@ class FeedData(Schema):
 class FeedEvent(Schema):
     seq: int = Field(description="This partner's sequence number: 1, 2, 3, ... with no gaps.")
     id: str = Field(description="The event id, the same in webhooks (drop repeats by it).")
-    type: Literal["measure.applied", "measure.lifted"]
+    type: Literal["measure.applied", "measure.lifted", "measure.suspended", "measure.reinstated"] = Field(
+        description="measure.applied: in force from effective_from; measure.suspended: not in force from "
+                    "suspended_on (an appeal is heard); measure.reinstated: in force again from reinstated_on; "
+                    "measure.lifted: ended for good on lifted_on.")
     occurred_at: datetime
     data: FeedData
 

@@ -67,7 +67,8 @@ def get_measures(request: HttpRequest, national_id: str) -> Any:
 
 
 @api.get("/events", response={200: FeedPage, **PROBLEMS}, operation_id="get_events",
-         summary="The caller's feed of measure.applied and measure.lifted, in order, with no gaps")
+         summary="The caller's feed of measure.applied, .suspended, .reinstated and .lifted, in order, "
+                 "with no gaps")
 def get_events(request: HttpRequest, after: int = Query(0, ge=0, le=2**62),
                limit: int = Query(100, ge=1, le=1000)) -> Any:
     caller: Actor = request.auth  # type: ignore[attr-defined]
