@@ -93,6 +93,8 @@ class EventType(StrEnum):
     MEASURE_LIFTED = "measure.lifted"
     MEASURE_SUSPENDED = "measure.suspended"  # not in force while an appeal is heard
     MEASURE_REINSTATED = "measure.reinstated"  # in force again (the appeal dismissed)
+    APPEAL_FILED = "appeal.filed"  # the person's timeline and account; never a partner's feed
+    APPEAL_DECIDED = "appeal.decided"
 
 
 class WebhookState(StrEnum):

@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "review": "review",
     "serve": "server", "demo": "server", "user": "server",
     "warm": "warm",
+    "appeal": "appeals",
 }
 NOT_INITIALISED = "the database is not initialised or not up to date: run `muster init`"
 
