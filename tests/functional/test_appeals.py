@@ -89,6 +89,8 @@ def test_court_appeal_suspends_the_summons_measures_and_dismissal_reinstates_the
     assert shown["decided_by"] and shown["decided_at"] and shown["suspends"] == court["suspends"]
     assert AuditRecord.objects.filter(action="appeal.filed").count() == 2
     assert AuditRecord.objects.filter(action="person.read", object_type="appeal").count() == 1
+    readable = cli_run("appeal", "show", court["number"])
+    assert readable.exit_code == 0 and "2: court" in readable.output and "decided: dismissed" in readable.output
 
 
 def test_allowed_court_appeal_cancels_the_summons_and_lifts_its_measures(world, cli_run):

@@ -273,7 +273,7 @@ def _reopen(appeal: Appeal, ruled_on: date) -> str:
                                    working_calendar(pack, version, ruled_on))
     app.save(update_fields=["status", "due_on"])
     return (f"Application {app.number} is back in review for a new decision, due by {app.due_on}"
-            + (" ; the measures suspended stay suspended until then." if appeal.suspended else "."))
+            + ("; the measures suspended stay suspended until then." if appeal.suspended else "."))
 
 
 def decide(actor: Actor, number: str, outcome: str, reason: str, at: datetime) -> dict[str, Any]:
