@@ -95,6 +95,8 @@ class EventType(StrEnum):
     MEASURE_REINSTATED = "measure.reinstated"  # in force again (the appeal dismissed)
     DECISION_MADE = "decision.made"  # a decision on an application took effect (casework)
     DEFERMENT_ENDING = "deferment.ending"  # the person is reminded that a deferment ends soon
+    APPEAL_FILED = "appeal.filed"  # the person's timeline and account; never a partner's feed
+    APPEAL_DECIDED = "appeal.decided"
 
 
 class WebhookState(StrEnum):

@@ -38,6 +38,7 @@ COMMAND_MODULES = {
     "application": "casework", "queue": "casework",
     "serve": "server", "demo": "server", "user": "server",
     "warm": "warm",
+    "appeal": "appeals",
 }
 NOT_INITIALISED = "the database is not initialised or not up to date: run `muster init`"
 
