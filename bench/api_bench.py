@@ -294,6 +294,7 @@ def main() -> None:
     parser.add_argument("--sample", choices=("realistic", "summoned"), default="realistic",
                         help="summoned: only people with measures in force, as the benchmark before the hardening "
                              "drew them (to compare the code alone with that revision)")
+    parser.add_argument("--keep-db", action="store_true", help="leave the benchmark's database (its name is printed)")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -334,7 +335,7 @@ def main() -> None:
         script.write_text(WRK_SCRIPT % {"ids": ids_file, "key": setup["api_key"]})
         api_port, bare_port = 18431, 18432
         procs.append(subprocess.Popen([PY, "-m", "muster.interfaces.cli.main", "serve", "--port", str(api_port),
-                                       "--workers", "2"], env=served, stderr=subprocess.DEVNULL))
+                                       "--workers", "2"], env=served, stderr=(work / "serve.log").open("w")))
         procs.append(subprocess.Popen([PY, "-m", "gunicorn", "--bind", f"127.0.0.1:{bare_port}", "--workers", "2",
                                        "--threads", "4", "--worker-class", "gthread", "--log-level", "warning",
                                        "--reuse-port",
@@ -386,8 +387,11 @@ def main() -> None:
     finally:
         for p in procs:
             p.kill()
-        with psycopg.connect(args.pg, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep_db:
+            print(f"kept database {name}", file=sys.stderr)
+        else:
+            with psycopg.connect(args.pg, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
