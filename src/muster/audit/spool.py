@@ -34,7 +34,6 @@ import hmac
 import json
 import logging
 import os
-import stat
 import threading
 import time
 import uuid
@@ -47,6 +46,7 @@ from typing import Any
 import psycopg
 
 from muster.audit.access_log import insert_sql
+from muster.kernel.private_dirs import UnsafeDirectory, ensure_private
 
 log = logging.getLogger("muster.interfaces.partner_api")
 
@@ -67,18 +67,10 @@ class SpoolProblem(RuntimeError):
 def check_directory(spool_dir: Path) -> None:
     """Make the spool directory (0700) if it is missing; refuse one that another user owns or that
     group or others may write (or others read): it holds national ids and feeds the access log."""
-    spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = spool_dir.lstat()
-    where = f"MUSTER_SPOOL_DIR {spool_dir}"
-    if not stat.S_ISDIR(info.st_mode):
-        raise SpoolProblem(f"{where}: not a directory")
-    if info.st_uid != os.geteuid():
-        raise SpoolProblem(f"{where}: owned by uid {info.st_uid}, not by the user running Muster "
-                           f"(uid {os.geteuid()}); chown it or choose another directory")
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o027:
-        raise SpoolProblem(f"{where}: mode {mode:04o} lets group or others in; it must be 0700 or 0750 "
-                           f"(chmod 700 {spool_dir})")
+    try:
+        ensure_private(spool_dir, "MUSTER_SPOOL_DIR")
+    except UnsafeDirectory as exc:
+        raise SpoolProblem(str(exc)) from None
 
 
 def _default_key() -> bytes:

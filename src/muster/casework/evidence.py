@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 from django.conf import settings
 
 from muster.casework.evidence_pdf import check_pdf
+from muster.kernel.private_dirs import UnsafeDirectory, ensure_private
 from muster.rules import evidence as rules
 from muster.rules.evidence import MAX_BYTES, Unacceptable
 
@@ -69,23 +69,10 @@ def check(name: str, data: bytes) -> str:
 
 def root() -> Path:
     """The evidence directory, made if missing and refused if others could reach into it."""
-    directory = Path(settings.MUSTER_EVIDENCE_DIR)
-    where = f"MUSTER_EVIDENCE_DIR {directory}"
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = directory.lstat()
-    except OSError as error:
-        raise EvidenceStoreProblem(f"{where}: cannot be made or read ({error.strerror})") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise EvidenceStoreProblem(f"{where}: not a directory")
-    if info.st_uid != os.geteuid():
-        raise EvidenceStoreProblem(f"{where}: owned by uid {info.st_uid}, not by the user running Muster "
-                                   f"(uid {os.geteuid()}); chown it or choose another directory")
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o027:
-        raise EvidenceStoreProblem(f"{where}: mode {mode:04o} lets group or others in; it must be 0700 or "
-                                   f"0750 (chmod 700 {directory})")
-    return directory
+        return ensure_private(Path(settings.MUSTER_EVIDENCE_DIR), "MUSTER_EVIDENCE_DIR")
+    except UnsafeDirectory as exc:
+        raise EvidenceStoreProblem(str(exc)) from None
 
 
 def path_of(sha256: str) -> Path:
