@@ -46,15 +46,15 @@ def education_partner(actor: Actor) -> dict[str, str]:
     return {EDUCATION: keys.add(EDUCATION, EDUCATION_KINDS, "", actor=actor, submit=["enrolment"])["api_key"]}
 
 
-def sick_note_pdf() -> bytes:
-    """A one-page PDF made here (reportlab), the excuse's evidence: a sick note."""
+def one_page_pdf(*lines: str) -> bytes:
+    """A one-page PDF made here (reportlab): the demo's evidence."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
-    page.drawString(72, 770, "Certificate of temporary incapacity for work (demo)")
-    page.drawString(72, 750, "Issued by the district polyclinic; the person was ill on the appearance date.")
+    for i, line in enumerate(lines):
+        page.drawString(72, 770 - 20 * i, line)
     page.showPage()
     page.save()
     return out.getvalue()
@@ -68,6 +68,7 @@ def run(pack: Pack, today: date, now: datetime, keys_shown: dict[str, str], *, a
     check = _appeal(now - timedelta(minutes=20), actor, campaign_code, keys_shown.get(BORDER))
     if EDUCATION in keys_shown:
         _study(pack, today, now - timedelta(minutes=10), actor, keys_shown[EDUCATION])
+    _waiting(pack, now - timedelta(minutes=5), actor)
     return check
 
 
@@ -85,7 +86,10 @@ def _excuse(pack: Pack, at: datetime, actor: Actor, campaign_code: str) -> None:
         return
     filed = casework.submit(actor, pack, summons.person.national_id, "excuse", "illness",
                             summons_number=format_summons_number(summons.number),
-                            files=[casework.EvidenceInput("sick-note.pdf", sick_note_pdf())], at=at)
+                            files=[casework.EvidenceInput("sick-note.pdf", one_page_pdf(
+                                "Certificate of temporary incapacity for work (demo)",
+                                "Issued by the district polyclinic; the person was ill on the appearance date."))],
+                            at=at)
     casework.decide(actor, filed["number"], "grant", "Sick note from the district polyclinic covers the appearance date",
                     at=at + timedelta(minutes=1))
 
@@ -122,6 +126,18 @@ def _study(pack: Pack, today: date, at: datetime, actor: Actor, key: str) -> Non
     partners.stp_run(actor, pack, at + timedelta(minutes=1), today)
 
 
+def _waiting(pack: Pack, at: datetime, actor: Actor) -> None:
+    """A deferment filed on the portal and left for an officer: what `muster queue list` shows."""
+    taken = set(RegisterFact.objects.values_list("person_id", flat=True))
+    summons = (Summons.objects.filter(campaign__code=CALL_UP, status__in=OPEN_SUMMONS).exclude(person_id__in=taken)
+               .select_related("person").order_by("appearance_date", "id").first())
+    if summons is None:
+        return
+    casework.submit(actor, pack, summons.person.national_id, "deferment", "two_or_more_children", at=at,
+                    channel="portal", files=[casework.EvidenceInput("birth-certificates.pdf", one_page_pdf(
+                        "Birth certificates of two children (demo)"))])
+
+
 def summary() -> dict[str, Any]:
     """Where to look: the numbers and states the demo's casework left (read again on a second demo)."""
     out: dict[str, Any] = {}
@@ -146,6 +162,10 @@ def summary() -> dict[str, Any]:
                         if granted else None,
                         "summons": format_summons_number(open_call_up.number) if open_call_up else None,
                         "summons_status": open_call_up.status if open_call_up else None}
+    waiting = Application.objects.filter(kind="deferment", channel="portal").order_by("id").first()
+    if waiting is not None:
+        out["waiting"] = {"application": waiting.number, "kind": waiting.kind, "ground": waiting.ground,
+                          "status": waiting.status, "due_on": waiting.due_on}
     out["look"] = _commands(out)
     return out
 
@@ -167,5 +187,7 @@ def _commands(out: dict[str, Any]) -> list[str]:
         look.append("muster stp list")
     if "appeal" in out:
         look.append(f"muster appeal show {out['appeal']['number']}")
+    if "waiting" in out:
+        look.append(f"muster application show {out['waiting']['application']}")
     look.append("muster queue list")
     return look

@@ -95,5 +95,10 @@ def test_the_summary_names_the_commands_and_the_education_register_may_submit_en
     register = next(p for p in demo["partners"] if p["name"] == "Реестр обучающихся")
     assert register["api_key"].startswith("mst_")
     assert keys.get("Реестр обучающихся").submit == ["enrolment"]
+    waiting = demo["casework"]["waiting"]
+    assert f"muster application show {waiting['application']}" in look
     queue = cli_run("queue", "list", "--json")
-    assert queue.exit_code == 0 and "items" in json.loads(queue.stdout)
+    assert queue.exit_code == 0
+    listed = [i["number"] for i in json.loads(queue.stdout)["items"]]
+    assert waiting["application"] in listed and demo["casework"]["excuse"]["application"] not in listed
+    assert find(waiting["application"]).status == "submitted" == waiting["status"]

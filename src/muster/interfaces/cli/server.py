@@ -119,6 +119,9 @@ def _casework_rows(casework: dict[str, Any]) -> list[tuple[str, Any]]:
     if "appeal" in casework:
         a = casework["appeal"]
         rows.append((f"appeal {a['number']} to the {a['body']}", f"against {a['against']}, measures {_counts(a['measures'])}"))
+    if "waiting" in casework:
+        w = casework["waiting"]
+        rows.append((f"{w['kind']} {w['application']} ({w['status']})", f"{w['ground']}, due {w['due_on']}: in the queue"))
     return rows
 
 
