@@ -104,6 +104,31 @@ def _serving(host: str, port: int, workers: int, as_json: bool) -> None:
             emit_line({"event": "stopped", "url": url})
 
 
+def _casework_rows(casework: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The demo's casework in its summary table: each case's number and the states it left."""
+    rows: list[tuple[str, Any]] = []
+    if "excuse" in casework:
+        e = casework["excuse"]
+        rows.append((f"excuse {e['application']} ({e['status']})",
+                     f"summons {e['summons']} {e['summons_status']}, measures {_counts(e['measures'])}"))
+    if "study" in casework:
+        s = casework["study"]
+        decided = f"{s['application']} by {s['decided_by']}" if s["application"] else "no decision yet"
+        rows.append((f"study deferment (register fact {s['fact']})",
+                     f"{decided}; summons {s['summons']} {s['summons_status']}"))
+    if "appeal" in casework:
+        a = casework["appeal"]
+        rows.append((f"appeal {a['number']} to the {a['body']}", f"against {a['against']}, measures {_counts(a['measures'])}"))
+    if "waiting" in casework:
+        w = casework["waiting"]
+        rows.append((f"{w['kind']} {w['application']} ({w['status']})", f"{w['ground']}, due {w['due_on']}: in the queue"))
+    return rows
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
 def register(cli: click.Group) -> None:
     @cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -166,6 +191,7 @@ def register(cli: click.Group) -> None:
             rows += [(f"measures {k}", v) for k, v in sorted(campaign["measures"].items())]
             rows += [(f"partner feed: {p['name']} ({', '.join(p['kinds'])})", f"{p['feed_length']} events")
                      for p in campaign["partners"]]
+            rows += _casework_rows(campaign.get("casework", {}))
             table(rows, title="Muster demo (pack ru)")
             shown = [p for p in campaign["partners"] if p["api_key"]]
             if shown:
@@ -177,6 +203,9 @@ def register(cli: click.Group) -> None:
                 click.echo(f"admin login: demo / {password}  (shown once)")
             for line in _again_hints(summary):
                 click.echo(line)
+            look = campaign.get("casework", {}).get("look", [])
+            if look:
+                click.echo("casework: " + "; ".join(look))
         if then_serve:
             _serving(host, port, 2, as_json)
 
