@@ -11,6 +11,7 @@ The rules are muster.rules.appeals; its docstring says what each ruling does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -393,4 +394,20 @@ def open_items(actor: Actor, pack: Pack, today: date, *, district: str | None = 
     return items
 
 
-__all__ = ["AccessDenied", "AppealError", "decide", "file", "list_for_person", "open_items", "show"]
+def assign(actor: Actor, number: str, to_user: str, officer_named: Callable[[str], Any], *,
+           at: datetime) -> dict[str, Any]:
+    """Give an open appeal to an officer; the actor must act in the appeal's district (checked
+    before the account is looked up)."""
+    with transaction.atomic():
+        appeal = _find(number, lock=True)
+        access.require(rules.may_act_on_person(actor, appeal.district))
+        if appeal.status != AppealStatus.OPEN:
+            raise AppealError(f"appeal {appeal.number} is {appeal.status}: only an open appeal can be assigned")
+        appeal.assigned_to = officer_named(to_user)
+        appeal.save(update_fields=["assigned_to"])
+        trail.record(actor, "appeal.assign", "appeal", appeal.number, person_id=appeal.person_id,
+                     purpose=f"assigned to {to_user}", at=at)
+    return {"number": appeal.number, "status": appeal.status, "assigned_to": to_user}
+
+
+__all__ = ["AccessDenied", "AppealError", "assign", "decide", "file", "list_for_person", "open_items", "show"]

@@ -53,9 +53,12 @@ class Application(models.Model):
         indexes = [
             # The district queue: WHERE district = ? AND status IN (open) ORDER BY due_on, id LIMIT n.
             models.Index(fields=["district", "due_on", "id"], name="application_queue", condition=OPEN),
-            # The whole queue (an officer of every district), and the tick's overdue marking.
+            # The whole queue (an officer of every district).
             models.Index(fields=["due_on", "id"], name="application_open_due", condition=OPEN),
             models.Index(fields=["person", "id"], name="application_person"),
+            # The tick's overdue marking reads only open rows not yet marked, never the marked ones again.
+            models.Index(fields=["pack_code", "due_on"], name="application_overdue_unmarked",
+                         condition=OPEN & models.Q(overdue_marked_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -228,11 +228,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
 
     @cli.group("queue")
     def queue_group() -> None:
-        """The work queue of open applications."""
+        """The work queue of open applications and appeals."""
 
     @queue_group.command("list")
     @click.option("--district", default=None, metavar="CODE")
-    @click.option("--kind", default=None, type=click.Choice(KINDS))
+    @click.option("--kind", default=None, type=click.Choice([*KINDS, "appeal"]), help="`appeal`: open appeals.")
     @click.option("--overdue", is_flag=True, help="Only those past their due date.")
     @click.option("--urgent", is_flag=True, help="Only those whose summons' appearance date is near.")
     @click.option("--limit", default=50, show_default=True, type=int)
@@ -241,7 +241,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @json_option
     def queue_list(district: str | None, kind: str | None, overdue: bool, urgent: bool, limit: int,
                    pack_code: str | None, at: datetime | None, as_json: bool) -> None:
-        """Open applications, the earliest due first."""
+        """Open applications and appeals, the earliest due first."""
         setup_django()
         from django.conf import settings
 
@@ -270,13 +270,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--to", "to_user", required=True, metavar="USER")
     @json_option
     def queue_assign(number: str, to_user: str, as_json: bool) -> None:
-        """Give an application to an officer."""
+        """Give an application (A-…) or an appeal (P-…) to an officer."""
         setup_django()
         from muster.casework import services as casework
 
         with _errors(as_json):
             data = casework.assign(actor(), number, to_user, at=casework.known_now())
-        emit_json(data) if as_json else click.echo(f"application {data['number']}: assigned to {data['assigned_to']}")
+        emit_json(data) if as_json else click.echo(f"{data['number']}: assigned to {data['assigned_to']}")
 
 
 def _render_decision(data: dict[str, Any], as_json: bool) -> None:
