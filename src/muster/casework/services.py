@@ -12,6 +12,7 @@ from muster.casework.applications import (
     CaseworkError,
     EvidenceInput,
     list_for_person,
+    read_evidence,
     show,
     submit,
     withdraw,
@@ -25,4 +26,4 @@ from muster.summons.services import known_now
 
 __all__ = ["EVIDENCE_MAX_BYTES", "AccessDenied", "ApplicationNotFound", "BadNumber", "CaseworkError", "EvidenceInput", "EvidenceStoreProblem",
            "InvalidNationalId", "PersonNotFound", "assign", "confirm", "decide", "known_now", "list_for_person",
-           "queue", "show", "submit", "withdraw"]
+           "queue", "read_evidence", "show", "submit", "withdraw"]

@@ -1,4 +1,4 @@
-"""Commands for casework: `application submit|show|decide|confirm|list|withdraw` and
+"""Commands for casework: `application submit|show|evidence|decide|confirm|list|withdraw` and
 `queue list|assign`. Thin: parse, call muster.casework.services, render (issue 12's JSON shapes)."""
 
 from __future__ import annotations
@@ -153,6 +153,30 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
             emit_json(data)
         else:
             table(_show_rows(data), title=f"application {data['number']}")
+
+    @application_group.command("evidence")
+    @click.argument("number")
+    @click.argument("sha256")
+    @click.option("--out", "out", required=True, metavar="FILE", help="Where to write the file (must not exist).")
+    @click.option("--purpose", default="casework", show_default=True, help="Why you are reading it (logged).")
+    @json_option
+    def application_evidence(number: str, sha256: str, out: str, purpose: str, as_json: bool) -> None:
+        """Write one evidence file of an application to FILE (the read is logged for the person)."""
+        setup_django()
+        from muster.casework import services as casework
+
+        target = Path(out)
+        if target.exists():
+            fail(f"--out {out}: already exists (nothing is overwritten)", as_json=as_json, code=EXIT_INVALID)
+        with _errors(as_json):
+            data = casework.read_evidence(actor(purpose), number, sha256)
+        try:
+            with target.open("xb") as f:
+                f.write(data)
+        except OSError as exc:
+            fail(f"--out {out}: {exc.strerror}", as_json=as_json, code=EXIT_INVALID)
+        result = {"number": number.strip().upper(), "sha256": sha256.strip().lower(), "size": len(data), "out": out}
+        emit_json(result) if as_json else click.echo(f"wrote {len(data)} bytes to {out}")
 
     @application_group.command("decide")
     @click.argument("number")
