@@ -380,3 +380,67 @@ def test_an_unsafe_evidence_folder_is_a_configuration_error_and_files_nothing(ru
                      "two_or_more_children", "--evidence", str(evidence_file), "--json")
     assert result.exit_code == 2 and _json(result)["error"].startswith("configuration: MUSTER_EVIDENCE_DIR")
     _nothing_filed()
+
+
+def _excuse_refused_then_court(ru, people, cli_run):
+    """A missed summons, its excuse refused, appealed to the court (which suspends the summons'
+    seven measures) and allowed: the application is back in review."""
+    ids = _issue(ru, people)
+    engine.turn(LATER, actor=OFFICER, send=False)
+    summons = _summons_of(ids[0])
+    app = casework.submit(OFFICER, ru, ids[0], "excuse", "illness", summons_number=format_summons_number(summons.number),
+                          at=at("2026-04-06", 10))
+    casework.decide(OFFICER, app["number"], "refuse", "no sick note", at=at("2026-04-07", 10))
+    court = _json(cli_run("appeal", "file", "--against", f"application:{app['number']}", "--level", "2",
+                          "--reason", "the clinic was closed", "--at", at("2026-04-08", 10).isoformat(), "--json"))
+    assert len(court["suspends"]) == 7
+    _json(cli_run("appeal", "decide", court["number"], "allowed", "--reason", "a new decision is due",
+                  "--at", at("2026-04-09", 10).isoformat(), "--json"))
+    assert Application.objects.get().status == "in_review"
+    return app["number"], court["number"], summons
+
+
+def test_a_reopened_application_is_decided_again_and_a_new_refusal_reinstates_what_the_appeal_suspended(
+        ru, people, cli_run):
+    number, appeal, summons = _excuse_refused_then_court(ru, people, cli_run)
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"suspended"}
+    again = cli_run("application", "decide", number, "refuse", "--reason", "the note is not genuine",
+                    "--at", at("2026-04-10", 10).isoformat(), "--json")
+    assert again.exit_code == 0, again.output
+    assert _json(again)["status"] == "decided" and _json(again)["decision"]["outcome"] == "refused"
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"active"}
+    reinstated = Event.objects.filter(type="measure.reinstated", person_id=summons.person_id)
+    assert reinstated.count() == 7 and {e.payload.get("by") for e in reinstated} == {f"appeal:{appeal}"}
+    third = cli_run("application", "decide", number, "grant", "--reason", "x", "--json")
+    assert third.exit_code == 2 and "decided already" in _json(third)["error"]
+    assert Decision.objects.count() == 2
+
+
+def test_a_grant_on_a_reopened_application_lifts_what_the_appeal_suspended(ru, people, cli_run):
+    number, appeal, summons = _excuse_refused_then_court(ru, people, cli_run)
+    granted = _json(cli_run("application", "decide", number, "grant", "--reason", "sick note accepted",
+                            "--at", at("2026-04-10", 10).isoformat(), "--json"))
+    assert granted["decision"]["outcome"] == "granted"
+    summons.refresh_from_db()
+    assert summons.status == "excused"
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"lifted"}
+
+
+def test_reversing_a_granted_deferment_ends_the_status_it_made(ru, people, cli_run):
+    ids = people(1)
+    app = casework.submit(OFFICER, ru, ids[0], "deferment", "temporary_unfitness", at=at("2026-03-03"))
+    casework.decide(OFFICER, app["number"], "grant", "category G", until=date(2026, 12, 31), at=at("2026-03-04"))
+    status = PersonStatus.objects.get()
+    assert status.valid_until == date(2026, 12, 31)
+    before = cli_run("application", "decide", app["number"], "refuse", "--reason", "x", "--json")
+    assert before.exit_code == 2 and "decided already" in _json(before)["error"]
+    appeal = _json(cli_run("appeal", "file", "--against", f"application:{app['number']}", "--reason", "wrong",
+                           "--at", at("2026-03-10").isoformat(), "--json"))
+    _json(cli_run("appeal", "decide", appeal["number"], "allowed", "--reason", "the category was wrong",
+                  "--at", at("2026-03-12").isoformat(), "--json"))
+    assert PersonStatus.objects.get().valid_until == date(2026, 12, 31)  # in force until the new decision
+    refused = cli_run("application", "decide", app["number"], "refuse", "--reason", "fit after all",
+                      "--at", at("2026-03-16").isoformat(), "--json")
+    assert refused.exit_code == 0, refused.output
+    assert PersonStatus.objects.get().valid_until == date(2026, 3, 15)  # ended the day of the new decision
+    assert not Decision.objects.filter(outcome="granted", in_effect=True).exists()

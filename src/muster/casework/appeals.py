@@ -272,7 +272,9 @@ def _reopen(appeal: Appeal, ruled_on: date) -> str:
     app.status = app_rules.ApplicationStatus.IN_REVIEW
     app.due_on = rule.reopened_due(version.casework, app.kind, ruled_on,
                                    working_calendar(pack, version, ruled_on))
-    app.save(update_fields=["status", "due_on"])
+    app.overdue_marked_at = None  # a new due date: the tick marks it again if that passes too
+    app.save(update_fields=["status", "due_on", "overdue_marked_at"])
+    app.decisions.filter(pk=app.decisions.order_by("-id").values("pk")[:1]).update(set_aside_by=appeal.number)
     return (f"Application {app.number} is back in review for a new decision, due by {app.due_on}"
             + ("; the measures suspended stay suspended until then." if appeal.suspended else "."))
 

@@ -107,6 +107,9 @@ class Decision(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     in_effect = models.BooleanField(default=False)  # its effects are applied
     reminded_at = models.DateTimeField(null=True, blank=True)  # the person told the deferment ends soon
+    # The allowed appeal (P-…) that set this decision aside and reopened the application; the next
+    # decision on it supersedes this one (muster.casework.decisions).
+    set_aside_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         indexes = [

@@ -56,6 +56,32 @@ class BadNumber(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class LatestDecision:
+    """What deciding again depends on: the application's latest decision."""
+
+    outcome: str
+    decided_on: date
+    awaiting_confirmation: bool  # a second officer has yet to confirm it
+    set_aside_by: str  # the allowed appeal (P-…) that reopened the application, or ""
+
+
+def decide_problem(number: str, status: str, latest: LatestDecision | None) -> str | None:
+    """Why the application cannot be decided now, or None. A second decision is allowed only on an
+    application an allowed appeal reopened (its latest decision set aside, the application open)."""
+    if latest is not None and latest.awaiting_confirmation:
+        return (f"application {number} is decided already ({latest.outcome}), waiting for a second "
+                "officer's confirmation")
+    if latest is not None and latest.set_aside_by and status in OPEN_APPLICATIONS:
+        return None
+    if latest is not None or status == ApplicationStatus.DECIDED:
+        return f"application {number} is decided already" + (
+            f" ({latest.outcome} on {latest.decided_on})" if latest else "")
+    if status not in OPEN_APPLICATIONS:
+        return f"application {number} is {status.replace('_', ' ')}: nothing to decide"
+    return None
+
+
 def format_number(sequence: int) -> str:
     """A-0000123: the application's id, zero-padded to seven digits (more when it outgrows them)."""
     return f"{NUMBER_PREFIX}{sequence:0{NUMBER_DIGITS}d}"
