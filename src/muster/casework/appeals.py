@@ -77,6 +77,7 @@ class _Subject:
     dates: rule.SubjectDates
     appearance: date | None
     against_refusal: bool = False
+    holds_effects: bool = False  # an application whose decision has effects on its summons
     measures: list[MeasureFacts] = field(default_factory=list)
     summons_id: int | None = None
     measure_id: int | None = None
@@ -106,6 +107,7 @@ def _subject(subject: rule.Subject) -> _Subject:
                         app.person_id, app.district, pack, decision.decided_at,
                         rule.SubjectDates(today_in(pack, decision.decided_at)), app.appearance_date,
                         against_refusal=decision.outcome == app_rules.Outcome.REFUSED, measures=affected,
+                        holds_effects=bool(app.summons_id and rule.application_effects(app.kind, decision.outcome)),
                         summons_id=app.summons_id)
     if subject.kind == "summons":
         try:
@@ -217,7 +219,9 @@ def file(actor: Actor, against: str, reason: str, at: datetime, *, level: int | 
                     policy_version=version.code, level=chosen.level, body=chosen.body,
                     legal_reference=chosen.legal_reference, reason=reason, filed_at=at, filed_on=filed_on,
                     deadline=deadline, late=late, due_on=rule.due_date(version.casework, chosen, filed_on, calendar),
-                    appearance_date=subject.appearance, created_by=actor.who)
+                    appearance_date=subject.appearance, created_by=actor.who,
+                    holds_summons_id=subject.summons_id if rule.holds_summons(
+                        chosen, subject.kind, suspend, against_effects=subject.holds_effects) else None)
         except IntegrityError:
             raise AppealError(f"appeal against {subject.what}: already under appeal at level {chosen.level} "
                               f"({chosen.body})") from None
