@@ -444,3 +444,38 @@ def test_reversing_a_granted_deferment_ends_the_status_it_made(ru, people, cli_r
     assert refused.exit_code == 0, refused.output
     assert PersonStatus.objects.get().valid_until == date(2026, 3, 15)  # ended the day of the new decision
     assert not Decision.objects.filter(outcome="granted", in_effect=True).exists()
+
+
+def test_waiting_for_the_person_pauses_the_due_date_and_new_evidence_resumes_it(ru, people, cli_run, evidence_file):
+    ids = people(2)
+    app = casework.submit(OFFICER, ru, ids[0], "deferment", "two_or_more_children", at=at("2026-03-03"))
+    assert str(Application.objects.get().due_on) == "2026-03-18"  # 9 March is the 8 March holiday moved
+    asked = cli_run("application", "request", app["number"], "--what", "the birth certificate of the second child",
+                    "--at", at("2026-03-05", 10).isoformat(), "--json")
+    assert asked.exit_code == 0, asked.output
+    assert _json(asked) == {"number": app["number"], "status": "awaiting_person",
+                            "what": "the birth certificate of the second child", "awaiting_since": "2026-03-05"}
+    message = PersonMessage.objects.get(topic="application.awaiting_person")
+    assert "the birth certificate of the second child" in message.details["text"]
+    again = cli_run("application", "request", app["number"], "--what", "x", "--json")
+    assert again.exit_code == 2 and "is awaiting person" in _json(again)["error"]
+    other = Person.objects.get(national_id=ids[1])
+    with pytest.raises(casework.AccessDenied):
+        casework.resume(Actor.person(other.pk), app["number"], at("2026-03-11", 10))
+    # The person sends it on Wednesday 11 March: 6, 10 and 11 March were working days spent waiting.
+    me = Person.objects.get(national_id=ids[0])
+    back = casework.resume(Actor.person(me.pk), app["number"], at("2026-03-11", 10),
+                           [casework.EvidenceInput("certificate.pdf", PDF)])
+    assert back == {"number": app["number"], "status": "in_review", "due_on": date(2026, 3, 23),
+                    "paused_working_days": 3}
+    assert EvidenceFile.objects.get().name == "certificate.pdf"
+    not_waiting = cli_run("application", "resume", app["number"], "--json")
+    assert not_waiting.exit_code == 2 and "not waiting" in _json(not_waiting)["error"]
+    # An officer's resume, the same day it was asked: no working day spent, the due date stays.
+    cli_run("application", "request", app["number"], "--what", "a signature", "--at", at("2026-03-12", 9).isoformat())
+    same_day = _json(cli_run("application", "resume", app["number"], "--evidence", str(evidence_file),
+                             "--at", at("2026-03-12", 15).isoformat(), "--json"))
+    assert (same_day["due_on"], same_day["paused_working_days"]) == ("2026-03-23", 0)
+    casework.decide(OFFICER, app["number"], "refuse", "no", at=at("2026-03-13"))
+    decided = cli_run("application", "request", app["number"], "--what", "x", "--json")
+    assert decided.exit_code == 2 and "only an application submitted or in review" in _json(decided)["error"]

@@ -48,6 +48,9 @@ class Application(models.Model):
     created_by = models.CharField(max_length=200)  # the actor, as the audit trail names it
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     overdue_marked_at = models.DateTimeField(null=True, blank=True)  # set by the tick once past due_on
+    # The day (pack's time zone) the person was asked for what is missing (awaiting_person): the
+    # due date pauses from then (muster.casework.awaiting).
+    awaiting_since = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [

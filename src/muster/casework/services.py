@@ -17,6 +17,7 @@ from muster.casework.applications import (
     submit,
     withdraw,
 )
+from muster.casework.awaiting import request, resume
 from muster.casework.decisions import confirm, decide
 from muster.casework.evidence import MAX_BYTES as EVIDENCE_MAX_BYTES
 from muster.casework.evidence import EvidenceStoreProblem
@@ -26,4 +27,4 @@ from muster.summons.services import known_now
 
 __all__ = ["EVIDENCE_MAX_BYTES", "AccessDenied", "ApplicationNotFound", "BadNumber", "CaseworkError", "EvidenceInput", "EvidenceStoreProblem",
            "InvalidNationalId", "PersonNotFound", "assign", "confirm", "decide", "known_now", "list_for_person",
-           "queue", "read_evidence", "show", "submit", "withdraw"]
+           "queue", "read_evidence", "request", "resume", "show", "submit", "withdraw"]

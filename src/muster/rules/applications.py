@@ -13,7 +13,12 @@ from enum import StrEnum
 
 from muster.rules.casework import Period, is_urgent
 from muster.rules.casework_policy import AppealLevel, Casework, Ground
-from muster.rules.working_days import WorkingCalendar, add_working_days, deadline_date
+from muster.rules.working_days import (
+    WorkingCalendar,
+    add_working_days,
+    deadline_date,
+    working_days_between,
+)
 
 NUMBER_PREFIX = "A-"
 NUMBER_DIGITS = 7
@@ -64,6 +69,13 @@ class LatestDecision:
     decided_on: date
     awaiting_confirmation: bool  # a second officer has yet to confirm it
     set_aside_by: str  # the allowed appeal (P-…) that reopened the application, or ""
+
+
+def resumed_due(calendar: WorkingCalendar, due_on: date, waiting_from: date, resumed_on: date) -> date:
+    """The due date of an application back in review after waiting for the person: the time
+    limit pauses while it waits, so the due date moves by the working days spent waiting (those
+    after the day of the request, up to and including the day it resumed)."""
+    return add_working_days(calendar, due_on, max(0, working_days_between(calendar, waiting_from, resumed_on)))
 
 
 def decide_problem(number: str, status: str, latest: LatestDecision | None) -> str | None:

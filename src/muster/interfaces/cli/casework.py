@@ -1,4 +1,4 @@
-"""Commands for casework: `application submit|show|evidence|decide|confirm|list|withdraw` and
+"""Commands for casework: `application submit|show|evidence|request|resume|decide|confirm|list|withdraw` and
 `queue list|assign`. Thin: parse, call muster.casework.services, render (issue 12's JSON shapes)."""
 
 from __future__ import annotations
@@ -207,6 +207,35 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         with _errors(as_json):
             data = casework.confirm(actor(), number, at=_now(at))
         _render_decision(data, as_json)
+
+    @application_group.command("request")
+    @click.argument("number")
+    @click.option("--what", required=True, help="What is missing; the person is told in a message.")
+    @_at_option("--at", help="When it was asked (default: now).")
+    @json_option
+    def application_request(number: str, what: str, at: datetime | None, as_json: bool) -> None:
+        """Ask the person for what is missing: the application waits (awaiting_person), its time limit paused."""
+        setup_django()
+        from muster.casework import services as casework
+
+        with _errors(as_json):
+            data = casework.request(actor(), number, what, _now(at))
+        emit_json(data) if as_json else click.echo(f"application {data['number']}: awaiting the person")
+
+    @application_group.command("resume")
+    @click.argument("number")
+    @click.option("--evidence", "evidence", multiple=True, metavar="FILE", help="What the person sent.")
+    @_at_option("--at", help="When it came back (default: now).")
+    @json_option
+    def application_resume(number: str, evidence: tuple[str, ...], at: datetime | None, as_json: bool) -> None:
+        """Back to review; the due date moves by the working days spent waiting."""
+        setup_django()
+        from muster.casework import services as casework
+
+        files = _read_evidence(evidence, as_json)
+        with _errors(as_json):
+            data = casework.resume(actor(), number, _now(at), files)
+        emit_json(data) if as_json else click.echo(f"application {data['number']}: in review, due on {data['due_on']}")
 
     @application_group.command("withdraw")
     @click.argument("number")
