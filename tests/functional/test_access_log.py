@@ -171,3 +171,26 @@ def test_feed_entries_written_before_they_named_their_person_are_given_one(world
     with connection.schema_editor() as editor:
         migration.backfill(apps, editor)
     assert dict(FeedEntry.objects.values_list("pk", "person_id")) == expected
+
+
+def test_reading_an_evidence_file_is_logged(world, cli_run, monkeypatch, settings, tmp_path):
+    """`application evidence` (casework.read_evidence) leaves one row naming the officer and purpose."""
+    from muster.casework import services as casework
+    from muster.policy import loader
+    from tests.fixtures.evidence import craft
+
+    settings.MUSTER_EVIDENCE_DIR = tmp_path / "evidence"
+    national_id = world["ids"][0]
+    pdf = craft.one_page_pdf()
+    filed = casework.submit(Actor.officer("t"), loader.get_pack("ru"), national_id, "deferment",
+                            "two_or_more_children", files=[casework.EvidenceInput("note.pdf", pdf)],
+                            at=LATER)
+    digest = casework.show(Actor.officer("t", purpose="t"), filed["number"])["evidence"][0]["sha256"]
+    assert cli_run("user", "add", "ivanova", "--role", "registration_officer", "--no-password").exit_code == 0
+    monkeypatch.setenv("MUSTER_ACTOR", "cli:ivanova")
+    before = _reads(national_id)
+    result = cli_run("application", "evidence", filed["number"], digest, "--out", str(tmp_path / "copy.pdf"),
+                     "--purpose", "appeal 17", "--json")
+    assert result.exit_code == 0, result.output
+    read = _new_read(national_id, before)
+    assert (read["who"], read["purpose"]) == ("cli:ivanova", "appeal 17")

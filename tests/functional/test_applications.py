@@ -380,3 +380,102 @@ def test_an_unsafe_evidence_folder_is_a_configuration_error_and_files_nothing(ru
                      "two_or_more_children", "--evidence", str(evidence_file), "--json")
     assert result.exit_code == 2 and _json(result)["error"].startswith("configuration: MUSTER_EVIDENCE_DIR")
     _nothing_filed()
+
+
+def _excuse_refused_then_court(ru, people, cli_run):
+    """A missed summons, its excuse refused, appealed to the court (which suspends the summons'
+    seven measures) and allowed: the application is back in review."""
+    ids = _issue(ru, people)
+    engine.turn(LATER, actor=OFFICER, send=False)
+    summons = _summons_of(ids[0])
+    app = casework.submit(OFFICER, ru, ids[0], "excuse", "illness", summons_number=format_summons_number(summons.number),
+                          at=at("2026-04-06", 10))
+    casework.decide(OFFICER, app["number"], "refuse", "no sick note", at=at("2026-04-07", 10))
+    court = _json(cli_run("appeal", "file", "--against", f"application:{app['number']}", "--level", "2",
+                          "--reason", "the clinic was closed", "--at", at("2026-04-08", 10).isoformat(), "--json"))
+    assert len(court["suspends"]) == 7
+    _json(cli_run("appeal", "decide", court["number"], "allowed", "--reason", "a new decision is due",
+                  "--at", at("2026-04-09", 10).isoformat(), "--json"))
+    assert Application.objects.get().status == "in_review"
+    return app["number"], court["number"], summons
+
+
+def test_a_reopened_application_is_decided_again_and_a_new_refusal_reinstates_what_the_appeal_suspended(
+        ru, people, cli_run):
+    number, appeal, summons = _excuse_refused_then_court(ru, people, cli_run)
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"suspended"}
+    again = cli_run("application", "decide", number, "refuse", "--reason", "the note is not genuine",
+                    "--at", at("2026-04-10", 10).isoformat(), "--json")
+    assert again.exit_code == 0, again.output
+    assert _json(again)["status"] == "decided" and _json(again)["decision"]["outcome"] == "refused"
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"active"}
+    reinstated = Event.objects.filter(type="measure.reinstated", person_id=summons.person_id)
+    assert reinstated.count() == 7 and {e.payload.get("by") for e in reinstated} == {f"appeal:{appeal}"}
+    third = cli_run("application", "decide", number, "grant", "--reason", "x", "--json")
+    assert third.exit_code == 2 and "decided already" in _json(third)["error"]
+    assert Decision.objects.count() == 2
+
+
+def test_a_grant_on_a_reopened_application_lifts_what_the_appeal_suspended(ru, people, cli_run):
+    number, appeal, summons = _excuse_refused_then_court(ru, people, cli_run)
+    granted = _json(cli_run("application", "decide", number, "grant", "--reason", "sick note accepted",
+                            "--at", at("2026-04-10", 10).isoformat(), "--json"))
+    assert granted["decision"]["outcome"] == "granted"
+    summons.refresh_from_db()
+    assert summons.status == "excused"
+    assert set(Measure.objects.filter(summons=summons).values_list("status", flat=True)) == {"lifted"}
+
+
+def test_reversing_a_granted_deferment_ends_the_status_it_made(ru, people, cli_run):
+    ids = people(1)
+    app = casework.submit(OFFICER, ru, ids[0], "deferment", "temporary_unfitness", at=at("2026-03-03"))
+    casework.decide(OFFICER, app["number"], "grant", "category G", until=date(2026, 12, 31), at=at("2026-03-04"))
+    status = PersonStatus.objects.get()
+    assert status.valid_until == date(2026, 12, 31)
+    before = cli_run("application", "decide", app["number"], "refuse", "--reason", "x", "--json")
+    assert before.exit_code == 2 and "decided already" in _json(before)["error"]
+    appeal = _json(cli_run("appeal", "file", "--against", f"application:{app['number']}", "--reason", "wrong",
+                           "--at", at("2026-03-10").isoformat(), "--json"))
+    _json(cli_run("appeal", "decide", appeal["number"], "allowed", "--reason", "the category was wrong",
+                  "--at", at("2026-03-12").isoformat(), "--json"))
+    assert PersonStatus.objects.get().valid_until == date(2026, 12, 31)  # in force until the new decision
+    refused = cli_run("application", "decide", app["number"], "refuse", "--reason", "fit after all",
+                      "--at", at("2026-03-16").isoformat(), "--json")
+    assert refused.exit_code == 0, refused.output
+    assert PersonStatus.objects.get().valid_until == date(2026, 3, 15)  # ended the day of the new decision
+    assert not Decision.objects.filter(outcome="granted", in_effect=True).exists()
+
+
+def test_waiting_for_the_person_pauses_the_due_date_and_new_evidence_resumes_it(ru, people, cli_run, evidence_file):
+    ids = people(2)
+    app = casework.submit(OFFICER, ru, ids[0], "deferment", "two_or_more_children", at=at("2026-03-03"))
+    assert str(Application.objects.get().due_on) == "2026-03-18"  # 9 March is the 8 March holiday moved
+    asked = cli_run("application", "request", app["number"], "--what", "the birth certificate of the second child",
+                    "--at", at("2026-03-05", 10).isoformat(), "--json")
+    assert asked.exit_code == 0, asked.output
+    assert _json(asked) == {"number": app["number"], "status": "awaiting_person",
+                            "what": "the birth certificate of the second child", "awaiting_since": "2026-03-05"}
+    message = PersonMessage.objects.get(topic="application.awaiting_person")
+    assert "the birth certificate of the second child" in message.details["text"]
+    again = cli_run("application", "request", app["number"], "--what", "x", "--json")
+    assert again.exit_code == 2 and "is awaiting person" in _json(again)["error"]
+    other = Person.objects.get(national_id=ids[1])
+    with pytest.raises(casework.AccessDenied):
+        casework.resume(Actor.person(other.pk), app["number"], at("2026-03-11", 10))
+    # The person sends it on Wednesday 11 March: 6, 10 and 11 March were working days spent waiting.
+    me = Person.objects.get(national_id=ids[0])
+    back = casework.resume(Actor.person(me.pk), app["number"], at("2026-03-11", 10),
+                           [casework.EvidenceInput("certificate.pdf", PDF)])
+    assert back == {"number": app["number"], "status": "in_review", "due_on": date(2026, 3, 23),
+                    "paused_working_days": 3}
+    assert EvidenceFile.objects.get().name == "certificate.pdf"
+    not_waiting = cli_run("application", "resume", app["number"], "--json")
+    assert not_waiting.exit_code == 2 and "not waiting" in _json(not_waiting)["error"]
+    # An officer's resume, the same day it was asked: no working day spent, the due date stays.
+    cli_run("application", "request", app["number"], "--what", "a signature", "--at", at("2026-03-12", 9).isoformat())
+    same_day = _json(cli_run("application", "resume", app["number"], "--evidence", str(evidence_file),
+                             "--at", at("2026-03-12", 15).isoformat(), "--json"))
+    assert (same_day["due_on"], same_day["paused_working_days"]) == ("2026-03-23", 0)
+    casework.decide(OFFICER, app["number"], "refuse", "no", at=at("2026-03-13"))
+    decided = cli_run("application", "request", app["number"], "--what", "x", "--json")
+    assert decided.exit_code == 2 and "only an application submitted or in review" in _json(decided)["error"]

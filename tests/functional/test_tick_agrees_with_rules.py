@@ -1,4 +1,5 @@
-"""Property: the tick's set-based service agrees with the pure rule on random delivery histories."""
+"""Property: the tick's set-based service agrees with the pure rule on random delivery histories,
+and its missed marking with muster.rules.appeals.summons_held on random appeals holding them."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from hypothesis import strategies as st
 
 from muster.campaigns import issuing
 from muster.campaigns import services as campaigns
+from muster.casework.models import Appeal
 from muster.delivery.models import Delivery, DeliveryEvent
 from muster.kernel.actor import Actor
 from muster.ledger.models import Event
 from muster.measures.models import Measure
+from muster.rules.appeals import summons_held
 from muster.rules.delivery import DeliveryEvent as PureEvent
 from muster.rules.delivery import missed_from, service
 from muster.summons import tick
@@ -25,16 +28,19 @@ NOW = at("2026-03-02")
 EVENTS = [("post", "delivered"), ("post", "refused"), ("post", "returned"), ("portal", "posted"),
           ("in_person", "signed"), ("in_person", "refused"), ("email", "sent"), ("sms", "sent")]
 
+# The statuses of the appeals holding each summons (an open one holds it).
+appeal_holds = st.lists(st.lists(st.sampled_from(["open", "decided"]), max_size=2), max_size=6)
 histories = st.lists(st.lists(st.tuples(st.sampled_from(EVENTS), st.integers(min_value=0, max_value=12)),
                               max_size=3), min_size=1, max_size=6)
 
 
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(history=histories, days_later=st.integers(min_value=0, max_value=40))
-@example(history=[[(("in_person", "signed"), 0), (("in_person", "refused"), 0)]], days_later=7)  # a tie: first recorded
-def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, days_later):
-    for model in (Event, Measure, DeliveryEvent, Delivery, Summons, Run):
+@given(history=histories, days_later=st.integers(min_value=0, max_value=40), holds=appeal_holds)
+@example(history=[[(("in_person", "signed"), 0), (("in_person", "refused"), 0)]], days_later=7,
+         holds=[])  # a tie: first recorded
+def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, days_later, holds):
+    for model in (Event, Measure, DeliveryEvent, Delivery, Appeal, Summons, Run):
         model.objects.all().delete()
     campaigns.Campaign.objects.all().delete()
     if not hasattr(test_tick_service_and_missed_agree_with_the_pure_rules, "_people"):
@@ -49,7 +55,15 @@ def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, 
     rules = ru.versions[-1].summons
     today = NOW.date() + timedelta(days=days_later)
     expected = {}
-    for s, events in zip(summonses, history, strict=False):
+    for i, s in enumerate(summonses):
+        statuses = holds[i] if i < len(holds) else []
+        for level, status in enumerate(statuses, start=1):
+            Appeal.objects.create(person_id=s.person_id, subject_kind="summons", subject_id=s.pk, subject_ref="x",
+                                  district=s.district, pack_code="ru", policy_version=s.policy_version, level=level,
+                                  body="court", reason="r", filed_at=NOW, filed_on=NOW.date(), deadline=NOW.date(),
+                                  due_on=NOW.date(), status=status, created_by="t", holds_summons_id=s.pk)
+    for i, (s, events) in enumerate(zip(summonses, history, strict=False)):
+        held = summons_held(holds[i] if i < len(holds) else [])
         pure_events = []
         for (channel, event), offset in events:
             d = Delivery.objects.create(summons=s, person_id=s.person_id, channel=channel, state="failed")
@@ -59,7 +73,7 @@ def test_tick_service_and_missed_agree_with_the_pure_rules(ru, people, history, 
             pure_events.append(PureEvent(channel, event, day))
         served = service(rules, s.placed_on, pure_events, today)
         status = "placed" if served is None else "served"
-        if served is not None and today >= missed_from(s.appearance_date, rules.grace_days):
+        if served is not None and today >= missed_from(s.appearance_date, rules.grace_days) and not held:
             status = "missed"
         expected[s.pk] = (status, served and served.served_on, served and served.how, served and served.evidence)
     tick.tick(at(today.isoformat(), 12), actor=Actor.officer("t"))

@@ -14,14 +14,16 @@ from hypothesis import strategies as st
 from muster import engine
 from muster.accounts import services as accounts
 from muster.casework import services as casework
-from muster.casework.models import Application, Decision
+from muster.casework.models import Appeal, Application, Decision
 from muster.delivery.models import PersonMessage
 from muster.kernel.actor import Actor
 from muster.policy.calendar import working_calendar
 from muster.registry.models import Person
 from muster.rules.applications import format_number
 from muster.rules.casework import is_overdue, is_urgent
+from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import version_in_force
+from muster.summons.models import Summons
 from tests.conftest import MSK, at, snils
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,44 @@ def test_the_tick_marks_overdue_applications_and_reminds_once_before_a_deferment
     message = PersonMessage.objects.get(topic="deferment.ending")
     assert message.details["period_until"] == "2026-06-30" and message.details["liable_again_from"] == "2026-07-01"
     assert Decision.objects.get(application__kind="deferment").reminded_at is not None
+
+
+def test_one_queue_lists_open_applications_and_appeals_by_due_date_and_assigns_both(world, ru, cli_run,
+                                                                                   monkeypatch):
+    """Applications and appeals in one queue, by due date then number; `--kind appeal` keeps the
+    appeals only, another kind only applications; `queue assign` takes A-… and P-… numbers and
+    refuses an officer of another district."""
+    person = Person.objects.get(national_id=world["ids"][0])
+    s = Summons.objects.get(person=person)
+    app = casework.submit(OFFICER, ru, world["ids"][1],
+                          "deferment", "two_or_more_children", at=at("2026-04-06"))
+    appeal = _json(cli_run("appeal", "file", "--against", f"summons:{format_summons_number(s.number)}",
+                           "--reason", "never received it", "--at", at("2026-04-06").isoformat(), "--json"))
+    now = ("--now", "2026-04-07T12:00:00+03:00")
+    items = _json(cli_run("queue", "list", "--district", "RU-RYA", *now, "--json"))["items"]
+    assert [(i["number"], i["kind"]) for i in items] == [(appeal["number"], "appeal"), (app["number"], "deferment")]
+    assert all(set(i) == {"number", "kind", "due_on", "urgent", "overdue", "assigned_to"} for i in items)
+    assert items[0]["due_on"] == "2026-04-13" and items[0]["due_on"] < items[1]["due_on"]
+    only_appeals = _json(cli_run("queue", "list", "--kind", "appeal", *now, "--json"))["items"]
+    assert [i["number"] for i in only_appeals] == [appeal["number"]]
+    only_deferments = _json(cli_run("queue", "list", "--kind", "deferment", *now, "--json"))["items"]
+    assert [i["number"] for i in only_deferments] == [app["number"]]
+    assert [i["number"] for i in _json(cli_run("queue", "list", "--limit", "1", *now, "--json"))["items"]] == [
+        appeal["number"]]
+    late = _json(cli_run("queue", "list", "--overdue", "--now", "2026-04-14T12:00:00+03:00", "--json"))["items"]
+    assert [i["number"] for i in late] == [appeal["number"]] and late[0]["overdue"]
+
+    accounts.add_user(OFFICER, "olga", None, False, "registration_officer", ["RU-RYA"])
+    assert _json(cli_run("queue", "assign", appeal["number"], "--to", "olga", "--json")) == {
+        "number": appeal["number"], "status": "open", "assigned_to": "olga"}
+    assert _json(cli_run("queue", "assign", app["number"], "--to", "olga", "--json"))["assigned_to"] == "olga"
+    again = _json(cli_run("queue", "list", *now, "--json"))["items"]
+    assert [i["assigned_to"] for i in again] == ["olga", "olga"]
+    assert cli_run("queue", "assign", "P-0099999", "--to", "olga", "--json").exit_code == 4
+
+    accounts.add_user(OFFICER, "tula", None, False, "registration_officer", ["RU-TUL"])
+    monkeypatch.setenv("MUSTER_ACTOR", "tula")
+    for number in (appeal["number"], app["number"]):
+        refused = cli_run("queue", "assign", number, "--to", "tula", "--json")
+        assert refused.exit_code == 2 and "not allowed" in refused.output.lower(), refused.output
+    assert Appeal.objects.get().assigned_to.get_username() == "olga"

@@ -15,6 +15,9 @@ from muster.rules.vocabulary import choices
 
 SUBJECT_CHOICES = [(s, s) for s in APPEAL_SUBJECTS]
 OPEN_APPEAL = models.Q(status=str(AppealStatus.OPEN))
+# The tick's condition on `notices_summons.id` (formatted in as {id}) while an open appeal holds it.
+HELD_BY_APPEAL = (f"EXISTS (SELECT 1 FROM casework_appeal a WHERE a.holds_summons_id = {{id}} "
+                  f"AND a.status = '{AppealStatus.OPEN}')")
 
 
 class Appeal(models.Model):
@@ -43,6 +46,9 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     suspended = models.JSONField(default=list)  # the ids of the measures filing suspended
+    # The summons this appeal holds while open (muster.rules.appeals.holds_summons): the tick does
+    # not mark it missed (muster.summons.tick's holds, registered by casework's app).
+    holds_summons_id = models.BigIntegerField(null=True, blank=True)
     created_by = models.CharField(max_length=200)  # the actor, as the audit trail names it
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
@@ -55,6 +61,8 @@ class Appeal(models.Model):
             models.Index(fields=["district", "due_on", "id"], name="appeal_queue", condition=OPEN_APPEAL),
             models.Index(fields=["due_on", "id"], name="appeal_open_due", condition=OPEN_APPEAL),
             models.Index(fields=["person", "id"], name="appeal_person"),
+            models.Index(fields=["holds_summons_id"], name="appeal_holds_summons",
+                         condition=OPEN_APPEAL & models.Q(holds_summons_id__isnull=False)),
         ]
 
     def __str__(self) -> str:

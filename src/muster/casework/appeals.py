@@ -11,6 +11,7 @@ The rules are muster.rules.appeals; its docstring says what each ruling does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -76,6 +77,7 @@ class _Subject:
     dates: rule.SubjectDates
     appearance: date | None
     against_refusal: bool = False
+    holds_effects: bool = False  # an application whose decision has effects on its summons
     measures: list[MeasureFacts] = field(default_factory=list)
     summons_id: int | None = None
     measure_id: int | None = None
@@ -105,6 +107,7 @@ def _subject(subject: rule.Subject) -> _Subject:
                         app.person_id, app.district, pack, decision.decided_at,
                         rule.SubjectDates(today_in(pack, decision.decided_at)), app.appearance_date,
                         against_refusal=decision.outcome == app_rules.Outcome.REFUSED, measures=affected,
+                        holds_effects=bool(app.summons_id and rule.application_effects(app.kind, decision.outcome)),
                         summons_id=app.summons_id)
     if subject.kind == "summons":
         try:
@@ -216,7 +219,9 @@ def file(actor: Actor, against: str, reason: str, at: datetime, *, level: int | 
                     policy_version=version.code, level=chosen.level, body=chosen.body,
                     legal_reference=chosen.legal_reference, reason=reason, filed_at=at, filed_on=filed_on,
                     deadline=deadline, late=late, due_on=rule.due_date(version.casework, chosen, filed_on, calendar),
-                    appearance_date=subject.appearance, created_by=actor.who)
+                    appearance_date=subject.appearance, created_by=actor.who,
+                    holds_summons_id=subject.summons_id if rule.holds_summons(
+                        chosen, subject.kind, suspend, against_effects=subject.holds_effects) else None)
         except IntegrityError:
             raise AppealError(f"appeal against {subject.what}: already under appeal at level {chosen.level} "
                               f"({chosen.body})") from None
@@ -271,7 +276,9 @@ def _reopen(appeal: Appeal, ruled_on: date) -> str:
     app.status = app_rules.ApplicationStatus.IN_REVIEW
     app.due_on = rule.reopened_due(version.casework, app.kind, ruled_on,
                                    working_calendar(pack, version, ruled_on))
-    app.save(update_fields=["status", "due_on"])
+    app.overdue_marked_at = None  # a new due date: the tick marks it again if that passes too
+    app.save(update_fields=["status", "due_on", "overdue_marked_at"])
+    app.decisions.filter(pk=app.decisions.order_by("-id").values("pk")[:1]).update(set_aside_by=appeal.number)
     return (f"Application {app.number} is back in review for a new decision, due by {app.due_on}"
             + ("; the measures suspended stay suspended until then." if appeal.suspended else "."))
 
@@ -393,4 +400,20 @@ def open_items(actor: Actor, pack: Pack, today: date, *, district: str | None = 
     return items
 
 
-__all__ = ["AccessDenied", "AppealError", "decide", "file", "list_for_person", "open_items", "show"]
+def assign(actor: Actor, number: str, to_user: str, officer_named: Callable[[str], Any], *,
+           at: datetime) -> dict[str, Any]:
+    """Give an open appeal to an officer; the actor must act in the appeal's district (checked
+    before the account is looked up)."""
+    with transaction.atomic():
+        appeal = _find(number, lock=True)
+        access.require(rules.may_act_on_person(actor, appeal.district))
+        if appeal.status != AppealStatus.OPEN:
+            raise AppealError(f"appeal {appeal.number} is {appeal.status}: only an open appeal can be assigned")
+        appeal.assigned_to = officer_named(to_user)
+        appeal.save(update_fields=["assigned_to"])
+        trail.record(actor, "appeal.assign", "appeal", appeal.number, person_id=appeal.person_id,
+                     purpose=f"assigned to {to_user}", at=at)
+    return {"number": appeal.number, "status": appeal.status, "assigned_to": to_user}
+
+
+__all__ = ["AccessDenied", "AppealError", "assign", "decide", "file", "list_for_person", "open_items", "show"]

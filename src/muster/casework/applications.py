@@ -229,6 +229,25 @@ def show(actor: Actor, number: str) -> dict[str, Any]:
     }
 
 
+def read_evidence(actor: Actor, application_number: str, sha256: str) -> bytes:
+    """The bytes of one evidence file of an application, for the person themself or an officer of
+    the district with a purpose; every read is written to the person's access log (SPEC 2: a
+    person sees who read their papers). ApplicationNotFound when the application has no such file."""
+    limits.check("purpose", actor.purpose, "--purpose")
+    app = find(application_number)
+    access.require(rules.may_read_person(actor, app.person_id, app.district))
+    digest = (sha256 or "").strip().lower()
+    if not app.evidence.filter(sha256=digest).exists():
+        raise ApplicationNotFound(f"application {app.number} has no evidence file {digest[:12]!r}…")
+    try:
+        data = evidence.read(digest)
+    except evidence.EvidenceRejected as exc:
+        raise CaseworkError(str(exc)) from None
+    with transaction.atomic():
+        access.read_person(actor, app.person_id, "evidence", f"{app.number}:{digest[:40]}")
+    return data
+
+
 def list_for_person(actor: Actor, pack: Pack, national_id: str) -> dict[str, Any]:
     """A person's applications, oldest first; the read is logged for the person."""
     person = registry.find_person(actor, national_id, pack)

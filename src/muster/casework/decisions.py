@@ -19,11 +19,10 @@ from muster.casework.applications import (
     check_instant,
     decision_dict,
     find,
-    is_open,
     latest_decision,
     version_for,
 )
-from muster.casework.effects import EffectRefused, take_effect
+from muster.casework.effects import EffectRefused, settle_appeal, supersede, take_effect
 from muster.casework.models import Application, Decision
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
@@ -34,8 +33,10 @@ from muster.rules import limits
 from muster.rules.applications import (
     VERBS,
     ApplicationStatus,
+    LatestDecision,
     Outcome,
     appeal_deadline_of,
+    decide_problem,
     decision_reasons,
 )
 from muster.rules.casework import (
@@ -157,22 +158,26 @@ def confirm(actor: Actor, number: str, *, at: datetime) -> dict[str, Any]:
 
 
 def _check_undecided(app: Application) -> None:
-    decision = latest_decision(app)
-    if decision is not None and decision.needs_confirmation and decision.confirmed_at is None:
-        raise CaseworkError(f"application {app.number} is decided already ({decision.outcome} by "
-                            f"{decision.decided_by}), waiting for a second officer's confirmation")
-    if decision is not None or app.status == ApplicationStatus.DECIDED:
-        raise CaseworkError(f"application {app.number} is decided already"
-                            + (f" ({decision.outcome} on {decision.decided_at.date()})" if decision else ""))
-    if not is_open(app):
-        raise CaseworkError(f"application {app.number} is {app.status.replace('_', ' ')}: nothing to decide")
+    """Refuses deciding twice, unless an allowed appeal reopened the application."""
+    latest = latest_decision(app)
+    facts = None if latest is None else LatestDecision(
+        latest.outcome, latest.decided_at.date(), latest.needs_confirmation and latest.confirmed_at is None,
+        latest.set_aside_by)
+    problem = decide_problem(app.number, app.status, facts)
+    if problem:
+        raise CaseworkError(problem)
 
 
 def _take_effect(decision: Decision, app: Application, ground: Ground, at: datetime, actor: Actor) -> dict[str, Any]:
+    set_aside = app.decisions.exclude(pk=decision.pk).exclude(set_aside_by="").order_by("-id").first()
+    if set_aside is not None:
+        supersede(set_aside, app, at)
     try:
         effects = take_effect(decision, app, ground, at, actor=actor)
     except EffectRefused as exc:
         raise CaseworkError(f"the decision cannot take effect: {exc}") from None
+    if set_aside is not None:
+        effects["measures_after_appeal"] = settle_appeal(set_aside.set_aside_by, decision.outcome, at, actor)
     app.status = ApplicationStatus.DECIDED
     app.save(update_fields=["status"])
     return effects

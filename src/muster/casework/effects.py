@@ -5,6 +5,9 @@
   call-up summonses whose appearance date falls inside the period, lifting their measures that day
   (muster.summons.outcomes.record, as an officer's cancellation does);
 - an accepted excuse closes its summons as excused and lifts its measures that day;
+- a decision on an application an allowed appeal reopened supersedes the decision set aside: a
+  status that decision granted ends that day, and the measures the appeal suspended are
+  reinstated by a new refusal or lifted by a grant (`by="appeal:P-…"`);
 - every decision is told to the person: a `decision.made` event in the ledger and a message in
   their electronic account (announced by email without details).
 """
@@ -14,16 +17,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from muster.casework.models import Application, Decision
+from muster.casework.models import Appeal, Application, Decision
 from muster.delivery.models import PersonMessage
 from muster.kernel.actor import Actor
+from muster.kernel.clock import today_in
 from muster.ledger.models import Event
+from muster.measures import services as measures
+from muster.measures.models import Measure
+from muster.policy import loader
 from muster.registry import statuses
+from muster.rules.appeals import parse_number as parse_appeal_number
 from muster.rules.applications import STATUS_OF_KIND, Outcome, status_reason
 from muster.rules.casework import Period
 from muster.rules.casework_policy import Ground
 from muster.rules.notice_numbers import format_summons_number
-from muster.rules.vocabulary import OPEN_SUMMONS, EventType, Purpose
+from muster.rules.vocabulary import OPEN_SUMMONS, EventType, MeasureStatus, Purpose
 from muster.summons import outcomes
 from muster.summons.models import Summons
 
@@ -51,6 +59,29 @@ def take_effect(decision: Decision, app: Application, ground: Ground, at: dateti
     decision.save(update_fields=["in_effect"])
     tell_person(decision, app, at)
     return done
+
+
+def supersede(set_aside: Decision, app: Application, at: datetime) -> None:
+    """The decision an allowed appeal set aside has no effect from the new decision's day: a status
+    it granted ends (its reminders stop)."""
+    if set_aside.in_effect and set_aside.outcome == Outcome.GRANTED and app.kind in STATUS_OF_KIND:
+        statuses.end_status(app.number, today_in(loader.get_pack(app.pack_code), at))
+    set_aside.in_effect = False
+    set_aside.save(update_fields=["in_effect"])
+
+
+def settle_appeal(appeal_number: str, outcome: str, at: datetime, actor: Actor) -> list[int]:
+    """The measures the appeal suspended that are still suspended: in force again after a new
+    refusal, lifted after a grant. Returns those changed."""
+    appeal = Appeal.objects.get(pk=parse_appeal_number(appeal_number))
+    still = list(Measure.objects.filter(pk__in=appeal.suspended, status=MeasureStatus.SUSPENDED)
+                 .order_by("id").values_list("pk", flat=True))
+    if not still:
+        return []
+    by = f"appeal:{appeal_number}"
+    if outcome == Outcome.REFUSED:
+        return measures.reinstate(actor, still, at, reason=f"refused again after appeal {appeal_number}", by=by)
+    return measures.lift(actor, still, at, reason=f"granted after appeal {appeal_number}", by=by)
 
 
 def _record(summons: Summons, outcome: str, at: datetime, actor: Actor, reason: str) -> outcomes.Outcome:

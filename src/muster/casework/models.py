@@ -48,14 +48,20 @@ class Application(models.Model):
     created_by = models.CharField(max_length=200)  # the actor, as the audit trail names it
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     overdue_marked_at = models.DateTimeField(null=True, blank=True)  # set by the tick once past due_on
+    # The day (pack's time zone) the person was asked for what is missing (awaiting_person): the
+    # due date pauses from then (muster.casework.awaiting).
+    awaiting_since = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
             # The district queue: WHERE district = ? AND status IN (open) ORDER BY due_on, id LIMIT n.
             models.Index(fields=["district", "due_on", "id"], name="application_queue", condition=OPEN),
-            # The whole queue (an officer of every district), and the tick's overdue marking.
+            # The whole queue (an officer of every district).
             models.Index(fields=["due_on", "id"], name="application_open_due", condition=OPEN),
             models.Index(fields=["person", "id"], name="application_person"),
+            # The tick's overdue marking reads only open rows not yet marked, never the marked ones again.
+            models.Index(fields=["pack_code", "due_on"], name="application_overdue_unmarked",
+                         condition=OPEN & models.Q(overdue_marked_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +110,9 @@ class Decision(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     in_effect = models.BooleanField(default=False)  # its effects are applied
     reminded_at = models.DateTimeField(null=True, blank=True)  # the person told the deferment ends soon
+    # The allowed appeal (P-…) that set this decision aside and reopened the application; the next
+    # decision on it supersedes this one (muster.casework.decisions).
+    set_aside_by = models.CharField(max_length=20, blank=True)
 
     class Meta:
         indexes = [

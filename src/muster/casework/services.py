@@ -12,10 +12,12 @@ from muster.casework.applications import (
     CaseworkError,
     EvidenceInput,
     list_for_person,
+    read_evidence,
     show,
     submit,
     withdraw,
 )
+from muster.casework.awaiting import request, resume
 from muster.casework.decisions import confirm, decide
 from muster.casework.evidence import MAX_BYTES as EVIDENCE_MAX_BYTES
 from muster.casework.evidence import EvidenceStoreProblem
@@ -25,4 +27,4 @@ from muster.summons.services import known_now
 
 __all__ = ["EVIDENCE_MAX_BYTES", "AccessDenied", "ApplicationNotFound", "BadNumber", "CaseworkError", "EvidenceInput", "EvidenceStoreProblem",
            "InvalidNationalId", "PersonNotFound", "assign", "confirm", "decide", "known_now", "list_for_person",
-           "queue", "show", "submit", "withdraw"]
+           "queue", "read_evidence", "request", "resume", "show", "submit", "withdraw"]

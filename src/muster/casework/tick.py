@@ -43,7 +43,9 @@ def step(now: datetime) -> dict[str, int]:
 
 
 def _mark_overdue(pack_code: str, today: object, now: datetime) -> int:
-    """Set-based: every open application of the pack whose due date has passed, marked once."""
+    """Set-based: every open application of the pack whose due date has passed, marked once; the
+    partial index `application_overdue_unmarked` holds only the unmarked ones, so marked rows are
+    never read again."""
     statuses = open_statuses()
     marks = ", ".join(["%s"] * len(statuses))
     with connection.cursor() as cur:

@@ -21,6 +21,12 @@ Decisions made here where the issue is silent:
 - What filing suspends ("decision"): a summons' measures; a measure itself; for an application,
   its effects if any: a refused excuse leaves its summons' measures in force, so those; other
   applications have no effect a suspension could hold (a refusal grants nothing).
+- An appeal that suspends the decision (ru's court) against a summons, or against a refused
+  excuse for one, holds that summons while it is open: the tick does not mark it missed, so the
+  measures that start on missing are not applied until the ruling (rather than applied as
+  `suspended`: no partner is told of a measure that may never be, and nothing has to be undone
+  if the appeal is allowed). A dismissal releases it: the next tick marks it missed, as of the
+  day it was missed, and applies those measures; an allowed appeal cancels it.
 - Dismissing reinstates what was suspended. Allowing: against a summons, the summons is cancelled
   with the outcome `appeal_accepted` and its measures lifted; against a measure, the measure is
   lifted; against an application, the decision is reversed: the application returns to
@@ -218,6 +224,22 @@ def suspends_anything(level: AppealLevel, suspend: bool | None) -> bool:
     if level.suspension == "discretionary":
         return bool(suspend)
     return True
+
+
+def holds_summons(level: AppealLevel, subject_kind: str, suspend: bool | None, *,
+                  against_effects: bool = False) -> bool:
+    """Whether filing at `level` holds the subject's summons where it is until the ruling (see the
+    module's docstring): the level suspends the decision, and the appeal is against the summons or
+    an application whose decision has effects on it (`against_effects`, application_effects)."""
+    if level.suspends != "decision" or not suspends_anything(level, suspend):
+        return False
+    return subject_kind == "summons" or (subject_kind == "application" and against_effects)
+
+
+def summons_held(appeal_statuses: Sequence[str]) -> bool:
+    """Whether the appeals holding a summons (their statuses) keep the tick from marking it
+    missed: while any of them is open."""
+    return any(status == AppealStatus.OPEN for status in appeal_statuses)
 
 
 def application_effects(kind: str, outcome: str | None) -> bool:

@@ -13,7 +13,12 @@ from enum import StrEnum
 
 from muster.rules.casework import Period, is_urgent
 from muster.rules.casework_policy import AppealLevel, Casework, Ground
-from muster.rules.working_days import WorkingCalendar, add_working_days, deadline_date
+from muster.rules.working_days import (
+    WorkingCalendar,
+    add_working_days,
+    deadline_date,
+    working_days_between,
+)
 
 NUMBER_PREFIX = "A-"
 NUMBER_DIGITS = 7
@@ -54,6 +59,39 @@ STATUS_OF_KIND = {"deferment": "deferred", "exemption": "exempt", "alternative_s
 
 class BadNumber(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class LatestDecision:
+    """What deciding again depends on: the application's latest decision."""
+
+    outcome: str
+    decided_on: date
+    awaiting_confirmation: bool  # a second officer has yet to confirm it
+    set_aside_by: str  # the allowed appeal (P-…) that reopened the application, or ""
+
+
+def resumed_due(calendar: WorkingCalendar, due_on: date, waiting_from: date, resumed_on: date) -> date:
+    """The due date of an application back in review after waiting for the person: the time
+    limit pauses while it waits, so the due date moves by the working days spent waiting (those
+    after the day of the request, up to and including the day it resumed)."""
+    return add_working_days(calendar, due_on, max(0, working_days_between(calendar, waiting_from, resumed_on)))
+
+
+def decide_problem(number: str, status: str, latest: LatestDecision | None) -> str | None:
+    """Why the application cannot be decided now, or None. A second decision is allowed only on an
+    application an allowed appeal reopened (its latest decision set aside, the application open)."""
+    if latest is not None and latest.awaiting_confirmation:
+        return (f"application {number} is decided already ({latest.outcome}), waiting for a second "
+                "officer's confirmation")
+    if latest is not None and latest.set_aside_by and status in OPEN_APPLICATIONS:
+        return None
+    if latest is not None or status == ApplicationStatus.DECIDED:
+        return f"application {number} is decided already" + (
+            f" ({latest.outcome} on {latest.decided_on})" if latest else "")
+    if status not in OPEN_APPLICATIONS:
+        return f"application {number} is {status.replace('_', ' ')}: nothing to decide"
+    return None
 
 
 def format_number(sequence: int) -> str:

@@ -97,6 +97,7 @@ class EventType(StrEnum):
     DEFERMENT_ENDING = "deferment.ending"  # the person is reminded that a deferment ends soon
     APPEAL_FILED = "appeal.filed"  # the person's timeline and account; never a partner's feed
     APPEAL_DECIDED = "appeal.decided"
+    APPLICATION_AWAITING = "application.awaiting_person"  # the person is asked for what is missing
 
 
 class WebhookState(StrEnum):

@@ -41,6 +41,22 @@ class TickError(ValueError):
     pass
 
 
+# Conditions on `{id}` (a summons' id) under which the tick holds a summons where it is rather than
+# mark it missed: areas above this one register them (casework: an open appeal that suspends the
+# call-up decision, muster.rules.appeals.holds_summons). A released hold lets the next tick proceed.
+_HOLDS: list[str] = []
+
+
+def hold_while(condition_sql: str) -> None:
+    """Register an SQL condition on `{id}` that holds a summons from being marked missed."""
+    if condition_sql not in _HOLDS:
+        _HOLDS.append(condition_sql)
+
+
+def _not_held(summons_id: str) -> str:
+    return "".join(f" AND NOT {condition.format(id=summons_id)}" for condition in _HOLDS)
+
+
 def last_tick() -> datetime | None:
     """The clock the last tick ran at; a run-ahead tick an operator closed no longer counts."""
     return (Run.objects.filter(kind=RunKind.TICK).exclude(pk__in=closed_runs())
@@ -226,12 +242,13 @@ def _advance(cur: Any, version: PolicyVersion, pack_code: str, today: Any, now: 
     counts["events"] += _status_events(cur, "served", run_id, now, scope, [v, pack_code])
     counts.update(_apply(cur, version, "served", "s.served_on", run_id, now, scope, [v, pack_code]))
 
-    # 3. Missed: not appeared by the end of the grace days.
+    # 3. Missed: not appeared by the end of the grace days, unless held (an appeal being heard).
     grace = rules.grace_days
     cur.execute(f"UPDATE notices_summons SET status = '{MISSED}', "
                 f"missed_on = {sql.add_days('appearance_date', str(grace + 1))}, changed_run = %s "
                 f"WHERE status = '{SERVED}' AND {scope.replace('s.', '')} "
-                f"AND {sql.add_days('appearance_date', str(grace))} < %s", [run_id, v, pack_code, today])
+                f"AND {sql.add_days('appearance_date', str(grace))} < %s{_not_held('notices_summons.id')}",
+                [run_id, v, pack_code, today])
     counts["missed"] = cur.rowcount
     counts["events"] += _status_events(cur, "missed", run_id, now, scope, [v, pack_code])
     counts.update(_apply(cur, version, "missed", "s.missed_on", run_id, now, scope, [v, pack_code]))

@@ -1,4 +1,4 @@
-"""Commands for casework: `application submit|show|decide|confirm|list|withdraw` and
+"""Commands for casework: `application submit|show|evidence|request|resume|decide|confirm|list|withdraw` and
 `queue list|assign`. Thin: parse, call muster.casework.services, render (issue 12's JSON shapes)."""
 
 from __future__ import annotations
@@ -154,6 +154,30 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         else:
             table(_show_rows(data), title=f"application {data['number']}")
 
+    @application_group.command("evidence")
+    @click.argument("number")
+    @click.argument("sha256")
+    @click.option("--out", "out", required=True, metavar="FILE", help="Where to write the file (must not exist).")
+    @click.option("--purpose", default="casework", show_default=True, help="Why you are reading it (logged).")
+    @json_option
+    def application_evidence(number: str, sha256: str, out: str, purpose: str, as_json: bool) -> None:
+        """Write one evidence file of an application to FILE (the read is logged for the person)."""
+        setup_django()
+        from muster.casework import services as casework
+
+        target = Path(out)
+        if target.exists():
+            fail(f"--out {out}: already exists (nothing is overwritten)", as_json=as_json, code=EXIT_INVALID)
+        with _errors(as_json):
+            data = casework.read_evidence(actor(purpose), number, sha256)
+        try:
+            with target.open("xb") as f:
+                f.write(data)
+        except OSError as exc:
+            fail(f"--out {out}: {exc.strerror}", as_json=as_json, code=EXIT_INVALID)
+        result = {"number": number.strip().upper(), "sha256": sha256.strip().lower(), "size": len(data), "out": out}
+        emit_json(result) if as_json else click.echo(f"wrote {len(data)} bytes to {out}")
+
     @application_group.command("decide")
     @click.argument("number")
     @click.argument("verdict", type=click.Choice(["grant", "refuse"]))
@@ -183,6 +207,35 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
         with _errors(as_json):
             data = casework.confirm(actor(), number, at=_now(at))
         _render_decision(data, as_json)
+
+    @application_group.command("request")
+    @click.argument("number")
+    @click.option("--what", required=True, help="What is missing; the person is told in a message.")
+    @_at_option("--at", help="When it was asked (default: now).")
+    @json_option
+    def application_request(number: str, what: str, at: datetime | None, as_json: bool) -> None:
+        """Ask the person for what is missing: the application waits (awaiting_person), its time limit paused."""
+        setup_django()
+        from muster.casework import services as casework
+
+        with _errors(as_json):
+            data = casework.request(actor(), number, what, _now(at))
+        emit_json(data) if as_json else click.echo(f"application {data['number']}: awaiting the person")
+
+    @application_group.command("resume")
+    @click.argument("number")
+    @click.option("--evidence", "evidence", multiple=True, metavar="FILE", help="What the person sent.")
+    @_at_option("--at", help="When it came back (default: now).")
+    @json_option
+    def application_resume(number: str, evidence: tuple[str, ...], at: datetime | None, as_json: bool) -> None:
+        """Back to review; the due date moves by the working days spent waiting."""
+        setup_django()
+        from muster.casework import services as casework
+
+        files = _read_evidence(evidence, as_json)
+        with _errors(as_json):
+            data = casework.resume(actor(), number, _now(at), files)
+        emit_json(data) if as_json else click.echo(f"application {data['number']}: in review, due on {data['due_on']}")
 
     @application_group.command("withdraw")
     @click.argument("number")
@@ -228,11 +281,11 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
 
     @cli.group("queue")
     def queue_group() -> None:
-        """The work queue of open applications."""
+        """The work queue of open applications and appeals."""
 
     @queue_group.command("list")
     @click.option("--district", default=None, metavar="CODE")
-    @click.option("--kind", default=None, type=click.Choice(KINDS))
+    @click.option("--kind", default=None, type=click.Choice([*KINDS, "appeal"]), help="`appeal`: open appeals.")
     @click.option("--overdue", is_flag=True, help="Only those past their due date.")
     @click.option("--urgent", is_flag=True, help="Only those whose summons' appearance date is near.")
     @click.option("--limit", default=50, show_default=True, type=int)
@@ -241,7 +294,7 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @json_option
     def queue_list(district: str | None, kind: str | None, overdue: bool, urgent: bool, limit: int,
                    pack_code: str | None, at: datetime | None, as_json: bool) -> None:
-        """Open applications, the earliest due first."""
+        """Open applications and appeals, the earliest due first."""
         setup_django()
         from django.conf import settings
 
@@ -270,13 +323,13 @@ def register(cli: click.Group) -> None:  # noqa: C901 - a flat list of commands
     @click.option("--to", "to_user", required=True, metavar="USER")
     @json_option
     def queue_assign(number: str, to_user: str, as_json: bool) -> None:
-        """Give an application to an officer."""
+        """Give an application (A-…) or an appeal (P-…) to an officer."""
         setup_django()
         from muster.casework import services as casework
 
         with _errors(as_json):
             data = casework.assign(actor(), number, to_user, at=casework.known_now())
-        emit_json(data) if as_json else click.echo(f"application {data['number']}: assigned to {data['assigned_to']}")
+        emit_json(data) if as_json else click.echo(f"{data['number']}: assigned to {data['assigned_to']}")
 
 
 def _render_decision(data: dict[str, Any], as_json: bool) -> None:
