@@ -125,6 +125,15 @@ def test_an_accepted_excuse_names_its_summons_and_the_duty_after():
                                duty_after="Once the excuse has ended the person must appear")
     assert "Summons 000000012-34 is closed as excused" in " ".join(reasons.sentences)
     assert "Once the excuse has ended the person must appear." in reasons.sentences
+    assert not any("deferment" in sentence.lower() for sentence in reasons.sentences)
+
+
+@pytest.mark.parametrize("kind", ["exemption", "alternative_service"])
+def test_a_grant_without_end_says_so_and_speaks_of_no_deferment(kind):
+    reasons = decision_reasons(kind, ILLNESS, "granted", Period(date(2026, 4, 7), None, "with no end"), "report",
+                               appeal=LEVEL_1, appeal_deadline=None)
+    assert "It takes effect on 2026-04-07, with no end." in reasons.sentences
+    assert not any("deferment" in sentence.lower() for sentence in reasons.sentences)
 
 
 def test_criteria_of_straight_through_processing_are_reasons():

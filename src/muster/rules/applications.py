@@ -168,12 +168,14 @@ def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | N
     ref = f" ({ground.legal_reference})" if ground.legal_reference else ""
     sentences = [f"{kind_words.capitalize()} {outcome} on the ground: {ground.name}{ref}."]
     if outcome == Outcome.GRANTED:
-        if period is not None and period.until is not None:
+        if kind == "deferment" and period is not None and period.until is not None:
             sentences.append(f"The deferment runs from {period.start} until {period.until} inclusive "
                              f"({period.explanation}); the person is liable again from "
                              f"{period.until + timedelta(days=1)}.")
-        elif period is not None:
+        elif kind == "deferment" and period is not None:
             sentences.append(f"The deferment runs from {period.start} {period.explanation}.")
+        elif kind in ("exemption", "alternative_service") and period is not None:
+            sentences.append(f"It takes effect on {period.start}, with no end.")
         if kind == "excuse" and summons_number:
             sentences.append(f"Summons {summons_number} is closed as excused and the measures resting on it "
                              f"are lifted from {period.start if period else 'today'}.")
