@@ -207,3 +207,15 @@ def test_an_entry_condition_that_does_not_hold_is_refused_with_its_reason(world,
                      "--at", at("2026-04-06").isoformat(), "--json")
     assert result.exit_code == 2 and "local board dismissed" in result.output
     assert Appeal.objects.count() == 0
+
+
+def test_on_a_simulation_an_appeal_without_at_is_filed_at_the_simulated_now(world, cli_run):
+    """`appeal file` takes "now" as `application` does: on a simulation, the clock of its last tick,
+    so an appeal against a decision taken at the simulated time is not "before" it."""
+    s, _ = _missed(world)
+    engine.turn(at("2027-03-01"), actor=Actor.officer("t"), send=False)
+    app = _refused_excuse(s)
+    Decision.objects.filter(application=app).update(decided_at=at("2027-03-01"))
+    filed = _json(cli_run("appeal", "file", "--against", f"application:{app.number}", "--reason", "r", "--json"))
+    assert filed["level"] == 1 and filed["late"] is False
+    assert Appeal.objects.get().filed_at >= at("2027-03-01")

@@ -14,10 +14,11 @@ from muster.interfaces.cli.packs import json_option, parse_datetime
 
 
 def _at(at: datetime | None) -> datetime:
-    """When it happened (`--at`, default now); the service checks it against the subject."""
-    from muster.kernel import clock
+    """When it happened (`--at`, default now: on a simulation, the clock of its last tick, as
+    `application` takes it); the service checks it against the subject."""
+    from muster.casework import services as casework
 
-    return at or clock.now()
+    return at or casework.known_now()
 
 
 def _rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
