@@ -218,3 +218,47 @@ def test_a_rule_switched_off_between_verdict_and_decision_sends_the_whole_batch_
     done = stp.decide_ready(ru, now, today)
     assert done.counts == {"officer": 4} and not Decision.objects.exists()
     assert set(RegisterFact.objects.values_list("outcome", flat=True)) == {"officer"}
+
+
+def test_a_granted_deferment_cancels_the_call_up_inside_its_period_and_lifts_its_measures(ru, people):
+    from muster.campaigns import issuing
+    from muster.campaigns import services as campaigns
+    from muster.measures.models import Measure
+    from muster.summons.models import Summons
+    from tests.conftest import at
+
+    ids = people(1)
+    campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 1},
+                                                   appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 12),
+                                                   place="x"), actor=ADMIN, today=date(2026, 3, 2))
+    issuing.issue(campaigns.get("C"), at("2026-03-02"), actor=ADMIN)
+    summons = Summons.objects.get(person__national_id=ids[0])
+    partner = Partner.objects.create(name="Education", submit=["enrolment"])
+    now, today = at("2026-03-03"), date(2026, 3, 3)
+    RegisterFact.objects.create(partner=partner, person=summons.person, source="enrolment",
+                                facts=_student(today), observed_at=now, received_at=now)
+    stp_batch.process(ru, "enrolment", now, today)
+    done = stp.decide_ready(ru, now, today)
+    assert done.counts == {"grant": 1} and done.summonses_cancelled == 1
+    summons.refresh_from_db()
+    assert summons.status == "cancelled"
+    assert not Measure.objects.filter(summons=summons, status="active").exists()
+
+
+def test_renewal_extends_from_the_day_after_the_old_end_and_a_renewal_without_a_deferment_is_queued(registers, ru):
+    today, now = registers["today"], timezone.now()
+    partner = Partner.objects.get(name="Education")
+    first, second = (Person.objects.get(national_id=n).pk for n in registers["ids"][:2])
+    _existing(first, "it_employee", "in_force", today, ru.versions[-1].code)
+    old = PersonStatus.objects.get(person_id=first)
+    for pid in (first, second):
+        RegisterFact.objects.create(partner=partner, person_id=pid, source="employment", observed_at=now,
+                                    received_at=now, facts={"accredited": True, "days_employed": 340})
+    stp_batch.process(ru, "employment", now, today)
+    assert stp.decide_ready(ru, now, today).counts == {"renew": 1, "officer": 1}
+    renewed = PersonStatus.objects.filter(person_id=first).exclude(pk=old.pk).get()
+    assert renewed.valid_from == old.valid_until + timedelta(days=1)
+    assert renewed.valid_until > renewed.valid_from and "deferred" in renewed.reason
+    queued = Application.objects.get(person_id=second)
+    assert (queued.status, queued.channel, queued.created_by) == ("submitted", "partner", "system:stp")
+    assert RegisterFact.objects.get(person_id=second).application_number == queued.number

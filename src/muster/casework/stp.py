@@ -50,6 +50,7 @@ from muster.rules.applications import (
 )
 from muster.rules.casework import CaseworkProblem, Period, deferment_period, due_on, ground_of
 from muster.rules.casework_policy import STP_SOURCES, Ground, StraightThroughRule
+from muster.rules.notice_numbers import format_summons_number
 from muster.rules.policy import Pack, PolicyVersion
 from muster.rules.straight_through import evaluate, typed
 from muster.rules.vocabulary import OPEN_SUMMONS, Purpose
@@ -229,7 +230,7 @@ def _decide(pack: Pack, facts: list[tuple[Any, ...]], off: frozenset[str], now: 
     for part in _chunks(person_ids, _chunk()):
         people.update({p: (d or "", e or "") for p, d, e in
                        Person.objects.filter(pk__in=part).values_list("id", "district", "email")})
-    versions: dict[str, tuple[PolicyVersion, Any, date | None, dict[str, date]]] = {}
+    versions: dict[str, tuple[PolicyVersion, Any, date | None, date]] = {}  # code -> (.., appeal by, due on)
     plans: list[tuple[int, int, StraightThroughRule | None, Ground | None, Fit, dict[str, Any], PolicyVersion]] = []
     seen: set[int] = set()
     for fid, pid, code, data, processed_on, vcode in facts:
@@ -239,7 +240,8 @@ def _decide(pack: Pack, facts: list[tuple[Any, ...]], off: frozenset[str], now: 
         version = pack.version(vcode)
         if vcode not in versions:
             calendar = working_calendar(pack, version, day)
-            versions[vcode] = (version, calendar, appeal_deadline_of(version.casework, day, calendar), {})
+            versions[vcode] = (version, calendar, appeal_deadline_of(version.casework, day, calendar),
+                               due_on(version.casework, "deferment", day, calendar))
         rule = next((r for r in version.casework.straight_through if r.code == code), None)
         if rule is None or code in off:
             result.counts[OFFICER] = result.counts.get(OFFICER, 0) + 1
@@ -258,17 +260,16 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
     filed = [p for p in plans if p[3] is not None]  # an application for every fact casework takes
     for _fid, pid, _rule, ground, found, _data, version in filed:
         status = ApplicationStatus.SUBMITTED if found.action == OFFICER else ApplicationStatus.DECIDED
-        calendar = versions[version.code][1]
         apps.append(Application(
             person_id=pid, kind="deferment", ground=ground.code, channel=ApplicationChannel.PARTNER,
             status=status, submitted_at=now, submitted_on=day,
-            due_on=due_on(version.casework, "deferment", day, calendar), district=people.get(pid, ("", ""))[0],
+            due_on=versions[version.code][3], district=people.get(pid, ("", ""))[0],
             requested_until=found.period.until if found.action == GRANT and found.period else None,
             pack_code=pack_code, policy_version=version.code,
             created_by=STP.who))
     for part in _chunks(apps, 2000):
         Application.objects.bulk_create(part)
-    decisions, statuses, ends, numbers = [], [], [], {}
+    decisions, statuses, ends, superseded, numbers = [], [], [], [], {}
     for (fid, pid, rule, ground, found, data, version), app in zip(filed, apps, strict=True):
         numbers[fid] = app.number
         result.counts[found.action] = result.counts.get(found.action, 0) + 1
@@ -284,6 +285,8 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
             decided_by=STP.who, decided_at=now, period_from=period.start if period and found.action != END else None,
             period_until=period.until if period and found.action != END else None, policy_version=version.code,
             appeal_deadline=deadline, needs_confirmation=False, in_effect=True))
+        if found.ends is not None:  # the deferment it extends or ends is not reminded of its old end
+            superseded.append(found.ends.number)
         if found.action == END:
             assert found.ends is not None
             ends.append((max(day, found.ends.valid_from - timedelta(days=1)), found.ends.status_id))
@@ -301,9 +304,23 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
         for pairs in _chunks(ends, 2000):
             cur.executemany(f"UPDATE {PersonStatus._meta.db_table} SET valid_until = %s WHERE id = %s",
                             list(pairs))
+    _supersede(superseded, now)
     _tell(decisions, apps, people, now)
     _mark_facts(plans, numbers, off, now)
     result.summonses_cancelled = _cancel_call_ups(statuses, now)
+
+
+def _supersede(numbers: list[str], now: datetime) -> None:
+    """The decisions a renewal extends or an end ends: their old end is no longer the deferment's,
+    so the tick must not remind the person of it (marked as reminded)."""
+    ids = []
+    for number in numbers:
+        try:
+            ids.append(parse_number(number))
+        except BadNumber:
+            continue
+    for part in _chunks(ids, _chunk()):
+        Decision.objects.filter(application_id__in=part, reminded_at__isnull=True).update(reminded_at=now)
 
 
 def _tell(decisions: list[Decision], apps: list[Application], people: dict[int, tuple[str, str]],
@@ -373,9 +390,11 @@ def _cancel_call_ups(granted: list[PersonStatus], now: datetime) -> int:
                            and (s.valid_until is None or summons.appearance_date <= s.valid_until)), None)
             if status is None:
                 continue
-            from muster.rules.notice_numbers import format_summons_number
-            outcomes.record(format_summons_number(summons.number), "cancelled", max(now, summons.placed_at),
-                            actor=STP, reason=f"deferment granted (decision {status.decision_number})")
+            try:
+                outcomes.record(format_summons_number(summons.number), "cancelled", max(now, summons.placed_at),
+                                actor=STP, reason=f"deferment granted (decision {status.decision_number})")
+            except outcomes.OutcomeError:
+                continue  # closed meanwhile (served, missed, excused): the deferment holds all the same
             cancelled += 1
     return cancelled
 
