@@ -169,7 +169,12 @@ def one_run(args: argparse.Namespace, people: Path, work: Path) -> dict:
         rest_file.write_text(json.dumps(rest))
         stored = json.loads(child(STORE, [str(rest_file)], env))
         t = time.perf_counter()
-        done = json.loads(muster(["stp", "run", "--json"], env))
+        if args.profile:  # the same run under cProfile, its statistics kept for a look
+            done = json.loads(subprocess.run(
+                [PY, "-m", "cProfile", "-o", str(args.profile), "-m", "muster.interfaces.cli.main", "stp", "run",
+                 "--json"], env=env, check=True, capture_output=True, text=True).stdout)
+        else:
+            done = json.loads(muster(["stp", "run", "--json"], env))
         stp_s = time.perf_counter() - t
         return {"import_s": imported_s, "ingest": api, "stored_directly": stored, "stp_run_s": stp_s,
                 "stp": done}
@@ -190,6 +195,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--port", type=int, default=18451)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--profile", type=Path, help="run `muster stp run` under cProfile, statistics to this file")
     parser.add_argument("--keep", action="store_true", help="keep the database (for a look afterwards)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)

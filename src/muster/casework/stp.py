@@ -28,6 +28,7 @@ from django.db import transaction
 from muster.audit import trail
 from muster.casework.effects import DECISION_TOPIC
 from muster.casework.models import Application, Decision
+from muster.casework.stp_rows import insert
 from muster.delivery.models import PersonMessage
 from muster.kernel import db
 from muster.kernel.actor import Actor
@@ -267,8 +268,7 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
             requested_until=found.period.until if found.action == GRANT and found.period else None,
             pack_code=pack_code, policy_version=version.code,
             created_by=STP.who))
-    for part in _chunks(apps, 2000):
-        Application.objects.bulk_create(part)
+    insert(apps)
     decisions, statuses, ends, superseded, numbers = [], [], [], [], {}
     for (fid, pid, rule, ground, found, data, version), app in zip(filed, apps, strict=True):
         numbers[fid] = app.number
@@ -296,10 +296,8 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
                                          valid_until=period.until,
                                          reason=status_reason("deferment", ground, period, app.number),
                                          decision_number=app.number))
-    for chunk in _chunks(decisions, 2000):
-        Decision.objects.bulk_create(chunk)
-    for rows in _chunks(statuses, 2000):
-        PersonStatus.objects.bulk_create(rows)
+    insert(decisions)
+    insert(statuses)
     with db.cursor() as cur:
         for pairs in _chunks(ends, 2000):
             cur.executemany(f"UPDATE {PersonStatus._meta.db_table} SET valid_until = %s WHERE id = %s",
@@ -339,16 +337,14 @@ def _tell(decisions: list[Decision], apps: list[Application], people: dict[int, 
         details.append(detail)
         events.append(Event(type=DECISION_TOPIC, person_id=d.person_id, summons_id=None, payload=detail,
                             occurred_at=now))
-    for part in _chunks(events, 2000):
-        Event.objects.bulk_create(part)
+    insert(events)
     messages = []
     for event, detail in zip(events, details, strict=True):
         email = people.get(event.person_id, ("", ""))[1]
         messages.append(PersonMessage(person_id=event.person_id, event_id=event.pk, topic=DECISION_TOPIC,
                                       details=detail, created_at=now, email_state="queued" if email else "none",
                                       attempts=0, next_attempt_at=now if email else None))
-    for part in _chunks(messages, 2000):
-        PersonMessage.objects.bulk_create(part)
+    insert(messages)
 
 
 def _mark_facts(plans: list[Any], numbers: dict[int, str], off: frozenset[str], now: datetime) -> None:
