@@ -262,3 +262,24 @@ def test_renewal_extends_from_the_day_after_the_old_end_and_a_renewal_without_a_
     queued = Application.objects.get(person_id=second)
     assert (queued.status, queued.channel, queued.created_by) == ("submitted", "partner", "system:stp")
     assert RegisterFact.objects.get(person_id=second).application_number == queued.number
+
+
+def test_a_deferment_submitted_with_a_recent_matching_fact_is_decided_at_once_by_system_stp(registers, cli_run):
+    today, (with_fact, without, part_time) = registers["today"], registers["ids"][:3]
+    for i, (nid, data) in enumerate(((with_fact, _student(today)), (part_time, _student(today, full_time=False)))):
+        assert _post({"national_id": nid, "kind": "enrolment", "data": data}, registers["key"], f"s{i}").status_code == 202
+    for nid, decided in ((with_fact, True), (without, False), (part_time, False)):
+        filed = cli_run("application", "submit", "--person", nid, "--kind", "deferment", "--ground", "study",
+                        "--json")
+        assert filed.exit_code == 0, filed.output
+        answer = json.loads(filed.stdout)
+        if not decided:
+            assert answer["decision"] is None and answer["status"] == "submitted"
+            continue
+        assert answer["status"] == "decided" and answer["decision"]["decided_by"] == "system:stp"
+        assert answer["decision"]["period_until"] == (today + timedelta(days=700)).isoformat()
+        assert any("Criterion met: full_time, full_time: true" in r for r in answer["decision"]["reasons"])
+        assert RegisterFact.objects.get(person__national_id=nid).application_number == answer["number"]
+    # the fact decided at submission is not decided again by the batch
+    assert cli_run("tick", "--json").exit_code == 0
+    assert Decision.objects.filter(person__national_id=with_fact).count() == 1

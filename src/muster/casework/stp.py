@@ -128,10 +128,15 @@ def criteria_of(rule: StraightThroughRule, facts: dict[str, Any], day: date) -> 
     return tuple(f"{f.criterion}, {f.sentence}" for f in evaluate(rule, facts, day).findings)
 
 
+def said_by(rule: StraightThroughRule) -> str:
+    """The decision's own reason: which rule, from which register."""
+    return f"Decided by straight-through rule {rule.code} ({rule.name}) from the {rule.source} register"
+
+
 def reasons_for(version: PolicyVersion, rule: StraightThroughRule, ground: Ground, found: Fit,
                 facts: dict[str, Any], day: date, appeal_deadline: date | None) -> tuple[list[str], str]:
     """(the decision's sentences, its legal basis)."""
-    said = f"Decided by straight-through rule {rule.code} ({rule.name}) from the {rule.source} register"
+    said = said_by(rule)
     if found.action == END:
         assert found.ends is not None
         sentences = [f"Deferment ended on the ground: {ground.name}"
@@ -169,7 +174,7 @@ class DecideResult:
         return sum(v for k, v in self.counts.items() if k != OFFICER)
 
 
-def _in_force(person_ids: list[int], day: date) -> dict[tuple[int, str], InForce]:
+def in_force_of(person_ids: list[int], day: date) -> dict[tuple[int, str], InForce]:
     """The deferments in force on `day` by (person, ground), read from their statuses and the
     applications that granted them."""
     rows = []
@@ -194,7 +199,7 @@ def _in_force(person_ids: list[int], day: date) -> dict[tuple[int, str], InForce
     return out
 
 
-def _granted_before(person_ids: list[int]) -> set[tuple[int, str]]:
+def granted_before(person_ids: list[int]) -> set[tuple[int, str]]:
     out: set[tuple[int, str]] = set()
     for part in _chunks(person_ids, _chunk()):
         out |= set(Decision.objects.filter(person_id__in=part, outcome=Outcome.GRANTED,
@@ -225,8 +230,8 @@ def decide_ready(pack: Pack, now: datetime, day: date, limit: int = stp_batch.BA
 def _decide(pack: Pack, facts: list[tuple[Any, ...]], off: frozenset[str], now: datetime, day: date,
             result: DecideResult) -> None:
     person_ids = sorted({f[1] for f in facts})
-    in_force = _in_force(person_ids, day)
-    before = _granted_before(person_ids)
+    in_force = in_force_of(person_ids, day)
+    before = granted_before(person_ids)
     people = {}
     for part in _chunks(person_ids, _chunk()):
         people.update({p: (d or "", e or "") for p, d, e in
