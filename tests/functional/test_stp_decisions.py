@@ -177,10 +177,10 @@ def _student(today: date, **changes) -> dict:
 def test_grant_then_end_through_the_partner_api_and_the_tick(registers, cli_run):
     today, nid = registers["today"], registers["ids"][0]
     end = today + timedelta(days=700)
-    assert _post({"national_id": nid, "kind": "enrolment", "data": _student(today)},
-                 registers["key"], "a").status_code == 202
-    assert _post({"national_id": UNKNOWN, "kind": "enrolment", "data": _student(today)},
-                 registers["key"], "b").status_code == 202
+    known = _post({"national_id": nid, "kind": "enrolment", "data": _student(today)}, registers["key"], "a")
+    unknown = _post({"national_id": UNKNOWN, "kind": "enrolment", "data": _student(today)}, registers["key"], "b")
+    assert known.status_code == unknown.status_code == 202  # the same answer, but for the submission's id
+    assert set(known.json()) == set(unknown.json()) and known.json()["status"] == unknown.json()["status"]
     ticked = cli_run("tick", "--json")
     assert ticked.exit_code == 0, ticked.output
     assert json.loads(ticked.stdout)["stp_decided"] == 1, [(f.processed_on, f.switched_off, stp_batch.reasons_of(ru_pack(), f)) for f in RegisterFact.objects.all()]
@@ -283,3 +283,51 @@ def test_a_deferment_submitted_with_a_recent_matching_fact_is_decided_at_once_by
     # the fact decided at submission is not decided again by the batch
     assert cli_run("tick", "--json").exit_code == 0
     assert Decision.objects.filter(person__national_id=with_fact).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flip_while_decisions_are_written_waits_and_the_next_batch_goes_wholly_to_an_officer(packs, people):
+    import threading
+
+    from django.db import OperationalError, connection
+
+    from muster.policy import switches
+
+    ru = packs.get_pack("ru")
+    now = timezone.now()
+    today = today_in(ru, now)
+    partner = Partner.objects.create(name="Education", submit=["enrolment"])
+    for nid in people(40):
+        RegisterFact.objects.create(partner=partner, person=Person.objects.get(national_id=nid), source="enrolment",
+                                    facts=_student(today), observed_at=now, received_at=now)
+    assert stp_batch.process(ru, "enrolment", now, today).counts == {"ready": 40}
+    flip: dict[str, object] = {}
+
+    def flip_off() -> None:
+        try:
+            flip["row"] = switches.switch(ADMIN, ru, "study_enrolment", False, "outage", timezone.now())
+        except OperationalError as exc:  # SQLite: the batch holds the only write lock
+            flip["refused"] = str(exc)
+        finally:
+            connection.close()
+
+    flipper = threading.Thread(target=flip_off)
+
+    def during_batch() -> None:  # the decisions' batch has read the switches and holds them
+        flipper.start()
+        flipper.join(1.0)
+        flip["waited"] = flipper.is_alive()
+
+    first = stp.decide_ready(ru, now, today, limit=20, after_switches_read=during_batch)
+    flipper.join(30)
+    assert not flipper.is_alive()
+    assert first.counts == {"grant": 20}  # whole, with the rule on
+    if connection.vendor == "postgresql":
+        assert flip["waited"] is True and "row" in flip
+    elif "refused" in flip:
+        switches.switch(ADMIN, ru, "study_enrolment", False, "outage", timezone.now())
+    second = stp.decide_ready(ru, now, today, limit=20)
+    assert second.counts == {"officer": 20}  # whole, with the rule off
+    assert Decision.objects.count() == 20
+    outcomes = list(RegisterFact.objects.order_by("id").values_list("outcome", flat=True))
+    assert outcomes == ["decided"] * 20 + ["officer"] * 20
