@@ -61,6 +61,7 @@ from muster.summons.models import Summons
 T = TypeVar("T")
 GRANT, RENEW, END, OFFICER = "grant", "renew", "end", "officer"
 DECIDED = "decided"  # a fact's outcome once casework took it
+DECIDE_BATCH = 20_000  # facts decided per transaction: their reasons, events and messages held in memory at once
 ENDED = "ended"  # the outcome of a decision that ends a deferment (the register says it no longer holds)
 
 
@@ -208,7 +209,7 @@ def granted_before(person_ids: list[int]) -> set[tuple[int, str]]:
     return out
 
 
-def decide_ready(pack: Pack, now: datetime, day: date, limit: int = stp_batch.BATCH_SIZE,
+def decide_ready(pack: Pack, now: datetime, day: date, limit: int = DECIDE_BATCH,
                  after_switches_read: Any = None) -> DecideResult:
     """Decide the next `limit` ready facts in one transaction, under the switches' lock."""
     result = DecideResult()
@@ -362,6 +363,11 @@ def _mark_facts(plans: list[Any], numbers: dict[int, str], off: frozenset[str], 
     table = RegisterFact._meta.db_table
     with db.cursor() as cur:
         plain = [(o, n, f) for o, n, f, s in rows if s is None]
+        if db.is_postgres() and plain:  # one statement over arrays
+            cur.execute(f"UPDATE {table} SET outcome = v.outcome, application_number = v.number "
+                        f"FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS v(outcome, number, id) "
+                        f"WHERE {table}.id = v.id", [list(c) for c in zip(*plain, strict=True)])
+            plain = []
         for part in _chunks(plain, 5000):
             cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s WHERE id = %s", list(part))
         off_rows = [(o, json.dumps(s), f) for o, _n, f, s in rows if s is not None]
@@ -415,7 +421,7 @@ def _run(actor: Actor, pack: Pack, now: datetime, today: date, limit: int = stp_
     totals: dict[str, int] = {}
     cancelled = 0
     while True:
-        done = decide_ready(pack, now, today, limit)
+        done = decide_ready(pack, now, today, min(limit, DECIDE_BATCH))
         if not done.counts:
             break
         for k, v in done.counts.items():
