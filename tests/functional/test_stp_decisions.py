@@ -262,6 +262,23 @@ def test_renewal_extends_from_the_day_after_the_old_end_and_a_renewal_without_a_
     queued = Application.objects.get(person_id=second)
     assert (queued.status, queued.channel, queued.created_by) == ("submitted", "partner", "system:stp")
     assert RegisterFact.objects.get(person_id=second).application_number == queued.number
+    # Renewed again: from the day after the first renewal's end, not the old one's.
+    RegisterFact.objects.create(partner=partner, person_id=first, source="employment", observed_at=now,
+                                received_at=now, facts={"accredited": True, "days_employed": 360})
+    stp_batch.process(ru, "employment", now, today)
+    assert stp.decide_ready(ru, now, today).counts == {"renew": 1}
+    again = PersonStatus.objects.filter(person_id=first).order_by("id").last()
+    assert again.valid_from == renewed.valid_until + timedelta(days=1)
+    # The register says the employer lost its accreditation: the deferment and both renewals end today.
+    RegisterFact.objects.create(partner=partner, person_id=first, source="employment", observed_at=now,
+                                received_at=now, facts={"accredited": False})
+    stp_batch.process(ru, "employment", now, today)
+    assert stp.decide_ready(ru, now, today).counts == {"end": 1}
+    rows = {s.pk: s for s in PersonStatus.objects.filter(person_id=first)}
+    assert rows[old.pk].valid_until == today
+    assert all(rows[r.pk].valid_until < rows[r.pk].valid_from for r in (renewed, again))  # never begin
+    ended = Decision.objects.filter(person_id=first, outcome="ended").get()
+    assert any(old.decision_number in r for r in ended.reasons)
 
 
 def test_a_deferment_submitted_with_a_recent_matching_fact_is_decided_at_once_by_system_stp(registers, cli_run):

@@ -67,12 +67,19 @@ ENDED = "ended"  # the outcome of a decision that ends a deferment (the register
 
 @dataclass(frozen=True)
 class InForce:
-    """A deferment on one ground in force for a person: its status row and the decision's number."""
+    """A deferment on one ground in force for a person: the status row in force (and the decision's
+    number), with its renewals already granted from the day after (`later`): the deferment runs
+    until the last of them ends."""
 
     status_id: int
     number: str
     valid_from: date
     valid_until: date | None
+    later: tuple[tuple[int, date], ...] = ()  # (status id, first day) of renewals not yet begun
+
+    @property
+    def rows(self) -> tuple[tuple[int, date], ...]:
+        return ((self.status_id, self.valid_from), *self.later)
 
 
 @dataclass(frozen=True)
@@ -177,10 +184,10 @@ class DecideResult:
 
 def in_force_of(person_ids: list[int], day: date) -> dict[tuple[int, str], InForce]:
     """The deferments in force on `day` by (person, ground), read from their statuses and the
-    applications that granted them."""
+    applications that granted them; a renewal that begins later extends the one in force."""
     rows = []
     for part in _chunks(person_ids, _chunk()):
-        rows += list(PersonStatus.objects.filter(person_id__in=part, kind="deferred", valid_from__lte=day)
+        rows += list(PersonStatus.objects.filter(person_id__in=part, kind="deferred")
                      .exclude(decision_number="").exclude(valid_until__lt=day)
                      .values_list("id", "person_id", "decision_number", "valid_from", "valid_until"))
     app_ids = {}
@@ -192,11 +199,21 @@ def in_force_of(person_ids: list[int], day: date) -> dict[tuple[int, str], InFor
     grounds = {}
     for part in _chunks(list(set(app_ids.values())), _chunk()):
         grounds.update(dict(Application.objects.filter(pk__in=part).values_list("id", "ground")))
-    out: dict[tuple[int, str], InForce] = {}
-    for sid, pid, number, since, until in sorted(rows, key=lambda r: r[0]):
+    chains: dict[tuple[int, str], list[tuple[int, str, date, date | None]]] = defaultdict(list)
+    for sid, pid, number, since, until in sorted(rows, key=lambda r: (r[3], r[0])):
         ground = grounds.get(app_ids.get(number, 0))
         if ground is not None:
-            out[(pid, ground)] = InForce(sid, number, since, until)
+            chains[(pid, ground)].append((sid, number, since, until))
+    out: dict[tuple[int, str], InForce] = {}
+    for key, chain in chains.items():
+        now_rows = [r for r in chain if r[2] <= day]
+        if not now_rows:
+            continue  # only a deferment that has not begun: none in force today
+        sid, number, since, until = now_rows[-1]
+        later = [r for r in chain if r[2] > day]
+        last = None if any(r[3] is None for r in [now_rows[-1], *later]) else max(
+            [until, *(r[3] for r in later)])  # type: ignore[type-var]
+        out[key] = InForce(sid, number, since, last, tuple((r[0], r[2]) for r in later))
     return out
 
 
@@ -295,7 +312,7 @@ def _write(pack_code: str, plans: list[Any], people: dict[int, tuple[str, str]],
             superseded.append(found.ends.number)
         if found.action == END:
             assert found.ends is not None
-            ends.append((max(day, found.ends.valid_from - timedelta(days=1)), found.ends.status_id))
+            ends += [(max(day, since - timedelta(days=1)), sid) for sid, since in found.ends.rows]
         else:
             assert period is not None
             statuses.append(PersonStatus(person_id=pid, kind="deferred", valid_from=period.start,
