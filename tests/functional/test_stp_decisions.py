@@ -261,7 +261,10 @@ def test_renewal_extends_from_the_day_after_the_old_end_and_a_renewal_without_a_
     assert renewed.valid_until > renewed.valid_from and "deferred" in renewed.reason
     queued = Application.objects.get(person_id=second)
     assert (queued.status, queued.channel, queued.created_by) == ("submitted", "partner", "system:stp")
-    assert RegisterFact.objects.get(person_id=second).application_number == queued.number
+    misfit = RegisterFact.objects.get(person_id=second)
+    assert misfit.application_number == queued.number
+    assert stp_batch.reasons_of(ru, misfit)[-1] == ("an officer decides: no deferment on ground it_employee "
+                                                    "is in force to renew")
     # Renewed again: from the day after the first renewal's end, not the old one's.
     RegisterFact.objects.create(partner=partner, person_id=first, source="employment", observed_at=now,
                                 received_at=now, facts={"accredited": True, "days_employed": 360})

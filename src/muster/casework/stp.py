@@ -376,18 +376,19 @@ def _mark_facts(plans: list[Any], numbers: dict[int, str], off: frozenset[str], 
     for fid, _pid, rule, ground, found, _data, _version in plans:
         outcome = OFFICER if found.action == OFFICER else DECIDED
         switched = sorted(off & {r.code for r in _source_rules(_version, rule)}) if ground is None else None
-        rows.append((outcome, numbers.get(fid, ""), fid, switched))
+        rows.append((outcome, numbers.get(fid, ""), found.why if ground is not None else "", fid, switched))
     table = RegisterFact._meta.db_table
     with db.cursor() as cur:
-        plain = [(o, n, f) for o, n, f, s in rows if s is None]
+        plain = [(o, n, w, f) for o, n, w, f, s in rows if s is None]
         if db.is_postgres() and plain:  # one statement over arrays
-            cur.execute(f"UPDATE {table} SET outcome = v.outcome, application_number = v.number "
-                        f"FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS v(outcome, number, id) "
+            cur.execute(f"UPDATE {table} SET outcome = v.outcome, application_number = v.number, note = v.note "
+                        f"FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS v(outcome, number, note, id) "
                         f"WHERE {table}.id = v.id", [list(c) for c in zip(*plain, strict=True)])
             plain = []
         for part in _chunks(plain, 5000):
-            cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s WHERE id = %s", list(part))
-        off_rows = [(o, json.dumps(s), f) for o, _n, f, s in rows if s is not None]
+            cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s, note = %s WHERE id = %s",
+                            list(part))
+        off_rows = [(o, json.dumps(s), f) for o, _n, _w, f, s in rows if s is not None]
         for part in _chunks(off_rows, 5000):
             cur.executemany(f"UPDATE {table} SET outcome = %s, switched_off = %s, rule = '' WHERE id = %s",
                             list(part))

@@ -125,6 +125,9 @@ class RegisterFact(models.Model):
     # The application casework made of it (muster.casework.stp): decided by system:stp, or queued
     # for an officer when the action does not fit the person. Its number is the decision's.
     application_number = models.CharField(max_length=20, blank=True)
+    # Why casework sent it to an officer although a rule holds (e.g. a deferment in force already);
+    # with the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
+    note = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "id"], name="register_fact_unprocessed",

@@ -89,5 +89,8 @@ def reasons_of(pack: Pack, fact: RegisterFact) -> list[str]:
     if fact.processed_on is None or not fact.policy_version:
         return []
     version = pack.version(fact.policy_version)
-    return list(decide_action(rules_for(version.casework, fact.source), fact.facts, fact.processed_on,
-                              switched_off=fact.switched_off).reasons)
+    reasons = list(decide_action(rules_for(version.casework, fact.source), fact.facts, fact.processed_on,
+                                 switched_off=fact.switched_off).reasons)
+    if fact.note:  # casework's word: why the rule's action did not fit the person
+        reasons.append(f"an officer decides: {fact.note}")
+    return reasons
