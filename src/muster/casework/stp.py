@@ -389,9 +389,9 @@ def _mark_facts(plans: list[Any], numbers: dict[int, str], off: frozenset[str], 
             cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s, note = %s WHERE id = %s",
                             list(part))
         off_rows = [(o, json.dumps(s), f) for o, _n, _w, f, s in rows if s is not None]
-        for part in _chunks(off_rows, 5000):
+        for chunk in _chunks(off_rows, 5000):
             cur.executemany(f"UPDATE {table} SET outcome = %s, switched_off = %s, rule = '' WHERE id = %s",
-                            list(part))
+                            list(chunk))
 
 
 def _source_rules(version: PolicyVersion, rule: StraightThroughRule | None) -> tuple[StraightThroughRule, ...]:
