@@ -218,11 +218,13 @@ def in_force_of(person_ids: list[int], day: date) -> dict[tuple[int, str], InFor
 
 
 def granted_before(person_ids: list[int]) -> set[tuple[int, str]]:
+    """(person, ground) of every deferment ever granted, from the person's applications (indexed
+    by person; decisions are not)."""
     out: set[tuple[int, str]] = set()
     for part in _chunks(person_ids, _chunk()):
-        out |= set(Decision.objects.filter(person_id__in=part, outcome=Outcome.GRANTED,
-                                           application__kind="deferment")
-                   .values_list("person_id", "application__ground"))
+        out |= set(Application.objects.filter(person_id__in=part, kind="deferment",
+                                              decisions__outcome=Outcome.GRANTED)
+                   .values_list("person_id", "ground").distinct())
     return out
 
 
