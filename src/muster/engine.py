@@ -7,6 +7,9 @@
    one transaction, or on PostgreSQL in id-range shards, each shard its own transaction;
 1b. casework: open applications past their due date marked overdue, and people reminded 30 days
    before a deferment ends (muster.casework.tick);
+1c. casework: the partners' register facts through straight-through processing, decided by
+   system:stp (muster.casework.stp) before the notices, so a deferment cancels a summons before
+   its notice goes out;
 2. delivery: the email and SMS notices the tick queued;
 3. partners: the new measure events fanned out to partners' feeds;
 4. partners: the webhooks that are due (before the emails: a lift reaches the agencies at once);
@@ -22,6 +25,7 @@ from datetime import datetime
 
 from muster.audit import services as audit
 from muster.campaigns import issuing
+from muster.casework import stp as straight_through
 from muster.casework import tick as casework
 from muster.delivery import messages as notify
 from muster.delivery import notices
@@ -39,6 +43,7 @@ def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
     counts = tick.tick(now, actor=actor)
     counts["issue_runs_completed"] = len(completed)
     counts.update(casework.step(now))
+    counts.update(straight_through.step(now, actor))
     if send:
         counts.update(notices.send_due(now))
     counts.update(dict.fromkeys(OUTBOX_KEYS, 0))

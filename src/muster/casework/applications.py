@@ -177,7 +177,13 @@ def submit(actor: Actor, pack: Pack, national_id: str, kind: str, ground: str, *
             for s in stored])
         trail.record(actor, "application.submit", "application", app.number, person_id=person.pk,
                      purpose=f"{kind} on ground {found.code} by {channel}", at=at)
-    return {"number": app.number, "status": app.status, "due_on": app.due_on, "decision": None}
+        # A ground a straight-through rule covers, with a recent register fact that meets it: decided
+        # at once by system:stp (muster.casework.stp_submit), in the filing's transaction.
+        from muster.casework.stp_submit import decide_at_submit
+
+        decision = decide_at_submit(app, pack, version, at)
+    status = ApplicationStatus.DECIDED if decision is not None else app.status
+    return {"number": app.number, "status": status, "due_on": app.due_on, "decision": decision}
 
 
 def decision_dict(d: Decision | None) -> dict[str, Any] | None:

@@ -22,9 +22,10 @@ from muster.casework.decisions import confirm, decide
 from muster.casework.evidence import MAX_BYTES as EVIDENCE_MAX_BYTES
 from muster.casework.evidence import EvidenceStoreProblem
 from muster.casework.queue import assign, queue
+from muster.casework.stp import run as stp_run
 from muster.registry.records import InvalidNationalId, PersonNotFound
 from muster.summons.services import known_now
 
 __all__ = ["EVIDENCE_MAX_BYTES", "AccessDenied", "ApplicationNotFound", "BadNumber", "CaseworkError", "EvidenceInput", "EvidenceStoreProblem",
            "InvalidNationalId", "PersonNotFound", "assign", "confirm", "decide", "known_now", "list_for_person",
-           "queue", "read_evidence", "request", "resume", "show", "submit", "withdraw"]
+           "queue", "read_evidence", "request", "resume", "show", "stp_run", "submit", "withdraw"]

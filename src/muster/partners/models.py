@@ -122,6 +122,12 @@ class RegisterFact(models.Model):
     # | no_person (the national id is not in the registry) | decided (casework took it)
     outcome = models.CharField(max_length=10, blank=True)
     switched_off = models.JSONField(default=list)  # the source's rules switched off when it was processed
+    # The application casework made of it (muster.casework.stp): decided by system:stp, or queued
+    # for an officer when the action does not fit the person. Its number is the decision's.
+    application_number = models.CharField(max_length=20, blank=True)
+    # Why casework sent it to an officer although a rule holds (e.g. a deferment in force already);
+    # with the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
+    note = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "id"], name="register_fact_unprocessed",

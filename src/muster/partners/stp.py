@@ -36,8 +36,8 @@ def switch(actor: Actor, pack: Pack, code: str, on: bool, reason: str, now: date
 def run(actor: Actor, pack: Pack, now: datetime, today: date, limit: int = stp_batch.BATCH_SIZE
         ) -> dict[str, Any]:
     """Every unprocessed register fact, source by source, in batches of `limit` (each batch whole
-    under one reading of the switches), then the decisions for the facts a rule decides
-    (`stp_batch.decide_ready`: not wired to casework yet). Counts only: no personal data."""
+    under one reading of the switches). The decisions for the facts a rule decides are casework's
+    (muster.casework.stp.run calls this first). Counts only: no personal data."""
     access.require(may.may_administer(actor))
     out: dict[str, Any] = {"sources": {}, "decided": 0}
     for source in STP_SOURCES:
@@ -58,5 +58,4 @@ def run(actor: Actor, pack: Pack, now: datetime, today: date, limit: int = stp_b
                                  + ", ".join(f"{k} {v}" for k, v in sorted(batch.counts.items()))
                                  + (f"; switched off: {', '.join(batch.switched_off)}" if batch.switched_off else ""))
         out["sources"][source] = {"batches": batches, "outcomes": totals, "rules": decided_by}
-    out["decided"] = stp_batch.decide_ready(pack, STP, now)
     return out

@@ -5,8 +5,8 @@ shared STP_SWITCHES lock that a flip takes exclusively: muster.policy.switches).
 
 Each fact ends `ready` (a rule decides it, for system:stp), `officer` (for the queue) or
 `no_person` (an id the registry does not hold: evaluated in the same statement, it matches no
-one). Turning `ready` facts into casework decisions is `decide_ready`, which the wiring fills once
-muster.casework has its applications and decisions: until then they stay `ready`.
+one). Casework turns the `ready` facts into decisions by system:stp (muster.casework.stp, which
+may import partners; partners may not import casework).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 from django.db import transaction
 
 from muster.kernel import db
-from muster.kernel.actor import Actor
 from muster.partners import stp_sql
 from muster.partners.models import RegisterFact
 from muster.policy import switches
@@ -52,7 +51,7 @@ def process(pack: Pack, source: str, now: datetime, today: date, limit: int = BA
     rules = rules_for(version.casework, source) if version else ()
     with transaction.atomic(), db.cursor() as cur:
         db.batch_settings(cur)
-        _claim_writer(cur)
+        claim_writer(cur)
         switches.hold_for_batch(cur)
         off = sorted(switches.switched_off(pack.code) & {r.code for r in rules})
         if after_switches_read is not None:
@@ -75,19 +74,11 @@ def process(pack: Pack, source: str, now: datetime, today: date, limit: int = BA
     return result
 
 
-def _claim_writer(cur: Any) -> None:
+def claim_writer(cur: Any) -> None:
     """Make this transaction the writer before it reads the switches: on SQLite (one writer at a
     time) a flip then waits for the batch, as the lock makes it on PostgreSQL."""
     if not db.features().advisory_locks:
         cur.execute(f"UPDATE {switches.SWITCH_TABLE} SET switched_on = switched_on WHERE 1 = 0")
-
-
-def decide_ready(pack: Pack, actor: Actor, now: datetime) -> int:
-    """The step the wiring fills: each `ready` fact becomes a casework decision by system:stp
-    (grant, renew or end the deferment its rule names; reasons from `reasons_of`), in the same
-    transaction that marks it `decided`, re-reading the rule's switch under the same lock as the
-    batch. muster.casework has no decisions yet, so nothing is decided and the facts stay ready."""
-    return 0
 
 
 def reasons_of(pack: Pack, fact: RegisterFact) -> list[str]:
@@ -98,5 +89,8 @@ def reasons_of(pack: Pack, fact: RegisterFact) -> list[str]:
     if fact.processed_on is None or not fact.policy_version:
         return []
     version = pack.version(fact.policy_version)
-    return list(decide_action(rules_for(version.casework, fact.source), fact.facts, fact.processed_on,
-                              switched_off=fact.switched_off).reasons)
+    reasons = list(decide_action(rules_for(version.casework, fact.source), fact.facts, fact.processed_on,
+                                 switched_off=fact.switched_off).reasons)
+    if fact.note:  # casework's word: why the rule's action did not fit the person
+        reasons.append(f"an officer decides: {fact.note}")
+    return reasons

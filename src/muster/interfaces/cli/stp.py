@@ -90,17 +90,19 @@ def register(cli: click.Group) -> None:
     @_pack_option
     @json_option
     def stp_run(limit: int, now: datetime | None, pack_code: str | None, as_json: bool) -> None:
-        """Process the register facts partners submitted: which rule decides each, or an officer."""
+        """Process the register facts partners submitted: which rule decides each (a decision by
+        system:stp), or an officer."""
         setup_django()
+        from muster.casework import services as casework
         from muster.kernel.clock import today_in
-        from muster.partners import services as partners
 
         pack = _load_pack(pack_code, as_json)
         at = checked_now(now, as_json=as_json)
-        done = partners.stp_run(actor(), pack, at, today_in(pack, at), limit)
+        done = casework.stp_run(actor(), pack, at, today_in(pack, at), limit)
         if as_json:
             emit_json(done)
             return
         for source, counts in done["sources"].items():
             outcomes = ", ".join(f"{k} {v}" for k, v in sorted(counts["outcomes"].items())) or "nothing to do"
             click.echo(f"{source}: {outcomes}")
+        click.echo(f"decided by system:stp: {done['decided']}")
