@@ -151,9 +151,13 @@ def test_a_database_set_up_before_modes_is_recorded_live():
     before, after = [("policy", "0002_no_pattern_indexes")], [("policy", "0003_database_mode")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    old.get_model("policy", "PackRecord").objects.create(code="ru", name="ru", source_dir="x", document="",
-                                                         digest="0" * 64, loaded_at=timezone.now())
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    assert DatabaseMode.objects.get().mode == "live"
+    try:
+        old = executor.loader.project_state(before).apps
+        old.get_model("policy", "PackRecord").objects.create(code="ru", name="ru", source_dir="x", document="",
+                                                             digest="0" * 64, loaded_at=timezone.now())
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        assert DatabaseMode.objects.get().mode == "live"
+    finally:  # every later migration back (the tests after this one need their tables)
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
