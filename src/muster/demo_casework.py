@@ -123,7 +123,7 @@ def _study(pack: Pack, today: date, at: datetime, actor: Actor, key: str) -> Non
             "expected_end": (today + timedelta(days=600)).isoformat(), "status": "enrolled"}
     body = repr(sorted(data.items())).encode()
     partners.submit(register, pack, summons.person.national_id, "enrolment", data, at, "demo-enrolment-1", body)
-    partners.stp_run(actor, pack, at + timedelta(minutes=1), today)
+    casework.stp_run(actor, pack, at + timedelta(minutes=1), today)  # decided by system:stp
 
 
 def _waiting(pack: Pack, at: datetime, actor: Actor) -> None:

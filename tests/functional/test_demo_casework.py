@@ -2,9 +2,7 @@
 PDF sick note with the summons excused and its measures lifted that day; an appeal to the court
 whose filing suspended the summons' measures, which the border partner's check no longer shows;
 an education register's enrolment fact processed by straight-through processing (decided by
-system:stp, the call-up summons cancelled, once the decision step is wired; until then `ready`
-with no decision and the summons still open: never a decision made any other way). The numbers
-and commands in the summary work."""
+system:stp, the call-up summons cancelled). The numbers and commands in the summary work."""
 
 from __future__ import annotations
 
@@ -77,14 +75,11 @@ def test_the_enrolment_fact_goes_through_straight_through_processing_and_nothing
     assert fact.rule == "study_enrolment" and shown["rule"] == "study_enrolment"
     summons = Summons.objects.get(campaign__code="DEMO-CALLUP", person_id=fact.person_id)
     granted = Application.objects.filter(person_id=fact.person_id, kind="deferment")
-    if fact.outcome == "ready":  # the decision step is not wired yet: no decision, the summons stays open
-        assert not granted.exists() and shown["application"] is None
-        assert summons.status in ("placed", "served") and shown["summons_status"] == summons.status
-    else:
-        app = granted.get()
-        decision = app.decisions.get()
-        assert (app.ground, decision.outcome, decision.decided_by) == ("study", "granted", "system:stp")
-        assert summons.status == "cancelled" and shown["application"] == app.number
+    assert fact.outcome == "decided"
+    app = granted.get()
+    decision = app.decisions.get()
+    assert (app.ground, decision.outcome, decision.decided_by) == ("study", "granted", "system:stp")
+    assert summons.status == "cancelled" and shown["application"] == app.number
 
 
 def test_the_summary_names_the_commands_and_the_education_register_may_submit_enrolments(demo, cli_run):
