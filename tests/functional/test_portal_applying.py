@@ -166,3 +166,24 @@ def test_nobody_sees_or_files_against_another_persons_summons(world, ru):
     assert Appeal.objects.count() == 0
     with pytest.raises(portal.AppealError):
         portal.appeal_window(me, "parking-ticket:1", NOW)
+
+
+def test_the_appeal_window_of_a_refused_excuse_and_an_officers_look_at_it(world, ru):
+    from muster.audit.models import AuditRecord
+    from muster.casework import services as casework
+
+    person, me, number = _person(world)
+    draft = portal.start_draft(me, ru, "excuse", NOW)
+    portal.answer_draft(me, draft["draft"], "summons", number, NOW)
+    portal.answer_draft(me, draft["draft"], "ground", "illness", NOW)
+    filed = portal.submit_draft(me, draft["draft"], draft["token"], NOW)
+    casework.decide(Actor.officer("t"), filed["number"], "refuse", "no sick note", at=at("2026-04-07"))
+    shown = portal.appeal_window(me, f"application:{filed['number']}", at("2026-04-08"))
+    assert shown["can_appeal"] and not shown["late"] and shown["runs_from"] == at("2026-04-07").date()
+    assert "the decision" in shown["explanation"]
+    with pytest.raises(AccessDenied):  # an officer needs a purpose
+        portal.appeal_window(Actor.officer("t"), f"application:{filed['number']}", at("2026-04-08"))
+    portal.appeal_window(Actor.officer("t", purpose="the person called"), f"application:{filed['number']}",
+                         at("2026-04-08"))
+    assert AuditRecord.objects.filter(person_id=person.pk, object_type="appeal_window",
+                                      purpose="the person called").count() == 1

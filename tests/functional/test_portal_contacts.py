@@ -122,6 +122,18 @@ def test_bad_contacts_and_other_peoples_changes_are_refused(settings, smtp_serve
         portal.request_contact_change(Actor.officer("t", purpose="x"), "email", "a@example.org", now)
 
 
+def test_no_more_than_five_codes_an_hour(settings, smtp_server, person, now):  # noqa: F811
+    settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{smtp_server[0].port}"
+    me = Actor.person(person.pk)
+    for minute in range(5):
+        portal.request_contact_change(me, "email", f"new{minute}@example.org", now + timedelta(minutes=minute))
+    with pytest.raises(portal.ContactError, match="^channel: 5 codes were sent in the last hour"):
+        portal.request_contact_change(me, "email", "new9@example.org", now + timedelta(minutes=10))
+    assert len(smtp_server[1]) == 5
+    portal.request_contact_change(me, "email", "later@example.org", now + timedelta(minutes=61))
+    assert len(smtp_server[1]) == 6
+
+
 def test_an_unreachable_smtp_server_changes_nothing(settings, person, now):
     settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{_free_port()}"
     with pytest.raises(portal.ContactError, match="^email: the code could not be sent"):

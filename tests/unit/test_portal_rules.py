@@ -74,6 +74,12 @@ def test_no_code_confirms_after_its_lifetime_or_its_tries(attempts, matches, min
     assert verdict.confirmed or verdict.reason.startswith("code:")
 
 
+@pytest.mark.parametrize(("sent", "refused"), [(0, False), (4, False), (5, True), (50, True)])
+def test_codes_sent_an_hour_are_limited(sent, refused):
+    problem = codes.request_problem(sent)
+    assert (problem is not None) is refused and (problem or "channel:").startswith("channel:")
+
+
 # --- who viewed my record ----------------------------------------------------------------------
 
 def _d(who: str, role: str = "", store: str = "read", office: str | None = None) -> viewers.Disclosure:

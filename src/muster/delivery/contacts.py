@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +74,11 @@ def request_change(actor: Actor, channel: str, value: str, now: datetime) -> dic
         raise ContactError(str(exc)) from None
     code = codes.code_of(secrets.randbelow(10 ** codes.CODE_DIGITS))
     with transaction.atomic():
+        Person.objects.select_for_update().filter(pk=person.pk).first()  # one request of a person at a time
+        problem = codes.request_problem(ContactChange.objects.filter(
+            person=person, created_at__gt=now - timedelta(hours=1)).count())
+        if problem:
+            raise ContactError(problem)
         ContactChange.objects.filter(person=person, channel=field, state="pending").update(state="closed",
                                                                                           closed_at=now)
         change = ContactChange.objects.create(person=person, channel=field, value=normalised,

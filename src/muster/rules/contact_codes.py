@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
+MAX_REQUESTS_PER_HOUR = 5  # codes sent per person an hour: nobody turns the portal into an SMS cannon
 CHANNELS = ("email", "phone")
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
@@ -79,3 +80,11 @@ def judge(*, issued_at: datetime, now: datetime, attempts: int, matches: bool, u
     if left == 0:
         return Verdict(False, "code: wrong code, and that was the last try; ask for a new one", True, True)
     return Verdict(False, f"code: wrong code; {left} {'try' if left == 1 else 'tries'} left", True, False)
+
+
+def request_problem(sent_in_last_hour: int) -> str | None:
+    """Why no further code may be sent now (None: it may)."""
+    if sent_in_last_hour >= MAX_REQUESTS_PER_HOUR:
+        return (f"channel: {MAX_REQUESTS_PER_HOUR} codes were sent in the last hour; wait an hour, then ask "
+                "for a new one")
+    return None
