@@ -120,6 +120,18 @@ def test_bad_evidence_is_refused_naming_the_file(world, ru, name, data, words):
     assert ApplicationDraft.objects.get(pk=draft["draft"]).evidence == []
 
 
+def test_another_persons_summons_in_an_excuse_is_refused_at_submission_and_the_draft_stays_open(world, ru):
+    _, me, _ = _person(world, 0)
+    _, _, theirs = _person(world, 1)
+    draft = portal.start_draft(me, ru, "excuse", NOW)
+    portal.answer_draft(me, draft["draft"], "summons", theirs, NOW)
+    portal.answer_draft(me, draft["draft"], "ground", "illness", NOW)
+    with pytest.raises(portal.DraftError, match=f"^summons: summons {theirs} is not this person's"):
+        portal.submit_draft(me, draft["draft"], draft["token"], NOW)
+    assert Application.objects.count() == 0
+    assert portal.show_draft(me, draft["draft"], NOW)["state"] == "open"  # corrected and sent again
+
+
 def test_another_persons_draft_is_not_found_and_officers_have_no_drafts(world, ru):
     _, me, _ = _person(world, 0)
     _, other, _ = _person(world, 1)

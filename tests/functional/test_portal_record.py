@@ -133,6 +133,11 @@ def test_who_viewed_names_the_office_and_the_agency_never_the_officer(world, ru)
         portal.who_viewed(Actor.person(person.pk), ru, since=at("2026-04-07").date(), until=at("2026-04-01").date())
     with pytest.raises(AccessDenied):
         portal.who_viewed(actor_for("alice.petrova", purpose="x"), ru)
+    with pytest.raises(AccessDenied):
+        portal.record_own_view(actor_for("alice.petrova", purpose="x"), "record")
+    # The extract's copy of the log names no officer either.
+    extract = portal.extract_json(Actor.person(person.pk), ru).decode()
+    assert "alice" not in extract and "boss" not in extract and "cli:" not in extract
 
 
 def test_a_message_is_marked_read_when_its_owner_opens_it(world):

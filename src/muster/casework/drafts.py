@@ -171,12 +171,18 @@ def submit(actor: Actor, draft_id: int, token: str, at: datetime) -> dict[str, A
         if gaps:
             raise DraftError(f"{gaps[0]}: an answer is needed before submitting (missing: {', '.join(gaps)})")
         pack = loader.get_pack(draft.pack_code)
-        files = [applications.EvidenceInput(e["name"], evidence.read(e["sha256"])) for e in draft.evidence]
+        try:
+            files = [applications.EvidenceInput(e["name"], evidence.read(e["sha256"])) for e in draft.evidence]
+        except evidence.EvidenceRejected as exc:
+            raise DraftError(f"evidence: {exc}; attach the file again") from None
         until = draft.answers.get("until")
-        result = applications.submit(
-            actor, pack, person.national_id, draft.kind, str(draft.answers["ground"]),
-            summons_number=draft.answers.get("summons") or None, files=files,
-            requested_until=None if not until else _day(until), at=at, channel=ApplicationChannel.PORTAL)
+        try:
+            result = applications.submit(
+                actor, pack, person.national_id, draft.kind, str(draft.answers["ground"]),
+                summons_number=draft.answers.get("summons") or None, files=files,
+                requested_until=None if not until else _day(until), at=at, channel=ApplicationChannel.PORTAL)
+        except applications.CaseworkError as exc:  # named by the command line's option: the question here
+            raise DraftError(str(exc).removeprefix("--")) from None
         ApplicationDraft.objects.filter(pk=draft.pk).update(application_number=result["number"], due_on=result["due_on"])
     return {"number": result["number"], "due_on": result["due_on"], "status": result["status"], "repeated": False}
 
