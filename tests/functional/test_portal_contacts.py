@@ -152,3 +152,33 @@ def test_consent_to_electronic_notices_is_turned_on_and_off_and_audited(person, 
         "electronic notices off", "electronic notices on"]
     with pytest.raises(AccessDenied):
         portal.set_notice_consent(Actor.officer("t", purpose="x"), True, now)
+
+
+def test_with_electronic_notices_off_no_email_or_sms_notice_goes_out(settings, smtp_server, sms_gateway, person,  # noqa: F811
+                                                                    ru, now):
+    from datetime import date
+
+    from muster.campaigns import issuing
+    from muster.campaigns import services as campaigns
+    from muster.delivery import notices
+    from muster.delivery.models import Delivery, DeliveryEvent
+    from muster.summons import tick
+    from tests.conftest import at
+
+    controller, received = smtp_server
+    settings.MUSTER_EMAIL_URL = f"smtp://127.0.0.1:{controller.port}"
+    settings.MUSTER_SMS_URL = f"http://127.0.0.1:{sms_gateway[0].server_port}/send"
+    portal.set_notice_consent(Actor.person(person.pk), False, now)
+    placed = at("2026-03-02")
+    campaigns.create(ru, campaigns.CampaignRequest(code="C", purpose="call_up", districts={"RU-RYA": 2},
+                                                   appear_from=date(2026, 3, 10), appear_to=date(2026, 3, 20),
+                                                   place="x"), actor=Actor.officer("t"), today=placed.date())
+    issuing.issue(campaigns.get("C"), placed, actor=Actor.officer("t"))
+    tick.tick(placed, actor=Actor.officer("t"))
+    counts = notices.send_due(placed)
+    assert counts["email_sent"] == counts["sms_sent"] == 1  # the other person's
+    assert len(received) == 1 and len(sms_gateway[1].received) == 1
+    mine = Delivery.objects.filter(person_id=person.pk, channel__in=("email", "sms"))
+    assert {d.state for d in mine} == {"failed"} and mine.count() == 2
+    evidence = DeliveryEvent.objects.filter(person_id=person.pk, event="failed").values_list("evidence", flat=True)
+    assert all("turned electronic notices off" in e for e in evidence) and len(evidence) == 2
