@@ -197,7 +197,8 @@ def file(actor: Actor, against: str, reason: str, at: datetime, *, level: int | 
         raise AppealError(str(exc)) from None
     with transaction.atomic():
         subject = _subject(wanted)
-        access.require(rules.may_act_on_person(actor, subject.district))
+        # The person themself (the portal), or an officer who acts in the subject's district.
+        access.require(rules.may_apply(actor, subject.person_id, subject.district))
         _check_at("--at", at, subject.existed_at, f"when {subject.what} was made")
         filed_on = today_in(subject.pack, at)
         version = _version(subject.pack, filed_on)
@@ -227,7 +228,9 @@ def file(actor: Actor, against: str, reason: str, at: datetime, *, level: int | 
                               f"({chosen.body})") from None
         ids = rule.measures_to_suspend(chosen, subject.measures, suspend)
         if ids:
-            appeal.suspended = measures.suspend(actor, ids, at, reason=f"appeal {appeal.number} to the {chosen.body}",
+            # The policy suspends, not the filer: a person's own appeal suspends as the system.
+            suspender = Actor.system("appeals") if actor.role == "person" else actor
+            appeal.suspended = measures.suspend(suspender, ids, at, reason=f"appeal {appeal.number} to the {chosen.body}",
                                                 by=f"appeal:{appeal.number}")
             appeal.save(update_fields=["suspended"])
         sentence = rule.filing_sentence(chosen, subject.what, deadline, event_words, late, len(appeal.suspended))

@@ -9,7 +9,10 @@ object the cross-reference lists is read, and each stream is measured:
 - any other chain of general filters (LZW, run-length, ASCII85, ...) is decoded by pypdf under a
   configuration whose output limits are the same cap;
 - image codecs (DCT, JPX, CCITT, JBIG2) are left coded, but an image's /Width and /Height must be
-  sane (the pixel bounds of JPEG and PNG).
+  sane (the pixel bounds of JPEG and PNG);
+- no object may carry JavaScript or an action that launches or submits (/JS, /JavaScript,
+  /Launch, /SubmitForm, /ImportData): an officer opens these files (issue 13, "a PDF with
+  JavaScript").
 The bounds (muster.rules.evidence): one stream at most 100 MB, and past 1 MB at most 1000 times
 its compressed size; all streams together 200 MB.
 
@@ -26,7 +29,14 @@ from typing import Any
 from pypdf import PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.filters import decode_stream_data
-from pypdf.generic import ArrayObject, EncodedStreamObject, IndirectObject, NameObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    EncodedStreamObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+)
 
 from muster.rules import evidence as rules
 from muster.rules.evidence import Bomb, Unacceptable
@@ -85,11 +95,33 @@ def _filters(stream: StreamObject) -> list[str]:
     raise Unacceptable("the PDF is malformed (a stream's /Filter is neither a name nor a list)")
 
 
+_ACTIVE = frozenset({"/JS", "/JavaScript", "/Launch", "/SubmitForm", "/ImportData"})
+
+
+def _check_active(value: Any, number: int, depth: int = 0) -> None:
+    """Refuse JavaScript and launching actions in an object and the direct objects inside it (the
+    indirect ones are objects of their own, checked in turn)."""
+    if depth > 50 or isinstance(value, IndirectObject):
+        return
+    if isinstance(value, DictionaryObject):
+        if _ACTIVE & set(value.keys()) or value.get("/S") in _ACTIVE:
+            raise Unacceptable(f"the PDF contains JavaScript or an action (object {number}): send a plain PDF, "
+                               "for example printed to PDF again")
+        for item in value.values():
+            _check_active(item, number, depth + 1)
+    elif isinstance(value, ArrayObject):
+        for item in value:
+            _check_active(item, number, depth + 1)
+
+
 def _check_streams(reader: PdfReader) -> None:
     total = 0
+    for number in list(reader.xref_objStm):  # objects kept inside object streams
+        _check_active(reader.get_object(number), number)
     for generation, numbers in reader.xref.items():
         for number in numbers:
             stream = reader.get_object(IndirectObject(number, generation, reader))
+            _check_active(stream, number)
             if isinstance(stream, StreamObject):
                 total += _measure(stream, number)
                 if total > rules.MAX_TOTAL_INFLATED:

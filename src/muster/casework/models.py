@@ -124,3 +124,4 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.outcome} {self.application_id}"
 from muster.casework.appeal_models import Appeal  # noqa: E402,F401  (appeals: muster.casework.appeals)
+from muster.casework.draft_models import ApplicationDraft  # noqa: E402,F401  (drafts: muster.casework.drafts)

@@ -95,9 +95,11 @@ class PersonMessage(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sending_at = models.DateTimeField(null=True, blank=True)  # as Delivery.sending_at: an attempt in flight
+    read_at = models.DateTimeField(null=True, blank=True)  # first opened by the person (muster.delivery.inbox)
 
     class Meta:
         indexes = [models.Index(fields=["person", "id"], name="message_person"),
+                   models.Index(fields=["person"], name="message_unread", condition=models.Q(read_at__isnull=True)),
                    models.Index(fields=["email_state", "next_attempt_at"], name="message_email_due")]
 
     def __str__(self) -> str:
@@ -111,3 +113,6 @@ class MessageCursor(models.Model):
 
     def __str__(self) -> str:
         return f"messages made up to event {self.last_event_id}"
+
+
+from muster.delivery.contact_models import ContactChange, NoticeConsent  # noqa: E402,F401  (muster.delivery.contacts)

@@ -8,6 +8,10 @@ recorded as sent or still queued. Each attempt is recorded before it is made
 (`sending_at`), and each message carries its delivery's idempotency key, so
 one a crash cut off between its send and its record is not sent twice
 (README, "Crashes").
+
+A person who turned electronic notices off (muster.delivery.contacts) gets none: the delivery
+fails at once, without a send, its evidence saying why; the letter and the account still reach
+them.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from muster.delivery import outbound
+from muster.delivery.contact_models import NoticeConsent
 from muster.delivery.models import Delivery, DeliveryEvent
-from muster.delivery.ports import email_port, sms_port
+from muster.delivery.ports import SendFailed, email_port, sms_port
 from muster.kernel import crashpoints
 from muster.policy import loader
 from muster.rules.delivery import next_state
@@ -61,11 +66,15 @@ class NoticeOutbox:
         self.max_attempts: int = settings.MUSTER_DELIVERY_MAX_ATTEMPTS
         self.email, self.sms = email_port(), sms_port()
         self.texts: dict[str, tuple[str, str]] = {}
+        self.withdrawn: set[int] = set()  # people of this batch who turned electronic notices off
 
     def due(self, now: datetime) -> Iterable[Delivery]:
-        return (Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
-                .select_related("summons__person", "summons__campaign")
-                .order_by("next_attempt_at", "id")[:self.limit])
+        batch = list(Delivery.objects.filter(channel__in=("email", "sms"), state="queued", next_attempt_at__lte=now)
+                     .select_related("summons__person", "summons__campaign")
+                     .order_by("next_attempt_at", "id")[:self.limit])
+        self.withdrawn = set(NoticeConsent.objects.filter(
+            person_id__in={d.person_id for d in batch}, electronic=False).values_list("person_id", flat=True))
+        return batch
 
     def hold_key(self, delivery: Delivery) -> None:
         return None
@@ -74,6 +83,8 @@ class NoticeOutbox:
         return delivery.attempts
 
     def send(self, delivery: Delivery) -> str:
+        if delivery.person_id in self.withdrawn:
+            raise SendFailed("the person turned electronic notices off", temporary=False)
         person = delivery.summons.person
         pack_code = delivery.summons.campaign.pack_code
         if pack_code not in self.texts:

@@ -44,7 +44,7 @@ class ReportlabPrinter:
 
     font_path: Path
 
-    def _register_font(self) -> None:
+    def register_font(self) -> None:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
 
@@ -62,7 +62,7 @@ class ReportlabPrinter:
         from reportlab.pdfgen.canvas import Canvas
 
         rl_config.useA85 = 0  # binary (compressed) streams: smaller files, no ASCII85 pass
-        self._register_font()
+        self.register_font()
         width, height = A4
         pdf = Canvas(str(pdf_path), pagesize=A4, pageCompression=1)
         pdf.setTitle("Muster print batch")

@@ -84,6 +84,14 @@ def may_apply(actor: Accessor, person_id: int, district: str | None) -> Decision
     return may_act_on_person(actor, district)
 
 
+def may_use_own_account(actor: Accessor, person_id: int) -> Decision:
+    """The person's own account (their inbox, contact details, consent, drafts): the person
+    themself and no one else, whatever their role or purpose."""
+    if str(actor.role) == "person" and actor.person_id == person_id:
+        return ALLOWED
+    return Decision(False, "only the person themself may use their own account")
+
+
 def may_sign_off(actor: Accessor) -> Decision:
     """Work the measures' sign-off queue (each measure is then checked against the districts)."""
     role = str(actor.role)
