@@ -133,8 +133,13 @@ def test_the_set_based_decisions_agree_with_the_pure_rule_person_by_person(regis
         stp.decide_ready(ru, now, today)
         for pid, (found, reasons, in_force) in zip(persons, expected, strict=True):
             fact = RegisterFact.objects.get(person_id=pid)
-            if found is None:  # no rule decides: an officer, as the verdict said
-                assert fact.outcome == "officer" and fact.application_number == ""
+            if found is None:  # no rule decides: an officer, as the verdict said, with an application in the queue
+                queued = Application.objects.get(pk=int(fact.application_number[2:]))
+                assert fact.outcome == "officer" and queued.status == "submitted" and queued.person_id == pid
+                assert (queued.kind, queued.ground) == ("deferment", {"enrolment": "study",
+                                                                      "employment": "it_employee"}[cases[persons.index(pid)][0]])
+                assert fact.note.startswith(("no straight-through rule holds", "rules that end"))
+                assert not queued.decisions.exists()
                 continue
             app = Application.objects.get(pk=int(fact.application_number[2:]))
             assert (app.channel, app.created_by, app.kind) == ("partner", "system:stp", "deferment")
@@ -218,6 +223,11 @@ def test_a_rule_switched_off_between_verdict_and_decision_sends_the_whole_batch_
     done = stp.decide_ready(ru, now, today)
     assert done.counts == {"officer": 4} and not Decision.objects.exists()
     assert set(RegisterFact.objects.values_list("outcome", flat=True)) == {"officer"}
+    # each in the officer's queue, saying why
+    assert Application.objects.filter(status="submitted", ground="study").count() == 4
+    for fact in RegisterFact.objects.all():
+        assert fact.application_number and fact.note == "rule study_enrolment was switched off before its decision"
+    assert stp.decide_ready(ru, now, today).counts == {}
 
 
 def test_a_granted_deferment_cancels_the_call_up_inside_its_period_and_lifts_its_measures(ru, people):
@@ -303,6 +313,9 @@ def test_a_deferment_submitted_with_a_recent_matching_fact_is_decided_at_once_by
     # the fact decided at submission is not decided again by the batch
     assert cli_run("tick", "--json").exit_code == 0
     assert Decision.objects.filter(person__national_id=with_fact).count() == 1
+    # the part-time fact no rule decides joins the person's own application: one in the queue, not two
+    [queued] = Application.objects.filter(person__national_id=part_time)
+    assert RegisterFact.objects.get(person__national_id=part_time).application_number == queued.number
 
 
 @pytest.mark.django_db(transaction=True)

@@ -118,22 +118,30 @@ class RegisterFact(models.Model):
     processed_on = models.DateField(null=True, blank=True)  # "today" for the criteria
     policy_version = models.CharField(max_length=80, blank=True)
     rule = models.CharField(max_length=80, blank=True)  # the straight-through rule that decides it
-    # "" (not processed) | ready (a rule decides it: for system:stp) | officer (for the queue)
-    # | no_person (the national id is not in the registry) | decided (casework took it)
+    # "" (not processed) | ready (a rule decides it: for system:stp) | officer (for the queue: an
+    # application once casework took it) | no_person (the national id is not in the registry)
+    # | decided (casework took it) | no_ground (no rule decides it and the policy has no ground its register feeds)
     outcome = models.CharField(max_length=10, blank=True)
     switched_off = models.JSONField(default=list)  # the source's rules switched off when it was processed
     # The application casework made of it (muster.casework.stp): decided by system:stp, or queued
     # for an officer when the action does not fit the person. Its number is the decision's.
     application_number = models.CharField(max_length=20, blank=True)
-    # Why casework sent it to an officer although a rule holds (e.g. a deferment in force already);
-    # with the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
+    # Why casework sent it to an officer: the rule's action does not fit the person (e.g. a deferment
+    # in force already), its rule was switched off, or no rule holds (the criteria that failed); with
+    # the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
     note = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "id"], name="register_fact_unprocessed",
                                 condition=models.Q(processed_at__isnull=True)),
                    models.Index(fields=["outcome", "id"], name="register_fact_ready",
-                                condition=models.Q(outcome="ready"))]
+                                condition=models.Q(outcome="ready")),
+                   # Facts no rule decides, not yet an application in the officer's queue (casework's next batch).
+                   models.Index(fields=["id"], name="register_fact_unqueued",
+                                condition=models.Q(outcome="officer", application_number="")),
+                   # The facts behind an application (`application show`).
+                   models.Index(fields=["application_number"], name="register_fact_application",
+                                condition=~models.Q(application_number=""))]
 
     def __str__(self) -> str:
         return f"{self.source} fact #{self.pk} ({self.outcome or 'unprocessed'})"
