@@ -106,7 +106,7 @@ def _subject(subject: rule.Subject) -> _Subject:
         return _Subject("application", app.pk, app.number, f"the decision on application {app.number}",
                         app.person_id, app.district, pack, decision.decided_at,
                         rule.SubjectDates(today_in(pack, decision.decided_at)), app.appearance_date,
-                        against_refusal=decision.outcome == app_rules.Outcome.REFUSED, measures=affected,
+                        against_refusal=decision.outcome in app_rules.ADVERSE_OUTCOMES, measures=affected,
                         holds_effects=bool(app.summons_id and rule.application_effects(app.kind, decision.outcome)),
                         summons_id=app.summons_id)
     if subject.kind == "summons":

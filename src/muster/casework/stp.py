@@ -69,7 +69,6 @@ __all__ = ["InForce", "granted_before", "in_force_of"]  # read by muster.casewor
 GRANT, RENEW, END, OFFICER = "grant", "renew", "end", "officer"
 DECIDED = "decided"  # a fact's outcome once casework took it
 NO_GROUND = "no_ground"  # a fact no rule decides, whose register feeds no ground of the policy: no application
-ENDED = "ended"  # the outcome of a decision that ends a deferment (the register says it no longer holds)
 DECIDE_BATCH = 20_000  # facts decided per transaction: their reasons, events and messages held in memory at once
 
 
@@ -134,20 +133,13 @@ def said_by(rule: StraightThroughRule) -> str:
 
 def reasons_for(version: PolicyVersion, rule: StraightThroughRule, ground: Ground, found: Fit,
                 facts: dict[str, Any], day: date, appeal_deadline: date | None) -> tuple[list[str], str]:
-    """(the decision's sentences, its legal basis)."""
-    said = said_by(rule)
-    if found.action == END:
-        assert found.ends is not None
-        sentences = [f"Deferment ended on the ground: {ground.name}"
-                     + (f" ({ground.legal_reference})." if ground.legal_reference else "."),
-                     f"The deferment of decision {found.ends.number} ends on {day}; the person is liable "
-                     f"again from {day + timedelta(days=1)}."]
-        sentences += [f"Criterion met: {c}." for c in criteria_of(rule, facts, day)]
-        sentences.append(f"Reason given: {said}.")
-        return sentences, ground.legal_reference
-    reasons = decision_reasons("deferment", ground, Outcome.GRANTED, found.period, said,
+    """(the decision's sentences, its legal basis). An end is an `ended` decision: like a refusal it
+    states the appeal route and deadline."""
+    outcome = Outcome.ENDED if found.action == END else Outcome.GRANTED
+    reasons = decision_reasons("deferment", ground, outcome, found.period, said_by(rule),
                                appeal=version.casework.level(1), appeal_deadline=appeal_deadline,
-                               criteria=criteria_of(rule, facts, day))
+                               criteria=criteria_of(rule, facts, day),
+                               ends=found.ends.number if found.action == END and found.ends else "")
     sentences = list(reasons.sentences)
     if found.action == RENEW and found.ends is not None:
         sentences.insert(1, f"It extends the deferment of decision {found.ends.number}.")
@@ -297,8 +289,8 @@ def _write(pack: Pack, plans: list[Plan], people: dict[int, tuple[str, str]], no
         period = found.period
         decisions.append(Decision(
             application_id=app.pk, person_id=p.person_id,
-            outcome=ENDED if found.action == END else Outcome.GRANTED, reasons=sentences,
-            officer_reason=sentences[-1].removeprefix("Reason given: ").rstrip("."), legal_basis=legal,
+            outcome=Outcome.ENDED if found.action == END else Outcome.GRANTED, reasons=sentences,
+            officer_reason=said_by(p.rule), legal_basis=legal,
             decided_by=STP.who, decided_at=now, period_from=period.start if period and found.action != END else None,
             period_until=period.until if period and found.action != END else None, policy_version=p.version.code,
             appeal_deadline=deadline, needs_confirmation=False, in_effect=True))

@@ -46,12 +46,23 @@ class ApplicationChannel(StrEnum):
 
 
 class Outcome(StrEnum):
+    """A decision's outcome. An officer grants or refuses; `ended` is straight-through processing's
+    decision that a deferment in force ends because its register says its ground no longer holds
+    (muster.casework.stp). Like a refusal it goes against the person: it states the appeal route
+    and deadline, and an appeal against it is an appeal against an adverse decision."""
+
     GRANTED = "granted"
     REFUSED = "refused"
+    ENDED = "ended"
 
 
-# What a person-facing verb on the command line means.
+# What an officer may decide (`application decide`), and what a person-facing verb means.
+OFFICER_OUTCOMES = (Outcome.GRANTED, Outcome.REFUSED)
 VERBS = {"grant": Outcome.GRANTED, "refuse": Outcome.REFUSED}
+# The outcomes that go against the person: they state the appeal route, and an appeal against them
+# meets an `against_refusal` entry condition.
+ADVERSE_OUTCOMES = (Outcome.REFUSED, Outcome.ENDED)
+
 
 # The registry status a granted application puts on the person (excuses and corrections put none).
 STATUS_OF_KIND = {"deferment": "deferred", "exemption": "exempt", "alternative_service": "alternative_service"}
@@ -160,13 +171,16 @@ class Reasons:
 def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | None, officer_reason: str,
                      *, appeal: AppealLevel | None, appeal_deadline: date | None, appeal_route: str = "",
                      summons_number: str | None = None, duty_after: str = "",
-                     criteria: tuple[str, ...] = ()) -> Reasons:
+                     criteria: tuple[str, ...] = (), ends: str = "") -> Reasons:
     """The reasons of a decision as sentences a person can read: what was decided on which ground
     and its legal reference, the period, the officer's (or the criteria's) reason, and for a refusal
-    the appeal route and its deadline."""
+    or an end (of the deferment of decision `ends`, on period.until) the appeal route and deadline."""
     kind_words = kind.replace("_", " ")
     ref = f" ({ground.legal_reference})" if ground.legal_reference else ""
     sentences = [f"{kind_words.capitalize()} {outcome} on the ground: {ground.name}{ref}."]
+    if outcome == Outcome.ENDED and period is not None and period.until is not None:
+        sentences.append(f"The {kind_words} of decision {ends or 'in force'} ends on {period.until}; the person "
+                         f"is liable again from {period.until + timedelta(days=1)}.")
     if outcome == Outcome.GRANTED:
         if kind == "deferment" and period is not None and period.until is not None:
             sentences.append(f"The deferment runs from {period.start} until {period.until} inclusive "
@@ -186,7 +200,7 @@ def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | N
     sentences.extend(f"Criterion met: {c}." for c in criteria)
     if officer_reason.strip():
         sentences.append(f"Reason given: {officer_reason.strip().rstrip('.')}.")
-    if outcome == Outcome.REFUSED:
+    if outcome in ADVERSE_OUTCOMES:
         if appeal_route and appeal is None:
             sentences.append(f"The refusal may be appealed to the {appeal_route}.")
         elif appeal is not None and appeal_deadline is not None:
