@@ -35,6 +35,7 @@ from muster.rules.applications import (
     ApplicationStatus,
     BadNumber,
     format_number,
+    is_paused,
     parse_number,
 )
 from muster.rules.casework import (
@@ -212,7 +213,7 @@ def flags(app: Application, pack: Pack, today: date) -> tuple[bool, bool]:
         return False, False
     version = pack.version(app.policy_version)
     calendar = working_calendar(pack, version, today)
-    return is_urgent(version.casework, app.appearance_date, today, calendar), is_overdue(app.due_on, today)
+    return is_urgent(version.casework, app.appearance_date, today, calendar), is_overdue(app.due_on, today, is_paused(app.status))
 
 
 def show(actor: Actor, number: str) -> dict[str, Any]:

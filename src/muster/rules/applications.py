@@ -36,6 +36,8 @@ class ApplicationStatus(StrEnum):
 
 # The statuses of an application still waiting for a decision (the work queue's).
 OPEN_APPLICATIONS = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_PERSON)
+# Those whose time limit runs: one waiting for the person is paused, never overdue.
+RUNNING_APPLICATIONS = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
 
 
 class ApplicationChannel(StrEnum):
@@ -120,6 +122,15 @@ def parse_number(text: str) -> int:
 
 def open_statuses() -> tuple[str, ...]:
     return tuple(str(s) for s in OPEN_APPLICATIONS)
+
+
+def running_statuses() -> tuple[str, ...]:
+    """The open statuses whose time limit runs: only these can be overdue."""
+    return tuple(str(s) for s in RUNNING_APPLICATIONS)
+
+
+def is_paused(status: str) -> bool:
+    return status == ApplicationStatus.AWAITING_PERSON
 
 
 def urgent_before(casework: Casework, today: date, calendar: WorkingCalendar) -> date:
