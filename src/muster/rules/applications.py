@@ -6,13 +6,14 @@ that their SQL is plain date comparisons. Pure: "today" and the calendar are pas
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from muster.rules.casework import Period, is_urgent
 from muster.rules.casework_policy import AppealLevel, Casework, Ground
+from muster.rules.numbers import APPLICATIONS
+from muster.rules.numbers import BadNumber as BadNumber
 from muster.rules.working_days import (
     WorkingCalendar,
     add_working_days,
@@ -20,10 +21,10 @@ from muster.rules.working_days import (
     working_days_between,
 )
 
-NUMBER_PREFIX = "A-"
-NUMBER_DIGITS = 7
-_NUMBER = re.compile(r"^\s*A-?(\d{1,12})\s*$", re.IGNORECASE)
+NUMBER_PREFIX = APPLICATIONS.prefix
 REMIND_DAYS_BEFORE_END = 30
+format_number = APPLICATIONS.format  # A-0000123
+parse_number = APPLICATIONS.parse  # "A-0000123", "a-123", "A123" -> 123, or BadNumber
 
 
 class ApplicationStatus(StrEnum):
@@ -65,13 +66,8 @@ VERBS = {"grant": Outcome.GRANTED, "refuse": Outcome.REFUSED}
 # meets an `against_refusal` entry condition.
 ADVERSE_OUTCOMES = (Outcome.REFUSED, Outcome.ENDED)
 
-
 # The registry status a granted application puts on the person (excuses and corrections put none).
 STATUS_OF_KIND = {"deferment": "deferred", "exemption": "exempt", "alternative_service": "alternative_service"}
-
-
-class BadNumber(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -105,19 +101,6 @@ def decide_problem(number: str, status: str, latest: LatestDecision | None) -> s
     if status not in OPEN_APPLICATIONS:
         return f"application {number} is {status.replace('_', ' ')}: nothing to decide"
     return None
-
-
-def format_number(sequence: int) -> str:
-    """A-0000123: the application's id, zero-padded to seven digits (more when it outgrows them)."""
-    return f"{NUMBER_PREFIX}{sequence:0{NUMBER_DIGITS}d}"
-
-
-def parse_number(text: str) -> int:
-    """The id of a printed application number ("A-0000123", "a-123", "A123"), or BadNumber."""
-    match = _NUMBER.match(text or "")
-    if match is None or int(match.group(1)) == 0:
-        raise BadNumber(f"{text!r} is not an application number (like {format_number(123)})")
-    return int(match.group(1))
 
 
 def open_statuses() -> tuple[str, ...]:
