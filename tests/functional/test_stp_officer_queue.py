@@ -47,6 +47,7 @@ def test_a_part_time_enrolment_reaches_the_queue_with_its_note_once(ru, people, 
         assert ticked.exit_code == 0, ticked.output
     fact = RegisterFact.objects.get()
     assert fact.outcome == "officer" and fact.application_number
+    assert fact.pack_code == "ru"  # the pack the API submitted it under decides it
     assert Application.objects.count() == 1 and not Decision.objects.exists()
     queue = cli_run("queue", "list", "--json")
     assert queue.exit_code == 0, queue.output
@@ -131,16 +132,16 @@ def test_a_fact_joins_the_persons_own_open_application_on_its_ground(ru, people,
 
 def test_a_policy_with_no_ground_for_the_register_keeps_the_fact_from_the_queue_and_says_why(packs, people):
     reg = packs.get_pack("registration-only")
-    ru = packs.get_pack("ru")
     nid = people(1)[0]
     partner = Partner.objects.create(name="Education", submit=["enrolment"])
     now = timezone.now()
-    today = today_in(ru, now)
+    today = today_in(reg, now)
     RegisterFact.objects.create(partner=partner, person=Person.objects.get(national_id=nid), source="enrolment",
-                                facts=_student(today, full_time=False), observed_at=now, received_at=now)
-    stp_batch.process(ru, "enrolment", now, today)
-    RegisterFact.objects.update(policy_version="")  # as if no version of the fact's pack were known
-    assert stp.decide_ready(reg, now, today_in(reg, now)).counts == {"no_ground": 1}
+                                pack_code="registration-only", facts=_student(today, full_time=False),
+                                observed_at=now, received_at=now)
+    assert stp_batch.process(packs.get_pack("ru"), "enrolment", now, today).counts == {}  # another pack's fact
+    assert stp_batch.process(reg, "enrolment", now, today).counts == {"officer": 1}
+    assert stp.decide_ready(reg, now, today).counts == {"no_ground": 1}
     fact = RegisterFact.objects.get()
     assert fact.outcome == "no_ground" and not Application.objects.exists()
     assert "has no ground the enrolment register feeds" in fact.note

@@ -146,6 +146,10 @@ def reasons_for(version: PolicyVersion, rule: StraightThroughRule, ground: Groun
     return sentences, reasons.legal_basis
 
 
+class TakenTwice(RuntimeError):
+    """A fact of the batch was decided by another run after this one read it: the batch rolls back."""
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the batch does with one fact: decide it (found.action) or queue it for an officer as
@@ -175,9 +179,10 @@ class DecideResult:
 
 def decide_ready(pack: Pack, now: datetime, day: date, limit: int = DECIDE_BATCH,
                  after_switches_read: Any = None) -> DecideResult:
-    """Take the next `limit` facts in one transaction, under the switches' lock: the ready ones
-    (a rule decides them) and then those no rule decides that have no application yet. Each is
-    locked and re-read as it is taken, so a fact another run took meanwhile is not taken twice."""
+    """Take the next `limit` facts of the pack in one transaction, under the switches' lock: the
+    ready ones (a rule decides them) and then those no rule decides that have no application yet.
+    Each is locked and re-read as it is taken, and marked only while still untaken (_mark_facts), so
+    two runs, or a run and a filing (muster.casework.stp_submit), never decide one fact twice."""
     result = DecideResult()
     columns = ("id", "person_id", "rule", "facts", "processed_on", "policy_version", "source", "switched_off")
     with transaction.atomic(), db.cursor() as cur:
@@ -187,11 +192,12 @@ def decide_ready(pack: Pack, now: datetime, day: date, limit: int = DECIDE_BATCH
         off = switches.switched_off(pack.code)
         if after_switches_read is not None:
             after_switches_read()
-        facts = list(RegisterFact.objects.select_for_update().filter(outcome="ready").order_by("id")[:limit]
-                     .values_list(*columns))
+        # Locked as taken, and re-read once a run holding them commits (PostgreSQL re-checks the row): a
+        # fact another run decided meanwhile is no longer ready and is not taken a second time.
+        mine = RegisterFact.objects.select_for_update().filter(pack_code=pack.code)
+        facts = list(mine.filter(outcome="ready").order_by("id")[:limit].values_list(*columns))
         if len(facts) < limit:
-            facts += list(RegisterFact.objects.select_for_update()
-                          .filter(outcome=OFFICER, application_number="", person__isnull=False)
+            facts += list(mine.filter(outcome=OFFICER, application_number="", person__isnull=False)
                           .order_by("id")[:limit - len(facts)].values_list(*columns))
         if not facts:
             return result
@@ -326,16 +332,21 @@ def _mark_facts(plans: list[Plan], numbers: dict[int, str]) -> None:
         outcome = NO_GROUND if p.ground is None else OFFICER if p.found.action == OFFICER else DECIDED
         rows.append((outcome, numbers.get(p.fact_id, ""), p.found.why, p.fact_id, p.switched))
     table = RegisterFact._meta.db_table
+    untaken = f"{table}.outcome IN ('ready', 'officer') AND {table}.application_number = ''"
+    marked = 0
     with db.cursor() as cur:
         plain = [(o, n, w, f) for o, n, w, f, _s in rows]
         if db.is_postgres() and plain:  # one statement over arrays
             cur.execute(f"UPDATE {table} SET outcome = v.outcome, application_number = v.number, note = v.note "
                         f"FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS v(outcome, number, note, id) "
-                        f"WHERE {table}.id = v.id", [list(c) for c in zip(*plain, strict=True)])
-            plain = []
+                        f"WHERE {table}.id = v.id AND {untaken}", [list(c) for c in zip(*plain, strict=True)])
+            marked, plain = cur.rowcount, []
         for part in chunks(plain, 5000):
-            cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s, note = %s WHERE id = %s",
-                            list(part))
+            cur.executemany(f"UPDATE {table} SET outcome = %s, application_number = %s, note = %s "
+                            f"WHERE id = %s AND {untaken}", list(part))
+            marked += cur.rowcount
+        if marked != len(rows):  # never, under the row locks; if it did, nothing of the batch is written
+            raise TakenTwice(f"{len(rows) - marked} fact(s) of this batch were taken by another run meanwhile")
         off_rows = [(json.dumps(s), f) for _o, _n, _w, f, s in rows if s is not None]
         for chunk in chunks(off_rows, 5000):
             cur.executemany(f"UPDATE {table} SET switched_off = %s, rule = '' WHERE id = %s", list(chunk))
@@ -368,6 +379,13 @@ def _run(actor: Actor, pack: Pack, now: datetime, today: date, limit: int = stp_
     return out, {**{k: totals.get(k, 0) for k in (GRANT, RENEW, END, OFFICER, NO_GROUND)}, "summonses_cancelled": cancelled}
 
 
+def _untaken(pack_code: str) -> bool:
+    """Facts of the pack waiting for a run: unprocessed, ready, or for an officer with no application."""
+    mine = RegisterFact.objects.filter(pack_code=pack_code)
+    return (mine.filter(processed_at__isnull=True).exists() or mine.filter(outcome="ready").exists()
+            or mine.filter(outcome=OFFICER, application_number="").exists())
+
+
 def step(now: datetime, actor: Actor) -> dict[str, int]:
     """The engine's step: every pack's straight-through batches and decisions (state-driven: only
     unprocessed and ready facts are touched, so a repeat does nothing)."""
@@ -379,8 +397,8 @@ def step(now: datetime, actor: Actor) -> dict[str, int]:
     for code in PackRecord.objects.order_by("code").values_list("code", flat=True):
         pack = loader.get_pack(code)
         today = today_in(pack, now)
-        if not switches.rules_in_force(pack, today):
-            continue  # a pack with no straight-through rules leaves the facts to the pack that has them
+        if not switches.rules_in_force(pack, today) and not _untaken(code):
+            continue  # no rules and no facts of its own: nothing to do
         done, decisions = _run(actor, pack, now, today)
         counts["stp_facts"] += sum(sum(s["outcomes"].values()) for s in done["sources"].values())
         counts["stp_decided"] += done["decided"]

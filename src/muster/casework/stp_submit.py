@@ -40,7 +40,8 @@ def join_waiting_facts(app: Application, pack: Pack) -> int:
     application), on the ground of `app`, become part of it with the note saying why no rule
     decided them; the batch then takes them no more."""
     joined = 0
-    for fact in RegisterFact.objects.filter(person_id=app.person_id, outcome=stp.OFFICER, application_number=""):
+    for fact in RegisterFact.objects.filter(person_id=app.person_id, pack_code=pack.code, outcome=stp.OFFICER,
+                                            application_number=""):
         on = fact.processed_on or app.submitted_on
         version = pack.version(fact.policy_version) if fact.policy_version else version_in_force(pack.versions, on)
         if version is None:
@@ -64,9 +65,11 @@ def _decide_now(app: Application, pack: Pack, version: PolicyVersion, at: dateti
     off = switches.switched_off(pack.code)
     day = app.submitted_on
     for source in dict.fromkeys(r.source for r in covering):
-        fact = (RegisterFact.objects.filter(person_id=app.person_id, source=source,
-                                            received_at__gte=at - timedelta(days=RECENT_DAYS))
-                .order_by("-id").first())
+        # Locked before the person's deferments are read: a batch deciding this fact meanwhile is
+        # waited for (and its decision then seen), and a batch after us finds it taken.
+        fact = (RegisterFact.objects.select_for_update().filter(
+                    person_id=app.person_id, source=source, pack_code=pack.code,
+                    received_at__gte=at - timedelta(days=RECENT_DAYS)).order_by("-id").first())
         if fact is None:
             continue
         action = decide_action(rules_for(version.casework, source), fact.facts, day, switched_off=off)

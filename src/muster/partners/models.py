@@ -4,9 +4,15 @@ The feed is also the webhook outbox: one row per (partner, event), numbered
 without gaps per partner, carrying the state of its webhook delivery.
 """
 
+from django.conf import settings
 from django.db import models
 
 from muster.rules.vocabulary import EventType, WebhookState, choices
+
+
+def default_pack() -> str:
+    """The pack a fact is kept under when none is named: the API's (settings.MUSTER_DEFAULT_PACK)."""
+    return str(settings.MUSTER_DEFAULT_PACK)
 
 
 class Partner(models.Model):
@@ -111,6 +117,9 @@ class RegisterFact(models.Model):
                                related_name="+")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=20)  # the submission kind
+    # The pack whose policy decides it (the API's pack when submitted): each pack's batches take only
+    # their own facts.
+    pack_code = models.CharField(max_length=40, blank=True, default=default_pack)
     facts = models.JSONField()  # field -> value as submitted (dates as YYYY-MM-DD)
     observed_at = models.DateTimeField()
     received_at = models.DateTimeField()
