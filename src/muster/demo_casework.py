@@ -28,7 +28,6 @@ from muster.summons.models import Summons
 
 CALL_UP = "DEMO-CALLUP"
 EDUCATION = "Реестр обучающихся"  # the education register: submits enrolment facts
-EDUCATION_KINDS = ["exit_ban"]  # a partner names a measure kind it enforces; this one only submits
 BORDER = "Пограничная служба"
 
 
@@ -42,8 +41,9 @@ def call_up_request(pack: Pack, today: date) -> campaigns.CampaignRequest:
 
 
 def education_partner(actor: Actor) -> dict[str, str]:
-    """The education register, granted `enrolment` submissions; its key is shown once, like the others'."""
-    return {EDUCATION: keys.add(EDUCATION, EDUCATION_KINDS, "", actor=actor, submit=["enrolment"])["api_key"]}
+    """The education register, granted `enrolment` submissions and no measure kinds (it only submits:
+    it may not check anyone's measures); its key is shown once, like the others'."""
+    return {EDUCATION: keys.add(EDUCATION, [], "", actor=actor, submit=["enrolment"])["api_key"]}
 
 
 def one_page_pdf(*lines: str) -> bytes:

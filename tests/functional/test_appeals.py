@@ -219,3 +219,30 @@ def test_on_a_simulation_an_appeal_without_at_is_filed_at_the_simulated_now(worl
     filed = _json(cli_run("appeal", "file", "--against", f"application:{app.number}", "--reason", "r", "--json"))
     assert filed["level"] == 1 and filed["late"] is False
     assert Appeal.objects.get().filed_at >= at("2027-03-01")
+
+
+def test_a_grant_set_aside_by_an_allowed_appeal_ends_its_status_the_day_of_the_ruling(ru, people, cli_run):
+    from muster.casework import services as casework
+    from muster.registry.models import PersonStatus
+
+    officer = Actor.officer("t")
+    nid = people(1)[0]
+    filed = casework.submit(officer, ru, nid, "deferment", "temporary_unfitness", at=at("2026-03-03"))
+    casework.decide(officer, filed["number"], "grant", "category G", until=date(2026, 12, 31), at=at("2026-03-04"))
+    status = PersonStatus.objects.get(decision_number=filed["number"])
+    assert (status.valid_from, status.valid_until) == (date(2026, 3, 4), date(2026, 12, 31))
+    appeal = appeals.file(officer, f"application:{filed['number']}", "the category is wrong", at("2026-03-05"))
+    ruled = appeals.decide(officer, appeal["number"], "allowed", "re-examine", at("2026-03-10"))
+    status.refresh_from_db()
+    assert status.valid_until == date(2026, 3, 9)  # no longer holds from the ruling's day, not from a new decision
+    granted = Decision.objects.get(application__person__national_id=nid, outcome="granted")
+    assert (granted.in_effect, granted.set_aside_by) == (False, appeal["number"])
+    assert any("no longer holds from 2026-03-10" in r for r in ruled["reasons"])
+    day_before = _json(cli_run("person", "show", nid, "--on", "2026-03-09", "--purpose", "check", "--json"))
+    person = _json(cli_run("person", "show", nid, "--on", "2026-03-10", "--purpose", "check", "--json"))
+    assert "deferred" in json.dumps(day_before["liability"]) and "deferred" not in json.dumps(person["liability"])
+    # the new decision finds nothing left to end
+    again = casework.decide(officer, filed["number"], "refuse", "fit after all", at=at("2026-03-11"))
+    assert again["decision"]["outcome"] == "refused"
+    status.refresh_from_db()
+    assert status.valid_until == date(2026, 3, 9)

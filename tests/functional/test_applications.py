@@ -438,11 +438,12 @@ def test_reversing_a_granted_deferment_ends_the_status_it_made(ru, people, cli_r
                            "--at", at("2026-03-10").isoformat(), "--json"))
     _json(cli_run("appeal", "decide", appeal["number"], "allowed", "--reason", "the category was wrong",
                   "--at", at("2026-03-12").isoformat(), "--json"))
-    assert PersonStatus.objects.get().valid_until == date(2026, 12, 31)  # in force until the new decision
+    # set aside, the grant holds no longer from the ruling's day (not only from a new decision's)
+    assert PersonStatus.objects.get().valid_until == date(2026, 3, 11)
     refused = cli_run("application", "decide", app["number"], "refuse", "--reason", "fit after all",
                       "--at", at("2026-03-16").isoformat(), "--json")
     assert refused.exit_code == 0, refused.output
-    assert PersonStatus.objects.get().valid_until == date(2026, 3, 15)  # ended the day of the new decision
+    assert PersonStatus.objects.get().valid_until == date(2026, 3, 11)  # the new decision finds nothing to end
     assert not Decision.objects.filter(outcome="granted", in_effect=True).exists()
 
 

@@ -315,3 +315,13 @@ def test_the_served_check_uses_the_replica_and_follows_a_lift(world, tmp_path):
     assert b"Traceback" not in server.stderr.read()
     assert PartnerRead.objects.filter(person=summons.person).count() >= 2  # written as the worker stopped
     assert list((tmp_path / "spool").glob("*")) == []
+
+
+def test_a_partner_with_no_kinds_is_refused_by_the_replica_as_by_sql_and_nothing_is_logged(world, served):
+    key = keys.add("Education", [], "", actor=Actor.officer("t"), submit=["enrolment"])["api_key"]
+    served.replica.refresh()
+    with pytest.raises(checks.NothingToCheck):
+        from_replica(served, key, world["ids"][0])
+    with pytest.raises(checks.NothingToCheck):
+        checks.check(key, world["ids"][0], keys.authenticate)
+    assert served.readlog.rows == 0 and not PartnerRead.objects.exists()

@@ -90,6 +90,7 @@ def test_the_summary_names_the_commands_and_the_education_register_may_submit_en
     register = next(p for p in demo["partners"] if p["name"] == "Реестр обучающихся")
     assert register["api_key"].startswith("mst_")
     assert keys.get("Реестр обучающихся").submit == ["enrolment"]
+    assert keys.get("Реестр обучающихся").kinds == []  # it only submits: no measure kinds to check (SPEC 2)
     waiting = demo["casework"]["waiting"]
     assert f"muster application show {waiting['application']}" in look
     queue = cli_run("queue", "list", "--json")

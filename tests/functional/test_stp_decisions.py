@@ -133,8 +133,13 @@ def test_the_set_based_decisions_agree_with_the_pure_rule_person_by_person(regis
         stp.decide_ready(ru, now, today)
         for pid, (found, reasons, in_force) in zip(persons, expected, strict=True):
             fact = RegisterFact.objects.get(person_id=pid)
-            if found is None:  # no rule decides: an officer, as the verdict said
-                assert fact.outcome == "officer" and fact.application_number == ""
+            if found is None:  # no rule decides: an officer, as the verdict said, with an application in the queue
+                queued = Application.objects.get(pk=int(fact.application_number[2:]))
+                assert fact.outcome == "officer" and queued.status == "submitted" and queued.person_id == pid
+                assert (queued.kind, queued.ground) == ("deferment", {"enrolment": "study",
+                                                                      "employment": "it_employee"}[cases[persons.index(pid)][0]])
+                assert fact.note.startswith(("no straight-through rule holds", "rules that end"))
+                assert not queued.decisions.exists()
                 continue
             app = Application.objects.get(pk=int(fact.application_number[2:]))
             assert (app.channel, app.created_by, app.kind) == ("partner", "system:stp", "deferment")
@@ -218,6 +223,11 @@ def test_a_rule_switched_off_between_verdict_and_decision_sends_the_whole_batch_
     done = stp.decide_ready(ru, now, today)
     assert done.counts == {"officer": 4} and not Decision.objects.exists()
     assert set(RegisterFact.objects.values_list("outcome", flat=True)) == {"officer"}
+    # each in the officer's queue, saying why
+    assert Application.objects.filter(status="submitted", ground="study").count() == 4
+    for fact in RegisterFact.objects.all():
+        assert fact.application_number and fact.note == "rule study_enrolment was switched off before its decision"
+    assert stp.decide_ready(ru, now, today).counts == {}
 
 
 def test_a_granted_deferment_cancels_the_call_up_inside_its_period_and_lifts_its_measures(ru, people):
@@ -303,6 +313,9 @@ def test_a_deferment_submitted_with_a_recent_matching_fact_is_decided_at_once_by
     # the fact decided at submission is not decided again by the batch
     assert cli_run("tick", "--json").exit_code == 0
     assert Decision.objects.filter(person__national_id=with_fact).count() == 1
+    # the part-time fact no rule decides joins the person's own application: one in the queue, not two
+    [queued] = Application.objects.filter(person__national_id=part_time)
+    assert RegisterFact.objects.get(person__national_id=part_time).application_number == queued.number
 
 
 @pytest.mark.django_db(transaction=True)
@@ -351,3 +364,90 @@ def test_a_flip_while_decisions_are_written_waits_and_the_next_batch_goes_wholly
     assert Decision.objects.count() == 20
     outcomes = list(RegisterFact.objects.order_by("id").values_list("outcome", flat=True))
     assert outcomes == ["decided"] * 20 + ["officer"] * 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_one_decision_per_fact(packs, people):
+    """Two decision runs started together (PostgreSQL: row locks; SQLite: one writer at a time)."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    ru = packs.get_pack("ru")
+    now = timezone.now()
+    today = today_in(ru, now)
+    partner = Partner.objects.create(name="Education", submit=["enrolment"])
+    for i, nid in enumerate(people(30)):
+        facts = _student(today) if i % 3 else _student(today, full_time=False)  # a third for an officer
+        RegisterFact.objects.create(partner=partner, person=Person.objects.get(national_id=nid), source="enrolment",
+                                    facts=facts, observed_at=now, received_at=now)
+    assert stp_batch.process(ru, "enrolment", now, today).counts == {"ready": 20, "officer": 10}
+    both_read = threading.Barrier(2, timeout=30)
+    # on PostgreSQL both read the switches before either takes a fact; SQLite lets one writer in at a time
+    together = both_read.wait if connection.vendor == "postgresql" else None
+    counts: list[dict[str, int]] = []
+
+    def run() -> None:
+        try:
+            counts.append(stp.decide_ready(ru, now, today, after_switches_read=together).counts)
+        except (OperationalError, threading.BrokenBarrierError):  # SQLite: the other run holds the only write lock
+            counts.append({})
+        finally:
+            connection.close()
+
+    runs = [threading.Thread(target=run) for _ in range(2)]
+    for t in runs:
+        t.start()
+    for t in runs:
+        t.join(60)
+    while stp.decide_ready(ru, now, today).counts:  # whatever a refused run left
+        pass
+    assert Decision.objects.count() == 20 and Application.objects.count() == 30
+    numbers = list(RegisterFact.objects.values_list("application_number", flat=True))
+    assert len(set(numbers)) == 30 and "" not in numbers
+    assert sum(c.get("grant", 0) for c in counts) <= 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_filing_while_a_run_decides_the_same_fact_waits_and_does_not_grant_twice(packs, people, monkeypatch):
+    """PostgreSQL: the run holds the fact; the filing waits for it, then sees its deferment in force."""
+    import threading
+
+    from django.db import connection
+
+    from muster.casework import services as casework
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: a filing cannot run inside a run")
+    ru = packs.get_pack("ru")
+    now = timezone.now()
+    today = today_in(ru, now)
+    nid = people(1)[0]
+    partner = Partner.objects.create(name="Education", submit=["enrolment"])
+    RegisterFact.objects.create(partner=partner, person=Person.objects.get(national_id=nid), source="enrolment",
+                                facts=_student(today), observed_at=now, received_at=now)
+    stp_batch.process(ru, "enrolment", now, today)
+    locked, go = threading.Event(), threading.Event()
+    decide = stp._decide
+
+    def slow_decide(*args, **kwargs):  # the run has taken (locked) its facts: hold them a while
+        locked.set()
+        go.wait(3)
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(stp, "_decide", slow_decide)
+
+    def run() -> None:
+        try:
+            stp.decide_ready(ru, now, today)
+        finally:
+            connection.close()
+
+    batch = threading.Thread(target=run)
+    batch.start()
+    assert locked.wait(10)
+    filed = casework.submit(Actor.officer("t"), ru, nid, "deferment", "study", at=timezone.now())
+    go.set()
+    batch.join(30)
+    assert Decision.objects.filter(outcome="granted").count() == 1  # the run's; the filing waits for an officer
+    assert filed["decision"] is None and filed["status"] == "submitted"

@@ -117,12 +117,44 @@ def test_the_queue_filters_agree_with_the_pure_rules(ru, today, applications, di
             got = casework.queue(OFFICER, ru, now, district=district, urgent=urgent, overdue=overdue, limit=1000)
             expected = [a for a in open_ones
                         if (not urgent or is_urgent(version.casework, a.appearance_date, today, calendar))
-                        and (not overdue or is_overdue(a.due_on, today))]
+                        and (not overdue or is_overdue(a.due_on, today, a.status == "awaiting_person"))]
             expected.sort(key=lambda a: (a.due_on, a.pk))
             assert [i["number"] for i in got["items"]] == [format_number(a.pk) for a in expected]
             for item, app in zip(got["items"], expected, strict=True):
                 assert item["urgent"] == is_urgent(version.casework, app.appearance_date, today, calendar)
-                assert item["overdue"] == is_overdue(app.due_on, today)
+                assert item["overdue"] == is_overdue(app.due_on, today, app.status == "awaiting_person")
+                assert not (item["overdue"] and app.status == "awaiting_person")  # paused: never overdue
+
+
+# (days past the due date when asked, working days waited, overdue while waiting, overdue after resuming)
+PAUSES = [(-3, 2, False, False), (0, 5, False, False), (2, 0, False, True), (2, 4, False, True)]
+
+
+@pytest.mark.parametrize(("asked_after_due", "waited", "overdue_after_due", "overdue_on_resume"), PAUSES)
+def test_an_application_waiting_for_the_person_is_never_overdue_and_its_due_date_moves_on_resume(
+        ru, people, asked_after_due, waited, overdue_after_due, overdue_on_resume):
+    from muster.rules.working_days import add_working_days
+
+    nid = people(1)[0]
+    filed = casework.submit(OFFICER, ru, nid, "exemption", "served", at=at("2026-03-03"))
+    app = Application.objects.get()
+    calendar = working_calendar(ru, version_in_force(ru.versions, app.submitted_on), app.submitted_on)
+    asked_on = app.due_on + timedelta(days=asked_after_due)
+    if asked_after_due > 0:  # already marked overdue before the request
+        assert engine.turn(at(asked_on.isoformat(), 9), actor=OFFICER, send=False)["applications_overdue"] == 1
+    casework.request(OFFICER, filed["number"], "the military id", at(asked_on.isoformat(), 10))
+    later = max(asked_on, app.due_on) + timedelta(days=10)  # well past the due date, still waiting
+    assert engine.turn(at(later.isoformat(), 12), actor=OFFICER, send=False)["applications_overdue"] == 0
+    shown = casework.show(OFFICER.for_purpose("t"), filed["number"])
+    assert (shown["status"], shown["overdue"]) == ("awaiting_person", overdue_after_due)
+    listed = casework.queue(OFFICER, ru, at(later.isoformat(), 12))["items"]
+    assert [i["overdue"] for i in listed] == [False]
+    assert casework.queue(OFFICER, ru, at(later.isoformat(), 12), overdue=True)["items"] == []
+    resumed_on = add_working_days(calendar, asked_on, waited)
+    done = casework.resume(OFFICER, filed["number"], at(resumed_on.isoformat(), 11))
+    assert done["due_on"] == add_working_days(calendar, app.due_on, done["paused_working_days"])
+    [item] = casework.queue(OFFICER, ru, at(resumed_on.isoformat(), 12))["items"]
+    assert item["overdue"] == (resumed_on > done["due_on"]) == overdue_on_resume
 
 
 def test_the_tick_marks_overdue_applications_and_reminds_once_before_a_deferment_ends(ru, people):

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from muster.kernel.actor import Actor, Role
 from muster.rules.access import may_apply
 from muster.rules.applications import (
+    ADVERSE_OUTCOMES,
+    OFFICER_OUTCOMES,
     BadNumber,
+    Outcome,
     appeal_deadline_of,
     decision_reasons,
     format_number,
@@ -142,6 +145,30 @@ def test_criteria_of_straight_through_processing_are_reasons():
                                criteria=("full_time: true", "expected_end: 2030-06-30 after today"))
     assert "Criterion met: full_time: true." in reasons.sentences
     assert not any(s.startswith("Reason given") for s in reasons.sentences)
+
+
+def test_an_ended_deferment_says_until_when_and_how_to_appeal():
+    reasons = decision_reasons("deferment", STUDY, Outcome.ENDED, Period(date(2025, 9, 1), date(2026, 3, 4), "x"),
+                               "Decided by straight-through rule study_ended", appeal=LEVEL_1,
+                               appeal_deadline=date(2026, 6, 4), criteria=("status: expelled",), ends="A-0000007")
+    assert reasons.sentences == (
+        "Deferment ended on the ground: Full-time study for the standard term of the programme "
+        "(Federal Law 53-FZ Art. 24 para 2(a)).",
+        "The deferment of decision A-0000007 ends on 2026-03-04; the person is liable again from 2026-03-05.",
+        "Criterion met: status: expelled.",
+        "Reason given: Decided by straight-through rule study_ended.",
+        "The decision may be appealed to the regional draft commission (Federal Law 53-FZ Art. 29 para 7) "
+        "until 2026-06-04 inclusive.")
+
+
+# (outcome, an officer may decide it, it goes against the person)
+OUTCOMES = [("granted", True, False), ("refused", True, True), ("ended", False, True)]
+
+
+@pytest.mark.parametrize(("outcome", "by_officer", "adverse"), OUTCOMES)
+def test_every_outcome_is_a_member_and_says_who_decides_it_and_whether_it_is_adverse(outcome, by_officer, adverse):
+    assert Outcome(outcome) == outcome and {o.value for o in Outcome} == {o for o, _, _ in OUTCOMES}
+    assert (outcome in OFFICER_OUTCOMES, outcome in ADVERSE_OUTCOMES) == (by_officer, adverse)
 
 
 @pytest.mark.parametrize(("decided", "deadline"), [(date(2026, 3, 4), date(2026, 6, 4)),

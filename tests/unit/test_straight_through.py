@@ -16,12 +16,15 @@ from muster.rules.straight_through import (
     decide_action,
     evaluate,
     finding,
+    implied_ground,
+    officer_note,
     rules_for,
     shown,
 )
 
 TODAY = date(2026, 3, 2)
 RU = find_builtin_pack("ru").version("ru-2026-01-01").casework
+REGISTRATION_ONLY = find_builtin_pack("registration-only").versions[-1].casework
 
 
 def _rule(source: str, *criteria: Criterion, code: str = "r", action: str = "grant") -> StraightThroughRule:
@@ -226,3 +229,69 @@ def test_days_counted_across_a_leap_year():
     c = Criterion("soon", "hired_on", "within_days_after", 366, "diploma_on")
     facts = {"diploma_on": "2027-07-01", "hired_on": (date(2027, 7, 1) + timedelta(days=366)).isoformat()}
     assert finding(c, "employment", facts, TODAY).holds
+
+
+# --- facts no rule decides: the ground they go to an officer on, and why --------------------------
+
+# (source, facts, the (kind, ground) the fact asks about)
+IMPLIED = [
+    ("enrolment", {"status": "enrolled", "full_time": False}, ("deferment", "study")),  # part-time
+    ("enrolment", {"status": "graduated"}, ("deferment", "study")),
+    ("enrolment", {}, ("deferment", "study")),
+    ("employment", {"accredited": True, "days_employed": 300}, ("deferment", "it_employee")),
+    ("medical", {"category": "G", "examined_on": "2027-01-01"}, ("deferment", "temporary_unfitness")),  # not yet examined
+    ("medical", {"category": "V", "examined_on": "2026-01-01"}, ("exemption", "category_v")),  # no rule: the exemption
+    ("medical", {"category": "A"}, ("deferment", "temporary_unfitness")),
+    ("medical", {"category": 7}, ("deferment", "temporary_unfitness")),
+]
+
+
+@pytest.mark.parametrize(("source", "facts", "expected"), IMPLIED)
+def test_a_fact_no_rule_decides_goes_to_an_officer_on_the_ground_its_register_feeds(source, facts, expected):
+    kind, ground = implied_ground(RU, source, facts)
+    assert (kind, ground.code) == expected
+    assert ground in RU.grounds(kind) and source in ground.registers
+
+
+def test_a_policy_with_no_ground_the_register_feeds_implies_none():
+    assert all(implied_ground(REGISTRATION_ONLY, s, {}) is None for s in STP_SOURCES)
+
+
+# (source, facts, switched off, what the note says)
+NOTES = [
+    ("enrolment", {"status": "enrolled", "full_time": False, "level": "bachelor", "expected_end": "2029-06-30"}, (),
+     "no straight-through rule holds (study_enrolment: full_time: false (must be true) | study_ended: status: "
+     "enrolled (must be one of expelled, graduated, academic_leave))"),
+    ("enrolment", {"status": "enrolled", "full_time": True, "level": "bachelor", "expected_end": "2029-06-30"},
+     ("study_enrolment",), "no straight-through rule holds (study_enrolment: switched off | study_ended: status: "
+     "enrolled (must be one of expelled, graduated, academic_leave))"),
+]
+
+
+@pytest.mark.parametrize(("source", "facts", "off", "said"), NOTES)
+def test_the_note_says_why_no_rule_decided_a_fact(source, facts, off, said):
+    assert officer_note(rules_for(RU, source), facts, TODAY, off) == said
+
+
+def test_the_note_when_a_register_contradicts_itself():
+    rules = (_rule("employment", Criterion("some", "days_employed", "at_least", 1), code="keep"),
+             _rule("employment", Criterion("few", "days_employed", "at_most", 500), code="stop", action="end"))
+    assert officer_note(rules, {"days_employed": 10}, TODAY) == (
+        "rules that end and rules that grant or renew hold at once (keep: holds | stop: holds)")
+
+
+def test_the_note_for_a_register_the_policy_has_no_rule_for():
+    assert officer_note((), {"category": "V"}, TODAY) == (
+        "no straight-through rule of the policy takes this register's facts")
+
+
+@given(facts_and_rule(), st.dates(date(2024, 1, 1), date(2028, 1, 1)))
+def test_every_rule_a_fact_fails_is_named_in_the_note_with_its_failing_criteria(case, today):
+    rule, facts = case
+    note = officer_note((rule,), facts, today)
+    verdict = evaluate(rule, facts, today)
+    assert note.startswith("no straight-through rule holds")
+    if verdict.holds:
+        assert f"{rule.code}: holds" in note
+    else:
+        assert all(f.sentence in note for f in verdict.findings if not f.holds)

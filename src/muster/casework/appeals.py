@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from muster.audit import access, trail
 from muster.audit.access import AccessDenied
+from muster.casework.effects import supersede
 from muster.casework.models import Appeal, Application
 from muster.delivery.models import PersonMessage
 from muster.kernel.actor import Actor
@@ -106,7 +107,7 @@ def _subject(subject: rule.Subject) -> _Subject:
         return _Subject("application", app.pk, app.number, f"the decision on application {app.number}",
                         app.person_id, app.district, pack, decision.decided_at,
                         rule.SubjectDates(today_in(pack, decision.decided_at)), app.appearance_date,
-                        against_refusal=decision.outcome == app_rules.Outcome.REFUSED, measures=affected,
+                        against_refusal=decision.outcome in app_rules.ADVERSE_OUTCOMES, measures=affected,
                         holds_effects=bool(app.summons_id and rule.application_effects(app.kind, decision.outcome)),
                         summons_id=app.summons_id)
     if subject.kind == "summons":
@@ -271,8 +272,10 @@ def _lift_summons(actor: Actor, appeal: Appeal, at: datetime, reason: str, by: s
         measures.lift(actor, left, at, reason=f"appeal {appeal.number} allowed", by=by)
 
 
-def _reopen(appeal: Appeal, ruled_on: date) -> str:
-    """An allowed appeal against an application's decision: back in review for a new decision."""
+def _reopen(appeal: Appeal, ruled_on: date, at: datetime) -> str:
+    """An allowed appeal against an application's decision: back in review for a new decision. The
+    decision set aside has no effect from the ruling's day: a status it granted (e.g. `deferred`)
+    ends then, not only when a new decision is made."""
     app = Application.objects.select_for_update().get(pk=appeal.subject_id)
     pack = loader.get_pack(app.pack_code)
     version = _version(pack, ruled_on)
@@ -281,9 +284,17 @@ def _reopen(appeal: Appeal, ruled_on: date) -> str:
                                    working_calendar(pack, version, ruled_on))
     app.overdue_marked_at = None  # a new due date: the tick marks it again if that passes too
     app.save(update_fields=["status", "due_on", "overdue_marked_at"])
-    app.decisions.filter(pk=app.decisions.order_by("-id").values("pk")[:1]).update(set_aside_by=appeal.number)
+    latest = app.decisions.order_by("-id").first()
+    ended = ""
+    if latest is not None:
+        latest.set_aside_by = appeal.number
+        latest.save(update_fields=["set_aside_by"])
+        if latest.in_effect and latest.outcome == app_rules.Outcome.GRANTED and app.kind in app_rules.STATUS_OF_KIND:
+            ended = (f" The {app_rules.STATUS_OF_KIND[app.kind].replace('_', ' ')} status it granted no longer holds "
+                     f"from {ruled_on}.")
+        supersede(latest, app, at)
     return (f"Application {app.number} is back in review for a new decision, due by {app.due_on}"
-            + ("; the measures suspended stay suspended until then." if appeal.suspended else "."))
+            + ("; the measures suspended stay suspended until then." if appeal.suspended else ".") + ended)
 
 
 def decide(actor: Actor, number: str, outcome: str, reason: str, at: datetime) -> dict[str, Any]:
@@ -318,7 +329,7 @@ def decide(actor: Actor, number: str, outcome: str, reason: str, at: datetime) -
             measures.lift(actor, [appeal.subject_id], at, reason=f"appeal {appeal.number} allowed", by=by)
             sentences.append(f"Measure {appeal.subject_ref} is lifted from {ruled_on}.")
         if effects.reopen_application:
-            sentences.append(_reopen(appeal, ruled_on))
+            sentences.append(_reopen(appeal, ruled_on, at))
         appeal.status, appeal.outcome, appeal.reasons = AppealStatus.DECIDED, outcome, sentences
         appeal.decided_by, appeal.decided_at, appeal.decided_on = actor.who, at, ruled_on
         appeal.save(update_fields=["status", "outcome", "reasons", "decided_by", "decided_at", "decided_on"])

@@ -19,6 +19,8 @@ from muster.casework import evidence
 from muster.casework.models import Application, Decision, EvidenceFile
 from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
+from muster.partners.models import RegisterFact
+from muster.partners.stp_batch import reasons_of
 from muster.policy import loader
 from muster.policy import mode as policy_mode
 from muster.policy.calendar import working_calendar
@@ -33,6 +35,7 @@ from muster.rules.applications import (
     ApplicationStatus,
     BadNumber,
     format_number,
+    is_paused,
     parse_number,
 )
 from muster.rules.casework import (
@@ -210,7 +213,7 @@ def flags(app: Application, pack: Pack, today: date) -> tuple[bool, bool]:
         return False, False
     version = pack.version(app.policy_version)
     calendar = working_calendar(pack, version, today)
-    return is_urgent(version.casework, app.appearance_date, today, calendar), is_overdue(app.due_on, today)
+    return is_urgent(version.casework, app.appearance_date, today, calendar), is_overdue(app.due_on, today, is_paused(app.status))
 
 
 def show(actor: Actor, number: str) -> dict[str, Any]:
@@ -232,7 +235,19 @@ def show(actor: Actor, number: str) -> dict[str, Any]:
         "evidence": [{"name": e.name, "sha256": e.sha256, "size": e.size, "type": e.type}
                      for e in app.evidence.order_by("id")],
         "decision": decision_dict(latest_decision(app)),
+        "register_facts": register_facts_of(pack, app),
     }
+
+
+def register_facts_of(pack: Pack, app: Application) -> list[dict[str, Any]]:
+    """The partner registers' facts behind an application (straight-through processing): what the
+    register said, and why no rule decided it where an officer does (the fact's note)."""
+    out = []
+    for fact in RegisterFact.objects.filter(application_number=app.number).order_by("id"):
+        out.append({"source": fact.source, "facts": fact.facts, "observed_at": fact.observed_at,
+                    "received_at": fact.received_at, "outcome": fact.outcome, "note": fact.note,
+                    "reasons": reasons_of(pack, fact)})
+    return out
 
 
 def read_evidence(actor: Actor, application_number: str, sha256: str) -> bytes:

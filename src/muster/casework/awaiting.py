@@ -51,7 +51,8 @@ def request(actor: Actor, number: str, what: str, at: datetime) -> dict[str, Any
         check_instant("--at", at, app.submitted_at, f"when application {app.number} was submitted")
         pack = loader.get_pack(app.pack_code)
         app.status, app.awaiting_since = ApplicationStatus.AWAITING_PERSON, today_in(pack, at)
-        app.save(update_fields=["status", "awaiting_since"])
+        app.overdue_marked_at = None  # paused, so not overdue; the tick marks it again if it is once resumed
+        app.save(update_fields=["status", "awaiting_since", "overdue_marked_at"])
         details = {"application": app.number, "kind": app.kind, "what": what,
                    "text": f"Application {app.number} waits for you: {what.rstrip('.')}. Its time limit is "
                            "paused until you send it."}

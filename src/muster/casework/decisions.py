@@ -31,6 +31,7 @@ from muster.policy.calendar import working_calendar
 from muster.rules import access as rules
 from muster.rules import limits
 from muster.rules.applications import (
+    OFFICER_OUTCOMES,
     VERBS,
     ApplicationStatus,
     LatestDecision,
@@ -88,9 +89,10 @@ def decide(actor: Actor, number: str, verdict: str, reason: str, *, until: date 
     reasons name the ground and its legal reference, the period, the officer's reason (or each of
     `criteria`, for straight-through processing) and, for a refusal, the appeal route and deadline.
     A decision needing a second officer waits for `confirm`; any other takes effect at once."""
-    outcome = VERBS.get(verdict) or (Outcome(verdict) if verdict in set(Outcome) else None)
+    outcome = VERBS.get(verdict) or next((o for o in OFFICER_OUTCOMES if o == verdict), None)
     if outcome is None:
-        raise CaseworkError(f"decision: expected grant or refuse, got {verdict!r}")
+        raise CaseworkError(f"decision: expected grant or refuse, got {verdict!r}"
+                            + (" (a deferment is ended by its register, not by an officer)" if verdict in ("end", "ended") else ""))
     limits.check("reason", reason, "--reason")
     if not reason.strip() and not criteria:
         raise CaseworkError("--reason: a decision states its reason")

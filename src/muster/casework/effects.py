@@ -62,8 +62,9 @@ def take_effect(decision: Decision, app: Application, ground: Ground, at: dateti
 
 
 def supersede(set_aside: Decision, app: Application, at: datetime) -> None:
-    """The decision an allowed appeal set aside has no effect from the new decision's day: a status
-    it granted ends (its reminders stop)."""
+    """The decision an allowed appeal set aside has no effect from the day of the ruling
+    (muster.casework.appeals): a status it granted ends (its reminders stop). Called again with the
+    new decision, it then finds nothing left to end."""
     if set_aside.in_effect and set_aside.outcome == Outcome.GRANTED and app.kind in STATUS_OF_KIND:
         statuses.end_status(app.number, today_in(loader.get_pack(app.pack_code), at))
     set_aside.in_effect = False

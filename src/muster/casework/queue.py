@@ -3,7 +3,8 @@ filtered by district, kind (`appeal` for appeals), overdue and urgent, and assig
 
 Both filters are plain date comparisons on the application's row, with cut-offs the pure rules
 compute once for today (muster.rules.applications.urgent_before, muster.rules.casework.is_overdue):
-overdue is `due_on < today`, urgent is `appearance_date < cut-off`. A district's first page reads
+overdue is `due_on < today` for an application whose time limit runs (one waiting for the person
+is paused), urgent is `appearance_date < cut-off`. A district's first page reads
 the partial index `application_queue` (district, due_on, id) of open applications in order, and
 the appeals' `appeal_queue` likewise: the page merges two indexed `ORDER BY due_on, id LIMIT n`
 reads (never a UNION over every open item), so it stays fast with a million open applications.
@@ -26,7 +27,15 @@ from muster.kernel.clock import today_in
 from muster.policy.calendar import working_calendar
 from muster.rules import access as rules
 from muster.rules.appeals import NUMBER_PREFIX as APPEAL_PREFIX
-from muster.rules.applications import ApplicationStatus, format_number, open_statuses, urgent_before
+from muster.rules.applications import (
+    ApplicationStatus,
+    format_number,
+    is_paused,
+    open_statuses,
+    running_statuses,
+    urgent_before,
+)
+from muster.rules.casework import is_overdue
 from muster.rules.casework_policy import APPLICATION_KINDS
 from muster.rules.policy import Pack, version_in_force
 
@@ -74,17 +83,17 @@ def _applications(pack: Pack, today: date, district: str | None, kind: str | Non
         rows = rows.filter(district=district)
     if kind is not None:
         rows = rows.filter(kind=kind)
-    if overdue:
-        rows = rows.filter(due_on__lt=today)
+    if overdue:  # one waiting for the person is paused, never overdue
+        rows = rows.filter(due_on__lt=today, status__in=running_statuses())
     cut_off = cut_offs(pack, today)
     if urgent:
         rows = rows.filter(appearance_date__lt=cut_off) if cut_off else rows.none()
     page = rows.order_by("due_on", "id").values_list("id", "kind", "due_on", "appearance_date",
-                                                     "assigned_to__username")[:limit]
+                                                     "assigned_to__username", "status")[:limit]
     return [{"number": format_number(pk), "kind": k, "due_on": due,
              "urgent": bool(cut_off and appearance is not None and appearance < cut_off),
-             "overdue": today > due, "assigned_to": who}
-            for pk, k, due, appearance, who in page]
+             "overdue": is_overdue(due, today, is_paused(status)), "assigned_to": who}
+            for pk, k, due, appearance, who, status in page]
 
 
 def officer_named(to_user: str) -> Any:

@@ -18,15 +18,44 @@ from muster.casework.models import Application
 from muster.partners.models import RegisterFact
 from muster.policy import switches
 from muster.rules.casework import ground_of
-from muster.rules.policy import Pack, PolicyVersion
-from muster.rules.straight_through import decide_action, rules_for
+from muster.rules.policy import Pack, PolicyVersion, version_in_force
+from muster.rules.straight_through import decide_action, implied_ground, officer_note, rules_for
 
 RECENT_DAYS = 365  # a register's fact older than a year says too little about today
 
 
 def decide_at_submit(app: Application, pack: Pack, version: PolicyVersion, at: datetime) -> dict[str, Any] | None:
     """Decide a just-filed application if a rule and a recent fact allow (returns the decision,
-    as `application show` gives it), else None. Runs inside the filing's transaction."""
+    as `application show` gives it), else None: the application waits in the officer's queue, and
+    the person's register facts no rule decided that wait for the queue on its ground join it (one
+    application in the queue, not two). Runs inside the filing's transaction."""
+    done = _decide_now(app, pack, version, at)
+    if done is None:
+        join_waiting_facts(app, pack)
+    return done
+
+
+def join_waiting_facts(app: Application, pack: Pack) -> int:
+    """The person's facts no rule decided and casework has not yet queued (`officer`, no
+    application), on the ground of `app`, become part of it with the note saying why no rule
+    decided them; the batch then takes them no more."""
+    joined = 0
+    for fact in RegisterFact.objects.filter(person_id=app.person_id, pack_code=pack.code, outcome=stp.OFFICER,
+                                            application_number=""):
+        on = fact.processed_on or app.submitted_on
+        version = pack.version(fact.policy_version) if fact.policy_version else version_in_force(pack.versions, on)
+        if version is None:
+            continue
+        implied = implied_ground(version.casework, fact.source, fact.facts)
+        if implied is None or (implied[0], implied[1].code) != (app.kind, app.ground):
+            continue
+        note = officer_note(rules_for(version.casework, fact.source), fact.facts, on, fact.switched_off)
+        joined += RegisterFact.objects.filter(pk=fact.pk, application_number="").update(
+            application_number=app.number, note=note)
+    return joined
+
+
+def _decide_now(app: Application, pack: Pack, version: PolicyVersion, at: datetime) -> dict[str, Any] | None:
     if app.kind != "deferment":
         return None
     covering = [r for r in version.casework.straight_through if r.kind == "deferment" and r.ground == app.ground
@@ -36,9 +65,11 @@ def decide_at_submit(app: Application, pack: Pack, version: PolicyVersion, at: d
     off = switches.switched_off(pack.code)
     day = app.submitted_on
     for source in dict.fromkeys(r.source for r in covering):
-        fact = (RegisterFact.objects.filter(person_id=app.person_id, source=source,
-                                            received_at__gte=at - timedelta(days=RECENT_DAYS))
-                .order_by("-id").first())
+        # Locked before the person's deferments are read: a batch deciding this fact meanwhile is
+        # waited for (and its decision then seen), and a batch after us finds it taken.
+        fact = (RegisterFact.objects.select_for_update().filter(
+                    person_id=app.person_id, source=source, pack_code=pack.code,
+                    received_at__gte=at - timedelta(days=RECENT_DAYS)).order_by("-id").first())
         if fact is None:
             continue
         action = decide_action(rules_for(version.casework, source), fact.facts, day, switched_off=off)

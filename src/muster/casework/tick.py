@@ -23,8 +23,8 @@ from muster.rules.applications import (
     REMIND_DAYS_BEFORE_END,
     Outcome,
     format_number,
-    open_statuses,
     reminder_due,
+    running_statuses,
 )
 from muster.rules.vocabulary import EventType
 
@@ -43,10 +43,11 @@ def step(now: datetime) -> dict[str, int]:
 
 
 def _mark_overdue(pack_code: str, today: object, now: datetime) -> int:
-    """Set-based: every open application of the pack whose due date has passed, marked once; the
+    """Set-based: every open application of the pack whose due date has passed (but for one waiting
+for the person, whose time limit is paused), marked once; the
     partial index `application_overdue_unmarked` holds only the unmarked ones, so marked rows are
     never read again."""
-    statuses = open_statuses()
+    statuses = running_statuses()  # one waiting for the person is paused: never overdue
     marks = ", ".join(["%s"] * len(statuses))
     with connection.cursor() as cur:
         cur.execute(f"UPDATE casework_application SET overdue_marked_at = %s WHERE status IN ({marks}) "

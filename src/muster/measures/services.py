@@ -97,6 +97,7 @@ def check(actor: Actor, national_id: str) -> dict[str, Any]:
 
 
 Unauthorised = checks.Unauthorised
+NothingToCheck = checks.NothingToCheck
 
 
 def check_with_key(key: str, national_id: str, authenticate: Callable[[str], Actor | None]) -> dict[str, Any]:

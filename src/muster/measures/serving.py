@@ -37,6 +37,16 @@ def connect() -> psycopg.Connection[Any]:
     return psycopg.connect(**connection_params())
 
 
+class NothingToCheck(Exception):
+    """A valid key of a partner that enforces no measure kind (one that only submits, such as an
+    education register): it may not check anyone's measures (data minimisation, SPEC 2), and no
+    read is logged, for none is made."""
+
+    def __init__(self, partner: str = "") -> None:
+        super().__init__(f"partner {partner + ' ' if partner else ''}enforces no measure kinds: its key may submit "
+                         "data but not check a person's measures")
+
+
 @dataclass
 class Serving:
     replica: Replica
@@ -50,6 +60,8 @@ class Serving:
         key = self.replica.keys.get(parsed[0]) if self.replica.keys_live else None
         if key is None or not hmac.compare_digest(key.digest, parsed[1]) or self.readlog.behind():
             return None
+        if not key.kinds:
+            raise NothingToCheck(key.partner)
         self.readlog.record(now, key.partner, key.purpose, national_id)
         # The replica holds active measures only (muster.measures.sql.ACTIVE); the rule decides the day.
         return [m for m in self.replica.measures(national_id)

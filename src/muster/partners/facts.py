@@ -33,4 +33,4 @@ def store(actor: Actor, pack: Pack, national_id: str, kind: str, data: dict[str,
         raise SubmissionRejected(problems)
     person_id = Person.objects.filter(national_id=normalised).values_list("pk", flat=True).first()
     return RegisterFact.objects.create(person_id=person_id, partner_id=actor.partner_id, source=kind, facts=facts,
-                                       observed_at=observed_at, received_at=now)
+                                       pack_code=pack.code, observed_at=observed_at, received_at=now)

@@ -74,8 +74,9 @@ def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor, submit: 
     name = name.strip()
     if not name:
         raise PartnerError("the partner needs a name")
-    if not kinds:
-        raise PartnerError("--kinds: name at least one measure kind the partner enforces")
+    if not kinds and not submit_fields:
+        raise PartnerError("--kinds: name at least one measure kind the partner enforces, or give --submit for a "
+                           "partner that only submits (a register); a partner with neither has nothing to do")
     unknown = sorted(set(kinds) - known_kinds())
     if unknown:
         raise PartnerError(f"--kinds: unknown measure kind(s) {', '.join(unknown)}; "
@@ -91,7 +92,8 @@ def add(name: str, kinds: list[str], webhook_url: str, *, actor: Actor, submit: 
         key = _issue_key(partner)
         feed.backfill(partner)
         partner.refresh_from_db()
-        trail.record(actor, "partner.add", "partner", str(partner.pk), purpose=f"{name}: {','.join(partner.kinds)}")
+        trail.record(actor, "partner.add", "partner", str(partner.pk), purpose=f"{name}: {','.join(partner.kinds) or 'no measure kinds'}; "
+                                                                             f"submits {','.join(partner.submit) or 'nothing'}")
     return {**describe(partner), "api_key": key, "webhook_secret": partner.webhook_secret or None}
 
 

@@ -4,9 +4,15 @@ The feed is also the webhook outbox: one row per (partner, event), numbered
 without gaps per partner, carrying the state of its webhook delivery.
 """
 
+from django.conf import settings
 from django.db import models
 
 from muster.rules.vocabulary import EventType, WebhookState, choices
+
+
+def default_pack() -> str:
+    """The pack a fact is kept under when none is named: the API's (settings.MUSTER_DEFAULT_PACK)."""
+    return str(settings.MUSTER_DEFAULT_PACK)
 
 
 class Partner(models.Model):
@@ -111,6 +117,9 @@ class RegisterFact(models.Model):
                                related_name="+")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=20)  # the submission kind
+    # The pack whose policy decides it (the API's pack when submitted): each pack's batches take only
+    # their own facts.
+    pack_code = models.CharField(max_length=40, blank=True, default=default_pack)
     facts = models.JSONField()  # field -> value as submitted (dates as YYYY-MM-DD)
     observed_at = models.DateTimeField()
     received_at = models.DateTimeField()
@@ -118,22 +127,30 @@ class RegisterFact(models.Model):
     processed_on = models.DateField(null=True, blank=True)  # "today" for the criteria
     policy_version = models.CharField(max_length=80, blank=True)
     rule = models.CharField(max_length=80, blank=True)  # the straight-through rule that decides it
-    # "" (not processed) | ready (a rule decides it: for system:stp) | officer (for the queue)
-    # | no_person (the national id is not in the registry) | decided (casework took it)
+    # "" (not processed) | ready (a rule decides it: for system:stp) | officer (for the queue: an
+    # application once casework took it) | no_person (the national id is not in the registry)
+    # | decided (casework took it) | no_ground (no rule decides it and the policy has no ground its register feeds)
     outcome = models.CharField(max_length=10, blank=True)
     switched_off = models.JSONField(default=list)  # the source's rules switched off when it was processed
     # The application casework made of it (muster.casework.stp): decided by system:stp, or queued
     # for an officer when the action does not fit the person. Its number is the decision's.
     application_number = models.CharField(max_length=20, blank=True)
-    # Why casework sent it to an officer although a rule holds (e.g. a deferment in force already);
-    # with the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
+    # Why casework sent it to an officer: the rule's action does not fit the person (e.g. a deferment
+    # in force already), its rule was switched off, or no rule holds (the criteria that failed); with
+    # the criteria (muster.partners.stp_batch.reasons_of) it is the queued application's note.
     note = models.TextField(blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "id"], name="register_fact_unprocessed",
                                 condition=models.Q(processed_at__isnull=True)),
                    models.Index(fields=["outcome", "id"], name="register_fact_ready",
-                                condition=models.Q(outcome="ready"))]
+                                condition=models.Q(outcome="ready")),
+                   # Facts no rule decides, not yet an application in the officer's queue (casework's next batch).
+                   models.Index(fields=["id"], name="register_fact_unqueued",
+                                condition=models.Q(outcome="officer", application_number="")),
+                   # The facts behind an application (`application show`).
+                   models.Index(fields=["application_number"], name="register_fact_application",
+                                condition=~models.Q(application_number=""))]
 
     def __str__(self) -> str:
         return f"{self.source} fact #{self.pk} ({self.outcome or 'unprocessed'})"

@@ -45,7 +45,8 @@ class BatchResult:
 
 def process(pack: Pack, source: str, now: datetime, today: date, limit: int = BATCH_SIZE,
             after_switches_read: Any = None) -> BatchResult:
-    """Decide the next `limit` unprocessed facts of `source` in one transaction. The switches are
+    """Decide the next `limit` unprocessed facts of `source` submitted under `pack` (the fact's
+    pack_code: another pack's facts are that pack's to decide) in one transaction. The switches are
     read once, inside it; `after_switches_read` (tests) runs right after, while the batch holds them."""
     version = version_in_force(pack.versions, today)
     rules = rules_for(version.casework, source) if version else ()
@@ -63,10 +64,10 @@ def process(pack: Pack, source: str, now: datetime, today: date, limit: int = BA
             f"rule = d.rule, outcome = CASE WHEN {FACTS}.person_id IS NULL THEN 'no_person' "
             f"WHEN d.rule <> '' THEN 'ready' ELSE 'officer' END "
             f"FROM (SELECT f.id, {decision} AS rule FROM {FACTS} f "
-            f"      WHERE f.processed_at IS NULL AND f.source = %s ORDER BY f.id LIMIT %s) d "
+            f"      WHERE f.processed_at IS NULL AND f.source = %s AND f.pack_code = %s ORDER BY f.id LIMIT %s) d "
             f"WHERE {FACTS}.id = d.id AND {FACTS}.processed_at IS NULL "
             f"RETURNING {FACTS}.outcome, {FACTS}.rule",
-            [db.dt(now), today, version.code if version else "", json.dumps(off), *params, source, limit])
+            [db.dt(now), today, version.code if version else "", json.dumps(off), *params, source, pack.code, limit])
         done = cur.fetchall()
     result = BatchResult(source, version.code if version else "", off)
     result.counts = dict(Counter(outcome for outcome, _ in done))

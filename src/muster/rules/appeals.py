@@ -36,18 +36,17 @@ Decisions made here where the issue is silent:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from muster.rules.casework_policy import APPEAL_SUBJECTS, AppealLevel, Casework
+from muster.rules.numbers import APPEALS
+from muster.rules.numbers import BadNumber as BadNumber
 from muster.rules.working_days import WorkingCalendar, add_working_days, deadline_date
 
-NUMBER_PREFIX = "P-"
-NUMBER_DIGITS = 7
-_NUMBER = re.compile(r"^\s*P-?(\d{1,12})\s*$", re.IGNORECASE)
+NUMBER_PREFIX = APPEALS.prefix
 
 
 class AppealStatus(StrEnum):
@@ -64,21 +63,8 @@ class AppealProblem(ValueError):
     """An appeal the policy does not allow, or bad input; the message says why, in words."""
 
 
-class BadNumber(ValueError):
-    pass
-
-
-def format_number(sequence: int) -> str:
-    """P-0000012: the appeal's id, zero-padded to seven digits (more when it outgrows them)."""
-    return f"{NUMBER_PREFIX}{sequence:0{NUMBER_DIGITS}d}"
-
-
-def parse_number(text: str) -> int:
-    """The id of a printed appeal number ("P-0000012", "p-12", "P12"), or BadNumber."""
-    match = _NUMBER.match(text or "")
-    if match is None or int(match.group(1)) == 0:
-        raise BadNumber(f"{text!r} is not an appeal number (like {format_number(12)})")
-    return int(match.group(1))
+format_number = APPEALS.format  # P-0000012
+parse_number = APPEALS.parse  # "P-0000012", "p-12", "P12" -> 12, or BadNumber
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ that their SQL is plain date comparisons. Pure: "today" and the calendar are pas
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from muster.rules.casework import Period, is_urgent
 from muster.rules.casework_policy import AppealLevel, Casework, Ground
+from muster.rules.numbers import APPLICATIONS
+from muster.rules.numbers import BadNumber as BadNumber
 from muster.rules.working_days import (
     WorkingCalendar,
     add_working_days,
@@ -20,10 +21,10 @@ from muster.rules.working_days import (
     working_days_between,
 )
 
-NUMBER_PREFIX = "A-"
-NUMBER_DIGITS = 7
-_NUMBER = re.compile(r"^\s*A-?(\d{1,12})\s*$", re.IGNORECASE)
+NUMBER_PREFIX = APPLICATIONS.prefix
 REMIND_DAYS_BEFORE_END = 30
+format_number = APPLICATIONS.format  # A-0000123
+parse_number = APPLICATIONS.parse  # "A-0000123", "a-123", "A123" -> 123, or BadNumber
 
 
 class ApplicationStatus(StrEnum):
@@ -36,6 +37,8 @@ class ApplicationStatus(StrEnum):
 
 # The statuses of an application still waiting for a decision (the work queue's).
 OPEN_APPLICATIONS = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.AWAITING_PERSON)
+# Those whose time limit runs: one waiting for the person is paused, never overdue.
+RUNNING_APPLICATIONS = (ApplicationStatus.SUBMITTED, ApplicationStatus.IN_REVIEW)
 
 
 class ApplicationChannel(StrEnum):
@@ -46,19 +49,25 @@ class ApplicationChannel(StrEnum):
 
 
 class Outcome(StrEnum):
+    """A decision's outcome. An officer grants or refuses; `ended` is straight-through processing's
+    decision that a deferment in force ends because its register says its ground no longer holds
+    (muster.casework.stp). Like a refusal it goes against the person: it states the appeal route
+    and deadline, and an appeal against it is an appeal against an adverse decision."""
+
     GRANTED = "granted"
     REFUSED = "refused"
+    ENDED = "ended"
 
 
-# What a person-facing verb on the command line means.
+# What an officer may decide (`application decide`), and what a person-facing verb means.
+OFFICER_OUTCOMES = (Outcome.GRANTED, Outcome.REFUSED)
 VERBS = {"grant": Outcome.GRANTED, "refuse": Outcome.REFUSED}
+# The outcomes that go against the person: they state the appeal route, and an appeal against them
+# meets an `against_refusal` entry condition.
+ADVERSE_OUTCOMES = (Outcome.REFUSED, Outcome.ENDED)
 
 # The registry status a granted application puts on the person (excuses and corrections put none).
 STATUS_OF_KIND = {"deferment": "deferred", "exemption": "exempt", "alternative_service": "alternative_service"}
-
-
-class BadNumber(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -94,21 +103,17 @@ def decide_problem(number: str, status: str, latest: LatestDecision | None) -> s
     return None
 
 
-def format_number(sequence: int) -> str:
-    """A-0000123: the application's id, zero-padded to seven digits (more when it outgrows them)."""
-    return f"{NUMBER_PREFIX}{sequence:0{NUMBER_DIGITS}d}"
-
-
-def parse_number(text: str) -> int:
-    """The id of a printed application number ("A-0000123", "a-123", "A123"), or BadNumber."""
-    match = _NUMBER.match(text or "")
-    if match is None or int(match.group(1)) == 0:
-        raise BadNumber(f"{text!r} is not an application number (like {format_number(123)})")
-    return int(match.group(1))
-
-
 def open_statuses() -> tuple[str, ...]:
     return tuple(str(s) for s in OPEN_APPLICATIONS)
+
+
+def running_statuses() -> tuple[str, ...]:
+    """The open statuses whose time limit runs: only these can be overdue."""
+    return tuple(str(s) for s in RUNNING_APPLICATIONS)
+
+
+def is_paused(status: str) -> bool:
+    return status == ApplicationStatus.AWAITING_PERSON
 
 
 def urgent_before(casework: Casework, today: date, calendar: WorkingCalendar) -> date:
@@ -160,13 +165,16 @@ class Reasons:
 def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | None, officer_reason: str,
                      *, appeal: AppealLevel | None, appeal_deadline: date | None, appeal_route: str = "",
                      summons_number: str | None = None, duty_after: str = "",
-                     criteria: tuple[str, ...] = ()) -> Reasons:
+                     criteria: tuple[str, ...] = (), ends: str = "") -> Reasons:
     """The reasons of a decision as sentences a person can read: what was decided on which ground
     and its legal reference, the period, the officer's (or the criteria's) reason, and for a refusal
-    the appeal route and its deadline."""
+    or an end (of the deferment of decision `ends`, on period.until) the appeal route and deadline."""
     kind_words = kind.replace("_", " ")
     ref = f" ({ground.legal_reference})" if ground.legal_reference else ""
     sentences = [f"{kind_words.capitalize()} {outcome} on the ground: {ground.name}{ref}."]
+    if outcome == Outcome.ENDED and period is not None and period.until is not None:
+        sentences.append(f"The {kind_words} of decision {ends or 'in force'} ends on {period.until}; the person "
+                         f"is liable again from {period.until + timedelta(days=1)}.")
     if outcome == Outcome.GRANTED:
         if kind == "deferment" and period is not None and period.until is not None:
             sentences.append(f"The deferment runs from {period.start} until {period.until} inclusive "
@@ -186,7 +194,7 @@ def decision_reasons(kind: str, ground: Ground, outcome: str, period: Period | N
     sentences.extend(f"Criterion met: {c}." for c in criteria)
     if officer_reason.strip():
         sentences.append(f"Reason given: {officer_reason.strip().rstrip('.')}.")
-    if outcome == Outcome.REFUSED:
+    if outcome in ADVERSE_OUTCOMES:
         if appeal_route and appeal is None:
             sentences.append(f"The refusal may be appealed to the {appeal_route}.")
         elif appeal is not None and appeal_deadline is not None:

@@ -148,5 +148,7 @@ def is_urgent(casework: Casework, appearance: date | None, today: date, calendar
     return working_days_between(calendar, today, appearance) <= casework.service_levels.urgent_within_working_days
 
 
-def is_overdue(due: date, today: date) -> bool:
-    return today > due
+def is_overdue(due: date, today: date, paused: bool = False) -> bool:
+    """Past its due date, unless its time limit is paused (an application waiting for the person:
+    its due date moves by the days it waited when it resumes, muster.casework.awaiting)."""
+    return not paused and today > due

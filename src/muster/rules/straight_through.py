@@ -15,7 +15,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from muster.rules.casework_policy import STP_SOURCES, Casework, Criterion, StraightThroughRule
+from muster.rules.casework_policy import (
+    APPLICATION_KINDS,
+    STP_SOURCES,
+    Casework,
+    Criterion,
+    Ground,
+    StraightThroughRule,
+)
 
 OFFICER = "officer"  # decide_action's answer when no rule decides: the fact goes to an officer's queue
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -199,3 +206,46 @@ def decide_action(rules: Iterable[StraightThroughRule], facts: Mapping[str, obje
     if holding:
         return Action(holding[0].action, holding[0], tuple(reasons))
     return Action(OFFICER, None, (*reasons, "no straight-through rule holds: an officer decides"))
+
+
+def implied_ground(casework: Casework, source: str, facts: Mapping[str, object]) -> tuple[str, Ground] | None:
+    """The (application kind, ground) a register's fact asks about when no rule decides it, so that
+    it goes to an officer as an application on that ground: the ground of the source's rules
+    (granting ones first), else a ground whose evidence the register can supply (`registers`),
+    deferments first. A medical fact's category picks the kind its fitness outcome gives (category V:
+    an exemption). None when the policy has no ground this register feeds."""
+    prefer = "deferment"
+    category = facts.get("category") if source == "medical" else None
+    fitness = next((f for f in casework.fitness if f.category == category), None)
+    if fitness is not None and fitness.outcome.startswith("exempt"):
+        prefer = "exemption"
+    by_rule = [(r.kind, casework.ground(r.kind, r.ground))
+               for r in sorted(rules_for(casework, source), key=lambda r: r.action != "grant")]
+    by_register = [(k, g) for k in APPLICATION_KINDS for g in casework.grounds(k) if source in g.registers]
+    found = [(k, g) for k, g in by_rule + by_register if g is not None]
+    return next(((k, g) for k, g in found if k == prefer), found[0] if found else None)
+
+
+def officer_note(rules: Iterable[StraightThroughRule], facts: Mapping[str, object], today: date,
+                 switched_off: Collection[str] = ()) -> str:
+    """Why no rule decided a fact, in one line for the officer's queue: each rule of the source with
+    the criteria that failed (or that it was switched off), or that the policy has none."""
+    rules = tuple(rules)
+    if not rules:
+        return "no straight-through rule of the policy takes this register's facts"
+    parts = []
+    holding = []
+    for rule in rules:
+        if rule.code in switched_off:
+            parts.append(f"{rule.code}: switched off")
+            continue
+        verdict = evaluate(rule, facts, today)
+        if verdict.holds:
+            holding.append(rule)
+            parts.append(f"{rule.code}: holds")
+        else:
+            parts.append(f"{rule.code}: " + "; ".join(f.sentence for f in verdict.findings if not f.holds))
+    ends = [r for r in holding if r.action == "end"]
+    head = ("rules that end and rules that grant or renew hold at once" if ends and len(ends) < len(holding)
+            else "no straight-through rule holds")
+    return f"{head} ({' | '.join(parts)})"

@@ -96,6 +96,11 @@ def _show_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
         rows.append(("assigned to", data["assigned_to"]))
     rows += [("evidence", f"{e['name']} ({e['type']}, {e['size']} bytes, sha256 {e['sha256'][:16]}…)")
              for e in data["evidence"]]
+    for fact in data.get("register_facts", []):
+        said = ", ".join(f"{k} {v}" for k, v in sorted(fact["facts"].items()))
+        rows.append((f"{fact['source']} register", f"{said} (observed {fact['observed_at']})"))
+        if fact["note"]:
+            rows.append(("why an officer", fact["note"]))
     return rows + _decision_rows(data["decision"])
 
 

@@ -108,7 +108,8 @@ def register(cli: click.Group) -> None:
 
     @partner_group.command("add")
     @click.argument("name")
-    @click.option("--kinds", required=True, help="Measure kinds it enforces, comma-separated: K1,K2.")
+    @click.option("--kinds", default="", help="Measure kinds it enforces, comma-separated: K1,K2. None for a partner "
+                  "that only submits (a register: give --submit); its checks are refused.")
     @click.option("--webhook", default="", help="URL to POST its events to (Standard Webhooks).")
     @click.option("--submit", "submit", default="", help="What it may submit, comma-separated: fields (address, "
                   "postcode, district, email, phone, electronic_account, death_date, country, since) or kinds "
@@ -127,7 +128,7 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json(data)
             return
-        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds'])}; "
+        click.echo(f"partner {data['name']} enforces {', '.join(data['kinds']) or 'no measure kinds'}; "
                    f"may submit {', '.join(data['submit']) or 'nothing'}")
         click.echo(f"api key (shown once, keep it secret): {data['api_key']}")
         if data["webhook_secret"]:

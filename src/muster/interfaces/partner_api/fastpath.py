@@ -119,6 +119,8 @@ class MeasuresFastPath:
         except measures.Unauthorised:
             return 401, problem_document(401, TITLES[401], UNAUTHORISED), [
                 ("WWW-Authenticate", 'Bearer realm="muster"')]
+        except measures.NothingToCheck as exc:
+            return 403, problem_document(403, TITLES[403], str(exc)), []
         except InvalidNationalId as exc:
             return 400, problem_document(400, "Invalid national id", str(exc), [("national_id", str(exc))]), []
         if body is None:

@@ -16,7 +16,7 @@ log = logging.getLogger("muster.interfaces.partner_api")
 UNAUTHORISED = ("a valid API key is required (Authorization: Bearer <key>); "
                 "the key is missing, unknown or revoked")
 OUT_OF_RANGE = "a date or time is out of range (it must lie between the years 1 and 9999 in UTC)"
-TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
           413: "Content too large", 422: "Invalid request", 429: "Too many requests", 500: "Internal error"}
 
 

@@ -26,7 +26,7 @@ from muster.partners import services as partners
 from muster.rules.national_id import InvalidNationalId
 
 PROBLEMS: dict[int, Any] = {400: Problem, 401: Problem, 422: Problem}
-CHECK_PROBLEMS: dict[int, Any] = {**PROBLEMS, 429: Problem}
+CHECK_PROBLEMS: dict[int, Any] = {**PROBLEMS, 403: Problem, 429: Problem}  # 403: a partner with no kinds
 
 
 class PartnerKey(HttpBearer):
@@ -60,6 +60,8 @@ def get_measures(request: HttpRequest, national_id: str) -> Any:
         return problem(429, TITLES[429], str(exc), headers={"Retry-After": exc.retry_after})
     except measures.Unauthorised:
         return api.unauthorised()
+    except measures.NothingToCheck as exc:
+        return problem(403, TITLES[403], str(exc))
     except InvalidNationalId as exc:
         return problem(400, "Invalid national id", str(exc), [("national_id", str(exc))])
     measures.check_answered(key_id, national_id, not answer["measures"])
