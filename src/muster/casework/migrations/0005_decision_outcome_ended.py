@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0003_queue_reopened_holds_awaiting'),
+        ('casework', '0004_application_drafts'),
     ]
 
     operations = [
