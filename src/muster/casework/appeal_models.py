@@ -49,6 +49,10 @@ class Appeal(models.Model):
     # The summons this appeal holds while open (muster.rules.appeals.holds_summons): the tick does
     # not mark it missed (muster.summons.tick's holds, registered by casework's app).
     holds_summons_id = models.BigIntegerField(null=True, blank=True)
+    # The summons whose measures of `watched_kinds` (empty: every kind) this appeal suspends as they
+    # start, while open (muster.rules.appeals.watches_summons; casework's tick step).
+    watches_summons_id = models.BigIntegerField(null=True, blank=True)
+    watched_kinds = models.JSONField(default=list)
     created_by = models.CharField(max_length=200)  # the actor, as the audit trail names it
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
@@ -63,6 +67,8 @@ class Appeal(models.Model):
             models.Index(fields=["person", "id"], name="appeal_person"),
             models.Index(fields=["holds_summons_id"], name="appeal_holds_summons",
                          condition=OPEN_APPEAL & models.Q(holds_summons_id__isnull=False)),
+            models.Index(fields=["watches_summons_id"], name="appeal_watches_summons",
+                         condition=OPEN_APPEAL & models.Q(watches_summons_id__isnull=False)),
         ]
 
     def __str__(self) -> str:

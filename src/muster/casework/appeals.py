@@ -223,7 +223,10 @@ def file(actor: Actor, against: str, reason: str, at: datetime, *, level: int | 
                     deadline=deadline, late=late, due_on=rule.due_date(version.casework, chosen, filed_on, calendar),
                     appearance_date=subject.appearance, created_by=actor.who,
                     holds_summons_id=subject.summons_id if rule.holds_summons(
-                        chosen, subject.kind, suspend, against_effects=subject.holds_effects) else None)
+                        chosen, subject.kind, suspend, against_effects=subject.holds_effects) else None,
+                    watches_summons_id=subject.summons_id if rule.watches_summons(
+                        chosen, subject.kind, suspend, against_effects=subject.holds_effects) else None,
+                    watched_kinds=list(chosen.measure_kinds))
         except IntegrityError:
             raise AppealError(f"appeal against {subject.what}: already under appeal at level {chosen.level} "
                               f"({chosen.body})") from None

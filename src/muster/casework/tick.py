@@ -1,5 +1,7 @@
 """Casework's step of the time engine (muster.engine.turn): mark open applications past their due
-date overdue, and remind each person, once, 30 days before a deferment of theirs ends.
+date overdue, remind each person, once, 30 days before a deferment of theirs ends, and suspend the
+measures that started on a summons an open appeal watches (muster.rules.appeals.watches_summons).
+It runs right after the notices' tick, in the same turn, before the partners' feed is published.
 
 State-driven: an application is marked once (`overdue_marked_at`), a decision reminded once
 (`reminded_at`), so a second turn at the same time does nothing. "Today" is the local date in each
@@ -12,13 +14,17 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
-from muster.casework.models import Decision
+from muster.casework.models import Appeal, Decision
 from muster.delivery.models import PersonMessage
 from muster.kernel import db as sql
+from muster.kernel.actor import Actor
 from muster.kernel.clock import today_in
 from muster.ledger.models import Event
+from muster.measures import services as measures
+from muster.measures.models import Measure
 from muster.policy import loader
 from muster.policy.models import PackRecord
+from muster.rules.appeals import AppealStatus, MeasureFacts, newly_held
 from muster.rules.applications import (
     REMIND_DAYS_BEFORE_END,
     Outcome,
@@ -26,13 +32,14 @@ from muster.rules.applications import (
     reminder_due,
     running_statuses,
 )
-from muster.rules.vocabulary import EventType
+from muster.rules.vocabulary import EventType, MeasureStatus
 
 REMINDER_TOPIC = str(EventType.DEFERMENT_ENDING)
 
 
 def step(now: datetime) -> dict[str, int]:
-    counts = {"applications_overdue": 0, "deferment_reminders": 0}
+    counts = {"applications_overdue": 0, "deferment_reminders": 0,
+              "measures_held_by_appeals": _hold_new_measures(now)}
     for code in PackRecord.objects.order_by("code").values_list("code", flat=True):
         pack = loader.get_pack(code)
         today = today_in(pack, now)
@@ -81,3 +88,32 @@ def _remind(pack_code: str, today, now: datetime) -> int:  # type: ignore[no-unt
         decision.save(update_fields=["reminded_at"])
         told += 1
     return told
+
+
+def _hold_new_measures(now: datetime) -> int:
+    """Suspend, from `now`, the active measures of the watched kinds on each summons an open appeal
+    watches and that the appeal has not suspended yet: the ones that started after the filing (e.g.
+    on the summons being missed). One indexed read finds them (only open watching appeals are in
+    the partial index `appeal_watches_summons`); most turns find none. The appeal's `suspended`
+    list takes them, so a dismissal reinstates them and an allowed appeal lifts them with the rest."""
+    watching = Appeal.objects.filter(status=AppealStatus.OPEN, watches_summons_id__isnull=False)
+    found: dict[int, list[MeasureFacts]] = {}
+    for pk, kind, status, summons_id in (Measure.objects.filter(status=MeasureStatus.ACTIVE,
+                                                                summons_id__in=watching.values("watches_summons_id"))
+                                         .order_by("id").values_list("pk", "kind", "status", "summons_id")):
+        found.setdefault(summons_id, []).append(MeasureFacts(pk, kind, status))
+    if not found:
+        return 0
+    held = 0
+    with transaction.atomic():
+        for appeal in watching.select_for_update().filter(watches_summons_id__in=list(found)).order_by("id"):
+            ids = newly_held(appeal.watched_kinds, found[appeal.watches_summons_id], appeal.suspended)
+            if not ids:
+                continue
+            changed = measures.suspend(Actor.system("appeals"), list(ids), now,
+                                       reason=f"appeal {appeal.number} to the {appeal.body}",
+                                       by=f"appeal:{appeal.number}")
+            appeal.suspended = sorted({*appeal.suspended, *changed})
+            appeal.save(update_fields=["suspended"])
+            held += len(changed)
+    return held

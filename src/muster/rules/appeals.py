@@ -36,7 +36,7 @@ Decisions made here where the issue is silent:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -220,6 +220,25 @@ def holds_summons(level: AppealLevel, subject_kind: str, suspend: bool | None, *
     if level.suspends != "decision" or not suspends_anything(level, suspend):
         return False
     return subject_kind == "summons" or (subject_kind == "application" and against_effects)
+
+
+def watches_summons(level: AppealLevel, subject_kind: str, suspend: bool | None, *,
+                    against_effects: bool = False) -> bool:
+    """Whether filing at `level` also suspends the named measures that start on the subject's
+    summons after the filing, while the appeal is open: a level that suspends measures, against a
+    summons or an application whose decision has effects on it. (A measure appealed by itself is the
+    only one that appeal suspends.)"""
+    if level.suspends != "measures" or not suspends_anything(level, suspend):
+        return False
+    return subject_kind == "summons" or (subject_kind == "application" and against_effects)
+
+
+def newly_held(kinds: Sequence[str], measures: Sequence[MeasureFacts], already: Collection[int]) -> tuple[int, ...]:
+    """Of the measures on a summons an open appeal watches, those to suspend now: active, of the
+    appeal's `kinds` (empty: every kind), and not suspended by it before."""
+    wanted = set(kinds)
+    return tuple(sorted(m.id for m in measures
+                        if m.status == "active" and m.id not in already and (not wanted or m.kind in wanted)))
 
 
 def summons_held(appeal_statuses: Sequence[str]) -> bool:
