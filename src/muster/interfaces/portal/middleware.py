@@ -1,0 +1,36 @@
+"""The portal's language: the person's choice (the language cookie, set by the switch on every
+page), else the default pack's first language; the browser's Accept-Language is not asked, so a
+Russian browser still gets English when the person chose English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+PORTAL_PREFIX = "/portal/"
+
+
+def _pack_language() -> str:
+    from muster.policy import services as policy
+
+    try:
+        languages = policy.get_pack(settings.MUSTER_DEFAULT_PACK).languages
+    except LookupError:  # no pack installed yet: the site's language
+        return settings.LANGUAGE_CODE
+    return next((lang for lang in languages if lang in dict(settings.LANGUAGES)), settings.LANGUAGE_CODE)
+
+
+class PortalLanguage:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(PORTAL_PREFIX):
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            language = chosen if chosen in dict(settings.LANGUAGES) else _pack_language()
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
