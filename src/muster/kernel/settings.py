@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "muster.interfaces.portal.middleware.PortalLanguage",  # the portal: the person's choice, else the pack's
+    "muster.interfaces.portal.middleware.ProviderFormAction",  # signing out goes on to the provider
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -77,6 +77,8 @@ MESSAGE_TOPIC = {
     "contact.changed": _("Your contact details were changed on an agency's report"),
 }
 
+OWN_READ = _("You viewed your own record")
+
 READ_BY = {
     "you": _("You"), "office": _("The military registration office"), "partner": _("Partner agency"),
     "system": _("Muster (automatic processing)"),

@@ -5,6 +5,7 @@ Russian browser still gets English when the person chose English."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -34,3 +35,20 @@ class PortalLanguage:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class ProviderFormAction:
+    """Signing out posts to the portal, which sends the browser on to the provider's end of
+    session; browsers hold that redirect to the page's CSP form-action, so the portal's pages
+    allow the provider's origin there too (and nothing else is loosened)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        issuer = settings.MUSTER_OIDC.issuer
+        if issuer and request.path.startswith(PORTAL_PREFIX):
+            parts = urlsplit(issuer)
+            response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
+        return response

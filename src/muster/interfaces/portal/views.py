@@ -121,6 +121,8 @@ def access_log(request: HttpRequest, person: Citizen) -> HttpResponse:
     entries = audit.reads_for_person(person.actor, instant(since), instant(until + timedelta(days=1) if until else None))
     for entry in entries:
         entry["by_text"] = labels.READ_BY[entry["by"]]
+        if entry["by"] == "you":
+            entry["purpose"] = labels.OWN_READ
     return _page(request, "portal/access_log.html", "access_log", {
         "entries": entries, "since": request.GET.get("from", ""), "until": request.GET.get("to", ""),
         "errors": errors})
