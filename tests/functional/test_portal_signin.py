@@ -138,3 +138,17 @@ def test_an_unreachable_provider_is_a_plain_page(world, settings):
     settings.MUSTER_OIDC = dataclasses.replace(settings.MUSTER_OIDC, issuer="http://127.0.0.1:9", signin_rate_per_minute=1000)
     response = english_client().get("/portal/sign-in/")
     assert response.status_code == 503 and "not available" in response.content.decode()
+
+
+def test_the_level_of_assurance_is_kept_for_submitting(world, provider, settings):
+    """Reading needs a signed-in person; submitting (the application pages) will need the
+    configured level of assurance, asserted by the provider as `acr`."""
+    from muster.interfaces.portal.session import SESSION_KEY, Citizen
+
+    settings.MUSTER_OIDC = dataclasses.replace(settings.MUSTER_OIDC, required_acr="high")
+    low, high = english_client(), english_client()
+    sign_in(low, provider, world["ids"][0], sub="low", acr="low")
+    sign_in(high, provider, world["ids"][0], sub="high", acr="high")
+    assert low.get("/portal/record/").status_code == 200  # reading is allowed at any level
+    assert not Citizen(**low.session[SESSION_KEY]).may_submit
+    assert Citizen(**high.session[SESSION_KEY]).may_submit
