@@ -13,6 +13,8 @@ FIELDS = {
     "electronic_account": _("Electronic account"),
 }
 
+VALUES = {True: _("Yes"), False: _("No"), "M": _("Male"), "F": _("Female")}
+
 SUMMONS_STATUS = {
     "placed": _("Placed in the register, not yet served"), "served": _("Served"), "appeared": _("You appeared"),
     "missed": _("Missed"), "excused": _("Excused"), "cancelled": _("Cancelled"),

@@ -50,12 +50,22 @@ def signed_out(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/signed_out.html", {"signed_in": False})
 
 
+def _shown(name: str, value: object) -> object:
+    """A value as the person reads it: dates and yes/no in their language, codes as they are."""
+    if name.endswith("_date") and isinstance(value, str):
+        return _day(value) or value
+    if isinstance(value, bool) or (name == "sex" and value in labels.VALUES):
+        return labels.VALUES[value]  # type: ignore[index]
+    return value
+
+
 @person_page
 @require_GET
 def record(request: HttpRequest, person: Citizen) -> HttpResponse:
     pack = _pack()
     data = registry.show_person(person.actor, person.national_id, pack, today_in(pack))
-    rows = [{"label": labels.label(labels.FIELDS, name), "value": value, "source": data["provenance"][name]}
+    rows = [{"label": labels.label(labels.FIELDS, name), "value": _shown(name, value),
+             "source": data["provenance"][name]}
             for name, value in data["fields"].items() if value not in (None, "")]
     for row in rows:
         if row["source"]:
