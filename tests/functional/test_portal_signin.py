@@ -9,6 +9,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+import requests
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -152,3 +153,13 @@ def test_the_level_of_assurance_is_kept_for_submitting(world, provider, settings
     assert low.get("/portal/record/").status_code == 200  # reading is allowed at any level
     assert not Citizen(**low.session[SESSION_KEY]).may_submit
     assert Citizen(**high.session[SESSION_KEY]).may_submit
+
+
+def test_a_refusal_at_the_provider_signs_nobody_in(world, provider):
+    client = english_client()
+    refused = requests.post(start(client), data={"action": "deny"}, allow_redirects=False, timeout=10)
+    back = refused.headers["Location"]
+    assert "error=access_denied" in back
+    response = client.get(callback_path(back))
+    assert response.status_code == 400 and "Signing in did not work" in response.content.decode()
+    assert client.get("/portal/record/").status_code == 302
