@@ -97,3 +97,13 @@ def summary(keys_shown: dict[str, str] | None = None, check: dict[str, Any] | No
         casework["appeal"]["partner_check"] = check
     return {"campaign": " + ".join(codes), "summonses": counts, "measures": measures, "partners": partners,
             "casework": casework}
+
+
+def portal_person() -> str | None:
+    """A demo person with an exit ban in force and the summons it rests on: whom to sign in as on
+    the portal (None before the demo's campaign has run)."""
+    from muster.measures.models import Measure
+
+    measure = (Measure.objects.filter(kind="exit_ban", status="active").select_related("person")
+               .order_by("id").first())
+    return None if measure is None else measure.person.national_id

@@ -19,6 +19,7 @@ from muster.partners import keys
 from muster.registry.models import Person
 from muster.summons.models import Summons
 from tests.conftest import at
+from tests.functional.portal_support import provider, provider_url  # noqa: F401 - the portal's OpenID provider
 
 NOW = at("2026-03-02")
 LATER = at("2026-04-05")  # past the grace days: everyone who did not appear has missed

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
 from muster.interfaces.partner_api.views import api
 from muster.interfaces.public import verify as notice_views
@@ -18,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     path("verify/", notice_views.verify, name="verify"),
     path("api/v1/", api.urls),
+    path("portal/", include("muster.interfaces.portal.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),  # the language switch (a POST with CSRF)
 ]
 if admin_served():
     urlpatterns.append(path("admin/", admin.site.urls))

@@ -58,6 +58,7 @@ class Config:
     audit_checkpoints: Path  # the append-only file of signed checkpoints
     audit_unsealed_after: float  # seconds after which an unsealed access-log row is a problem
     app_role: str  # the PostgreSQL role the application runs as (no UPDATE/DELETE on audit rows)
+    oidc: OidcConfig  # the citizen portal's sign-in (below)
 
 
 def parse_database_url(url: str, name: str = "MUSTER_DATABASE_URL") -> dict:
@@ -233,6 +234,7 @@ def load(env: dict[str, str] | None = None) -> Config:
         audit_unsealed_after=_seconds(env, "MUSTER_AUDIT_UNSEALED_AFTER", 3600, minimum=1, maximum=7 * 86400),
         app_role=env.get("MUSTER_APP_ROLE", "muster_app"),
         web=load_web(env),
+        oidc=load_oidc(env, production),
     )
 
 
@@ -274,4 +276,54 @@ def load_web(env: dict[str, str]) -> WebConfig:
         login_lockout_minutes=_int(env, "MUSTER_LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         max_body_bytes=_int(env, "MUSTER_MAX_BODY_BYTES", 1_048_576, minimum=1024),
         verify_legacy_codes=_bool(env, "MUSTER_VERIFY_LEGACY_CODES", True),
+    )
+
+
+# --- the citizen portal's sign-in: an OpenID Connect provider -----------------------------------
+
+DEV_OIDC_ISSUER = "http://127.0.0.1:9400"  # the loopback provider of the demo (oidc-provider-mock)
+DEV_OIDC_SECRET = "muster-dev-insecure-oidc-secret"
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    issuer: str | None  # None: the portal's sign-in is off (production without MUSTER_OIDC_ISSUER)
+    client_id: str
+    client_secret: str
+    national_id_claim: str  # the ID token's claim that holds the person's national id
+    required_acr: str  # the level of assurance a person needs to submit anything ("" none)
+    scopes: str
+    signin_rate_per_minute: int  # sign-in starts and returns per client address and minute
+
+
+def load_oidc(env: dict[str, str], production: bool) -> OidcConfig:
+    """Development and tests default to the loopback provider; production has no default issuer
+    (no portal sign-in until one is set) and refuses a plain-http issuer or the development secret."""
+    issuer = env.get("MUSTER_OIDC_ISSUER", "").strip().rstrip("/") or (None if production else DEV_OIDC_ISSUER)
+    secret = env.get("MUSTER_OIDC_CLIENT_SECRET", "") or DEV_OIDC_SECRET
+    claim = env.get("MUSTER_OIDC_NATIONAL_ID_CLAIM", "").strip() or "national_id"
+    if issuer is not None:
+        parts = urlsplit(issuer)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigError(f"MUSTER_OIDC_ISSUER: expected an https:// URL, got {issuer!r}")
+        if production:
+            problems = []
+            if parts.scheme != "https":
+                problems.append("MUSTER_OIDC_ISSUER must be an https:// URL")
+            if secret == DEV_OIDC_SECRET or len(secret) < 16:
+                problems.append("MUSTER_OIDC_CLIENT_SECRET must be set to the provider's client secret")
+            if not env.get("MUSTER_OIDC_CLIENT_ID", "").strip():
+                problems.append("MUSTER_OIDC_CLIENT_ID must be set")
+            if problems:
+                raise ConfigError("refusing unsafe production settings: " + "; ".join(problems))
+    if not re.fullmatch(r"[A-Za-z0-9_.:\-]{1,100}", claim):
+        raise ConfigError(f"MUSTER_OIDC_NATIONAL_ID_CLAIM: expected a claim name, got {claim!r}")
+    return OidcConfig(
+        issuer=issuer,
+        client_id=env.get("MUSTER_OIDC_CLIENT_ID", "").strip() or "muster-portal",
+        client_secret=secret,
+        national_id_claim=claim,
+        required_acr=env.get("MUSTER_OIDC_REQUIRED_ACR", "").strip(),
+        scopes=env.get("MUSTER_OIDC_SCOPES", "").strip() or "openid",
+        signin_rate_per_minute=_int(env, "MUSTER_PORTAL_SIGNIN_RATE_PER_MINUTE", 20, minimum=1),
     )

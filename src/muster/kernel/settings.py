@@ -1,6 +1,7 @@
 """Django settings, all read once from the environment through muster.kernel.config."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from muster.kernel import config as _config
 
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "muster.partners",
     "muster.delivery",
     "muster.interfaces.public",
+    "muster.interfaces.portal",
     "axes",  # admin login throttling (see "The web" below)
     "csp",
     "muster.accounts",
@@ -43,6 +45,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "muster.interfaces.portal.middleware.PortalLanguage",  # the portal: the person's choice, else the pack's
+    "muster.interfaces.portal.middleware.ProviderFormAction",  # signing out goes on to the provider
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -76,6 +80,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["muster.interfaces.portal.formats"]  # English dates as "10 March 2026"
+# The portal's catalogue first: its words win over the admin's and Django's for the same English.
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "interfaces" / "portal" / "locale"]
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone
 
@@ -195,6 +202,7 @@ MUSTER_AUDIT_KEY = CONFIG.audit_key  # HMAC of the audit chain and the spool fil
 MUSTER_AUDIT_SIGNING_KEY = CONFIG.audit_signing_key  # Ed25519 key signing the chain's checkpoints
 MUSTER_AUDIT_CHECKPOINTS = CONFIG.audit_checkpoints  # the append-only file of signed checkpoints
 MUSTER_AUDIT_UNSEALED_AFTER = CONFIG.audit_unsealed_after  # seconds an access-log row may wait for its seal
+MUSTER_OIDC = CONFIG.oidc  # the citizen portal's identity provider (muster.interfaces.portal.oidc)
 MUSTER_APP_ROLE = CONFIG.app_role  # PostgreSQL role `muster init` grants the application's privileges to
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.

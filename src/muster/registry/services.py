@@ -43,6 +43,16 @@ def show_person(actor: Actor, national_id: str, pack: Pack, on: date) -> dict[st
     return records.record_of(person, pack, on)
 
 
+def person_signing_in(national_id: str, pack: Pack) -> int | None:
+    """The id of the person an identity provider vouched for, for the portal's sign-in; None when
+    the registry holds no such person (and nothing else: the answer says nothing about others).
+    No read is logged: nothing of the record is disclosed, and the person's own pages log theirs."""
+    try:
+        return records.find(national_id, pack).pk
+    except (InvalidNationalId, PersonNotFound):
+        return None
+
+
 def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_path: Path | None = None,
                    strict: bool = False, observed_at: datetime | None = None,
                    progress: Callable[[int], None] | None = None) -> importer.ImportResult:
@@ -76,4 +86,4 @@ def public_counts() -> dict[str, object]:
 
 
 __all__ = ["FileProblem", "InvalidNationalId", "InvalidObservation", "PersonNotFound", "count_liable", "find_person", "import_persons",
-           "list_liable", "public_counts", "show_person", "total_units"]
+           "list_liable", "person_signing_in", "public_counts", "show_person", "total_units"]

@@ -24,6 +24,7 @@ from muster.rules.notice_numbers import (
     code_matches,
     format_summons_number,
     sequence_of,
+    verification_code,
 )
 from muster.rules.outcomes import OutcomeRefused, check_outcome, reason_problems
 from muster.rules.policy import Pack
@@ -65,6 +66,25 @@ def list_for_person(actor: Actor, national_id: str, pack: Pack) -> list[dict[str
         access.read_person(actor, person.pk)
     return [_as_dict(s) for s in Summons.objects.filter(person=person).select_related("campaign")
             .order_by("placed_at", "id")]
+
+
+def notices_of(actor: Actor, national_id: str, pack: Pack) -> list[dict[str, Any]]:
+    """A person's summonses as their portal shows them, newest first: with the office, the place
+    and time of appearance and the notice's verification code (the person holds the notice
+    anyway); the read is logged for the person."""
+    from django.conf import settings
+
+    person = registry.find_person(actor, national_id, pack)
+    with transaction.atomic():
+        access.read_person(actor, person.pk, "notices")
+    rows = []
+    for s in Summons.objects.filter(person=person).select_related("campaign").order_by("-placed_at", "-id"):
+        row = _as_dict(s)
+        row.update(office=pack.office_of(s.district), place=s.campaign.place, appear_time=s.campaign.appear_time,
+                   purpose=s.campaign.purpose,
+                   code=verification_code(s.number, settings.MUSTER_VERIFY_KEY))
+        rows.append(row)
+    return rows
 
 
 def _acting_on(actor: Actor, number: str) -> None:
@@ -179,5 +199,5 @@ def verify_notice(number: int, code: str) -> dict[str, Any] | None:
 ModeError = policy_mode.ModeError
 
 __all__ = ["InvalidNumber", "ModeError", "Outcome", "OutcomeError", "close_ahead", "instant_problem_for",
-           "known_now", "last_tick", "list_for_person", "record_outcome", "show", "verify_notice",
+           "known_now", "last_tick", "list_for_person", "notices_of", "record_outcome", "show", "verify_notice",
            "versions_in_use"]

@@ -104,6 +104,35 @@ def _serving(host: str, port: int, workers: int, as_json: bool) -> None:
             emit_line({"event": "stopped", "url": url})
 
 
+def _portal_provider(national_id: str | None, host: str, port: int, as_json: bool) -> None:
+    """With the portal pointed at the development default, run that loopback OpenID provider in a
+    daemon thread of this process (it ends with the server) with one-click user `demo` for a demo
+    person."""
+    import threading
+    from urllib.parse import urlsplit
+
+    import oidc_provider_mock
+    from django.conf import settings
+    from werkzeug.serving import make_server
+
+    from muster.kernel.config import DEV_OIDC_ISSUER
+
+    if national_id is None or settings.MUSTER_OIDC.issuer != DEV_OIDC_ISSUER:
+        return
+    where = urlsplit(DEV_OIDC_ISSUER)
+    app = oidc_provider_mock.app(require_nonce=True, user_claims=[
+        oidc_provider_mock.User(sub="demo", claims={"national_id": national_id})])
+    try:
+        server = make_server(where.hostname or "127.0.0.1", where.port or 9400, app, threaded=True)
+    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
+        click.echo(f"the portal's loopback identity provider could not start on {DEV_OIDC_ISSUER}: {exc}", err=True)
+        return
+    threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True).start()
+    if not as_json:
+        click.echo(f"citizen portal: http://{host}:{port}/portal/ - sign in, then choose 'demo' at the loopback "
+                   f"identity provider ({DEV_OIDC_ISSUER}): a person with a missed summons and an exit ban")
+
+
 def _casework_rows(casework: dict[str, Any]) -> list[tuple[str, Any]]:
     """The demo's casework in its summary table: each case's number and the states it left."""
     rows: list[tuple[str, Any]] = []
@@ -207,6 +236,7 @@ def register(cli: click.Group) -> None:
             if look:
                 click.echo("casework: " + "; ".join(look))
         if then_serve:
+            _portal_provider(demo_campaign.portal_person(), host, port, as_json)
             _serving(host, port, 2, as_json)
 
     @cli.group("user")

@@ -1,0 +1,93 @@
+"""The portal's words for the registry's codes (field names, statuses, measure kinds, ways of
+service), translated; a code with no label is shown as it is."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+FIELDS = {
+    "family_name": _("Family name"), "given_name": _("Given name"), "patronymic": _("Patronymic"),
+    "sex": _("Sex"), "birth_date": _("Date of birth"), "death_date": _("Date of death"),
+    "citizenship": _("Citizenship"), "district": _("District"), "address": _("Address"),
+    "postcode": _("Postcode"), "email": _("Email"), "phone": _("Phone"),
+    "electronic_account": _("Electronic account"),
+}
+
+VALUES = {True: _("Yes"), False: _("No"), "M": _("Male"), "F": _("Female")}
+
+SUMMONS_STATUS = {
+    "placed": _("Placed in the register, not yet served"), "served": _("Served"), "appeared": _("You appeared"),
+    "missed": _("Missed"), "excused": _("Excused"), "cancelled": _("Cancelled"),
+}
+
+NEXT_STEP = {
+    "placed": _("Appear at the place and time shown. If you cannot, apply for an excuse before the day."),
+    "served": _("Appear at the place and time shown. If you cannot, apply for an excuse before the day."),
+    "missed": _("Contact the registration office, or apply for an excuse or appeal if you had good reason."),
+    "appeared": _("Nothing: you appeared."),
+    "excused": _("Nothing: your excuse was accepted."),
+    "cancelled": _("Nothing: the summons was cancelled."),
+}
+
+SERVED_HOW = {
+    "portal": _("posted to your electronic account"), "post": _("by registered post"),
+    "in_person": _("handed to you in person"), "deemed": _("deemed served by law"),
+    "register": _("placed in the register of summonses"), "email": _("by email"), "sms": _("by text message"),
+}
+
+MEASURE_STATUS = {
+    "active": _("In force"), "pending": _("Waiting for an officer's sign-off"), "lifted": _("Lifted"),
+    "declined": _("Declined"), "suspended": _("Suspended"),
+}
+
+MEASURE_KIND = {
+    "exit_ban": _("Ban on leaving the country"),
+    "sole_proprietor_ban": _("Ban on registering as a sole proprietor"),
+    "self_employed_ban": _("Ban on registering as self-employed"),
+    "real_estate_ban": _("Ban on real-estate registrations and deals"),
+    "vehicle_registration_ban": _("Ban on registering vehicles"),
+    "driving_ban": _("Ban on driving"),
+    "credit_ban": _("Ban on taking loans and credit"),
+}
+
+# Which kinds of agency enforce a measure: agencies, never officers.
+ENFORCED_BY = {
+    "exit_ban": _("border control"),
+    "sole_proprietor_ban": _("the tax service"),
+    "self_employed_ban": _("the tax service"),
+    "real_estate_ban": _("the property register"),
+    "vehicle_registration_ban": _("the traffic police (vehicle registration)"),
+    "driving_ban": _("the traffic police (driving licences)"),
+    "credit_ban": _("banks and credit bureaus"),
+}
+
+# How a measure is lifted, by what closes the summons it rests on (the policy's lifted_by).
+LIFTED_BY = {
+    "appeared": _("Appear at the registration office as the notice says: the measure is lifted that day."),
+    "excused": _("Apply for an excuse with evidence (illness, a family emergency, ...): if it is granted, "
+                 "the measure is lifted that day."),
+    "cancelled": _("If the office cancels the summons, the measure is lifted that day."),
+    "appeal_accepted": _("Appeal against the summons or the measure: if the appeal is accepted, the "
+                         "measure is lifted."),
+}
+
+MESSAGE_TOPIC = {
+    "measure.applied": _("A measure was applied to you"), "measure.lifted": _("A measure on you was lifted"),
+    "measure.suspended": _("A measure on you was suspended"),
+    "measure.reinstated": _("A measure on you is in force again"),
+    "decision.made": _("A decision on your application"), "deferment.ending": _("Your deferment ends soon"),
+    "contact.changed": _("Your contact details were changed on an agency's report"),
+}
+
+OWN_READ = _("You viewed your own record")
+
+READ_BY = {
+    "you": _("You"), "office": _("The military registration office"), "partner": _("Partner agency"),
+    "system": _("Muster (automatic processing)"),
+}
+
+LIABILITY = {True: _("You are liable for military service."), False: _("You are not liable for military service.")}
+
+
+def label(table: dict, code: object) -> object:
+    return table.get(code, code)
