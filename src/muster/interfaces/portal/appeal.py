@@ -25,6 +25,7 @@ from muster.citizen import services as citizen
 from muster.interfaces.portal import labels
 from muster.interfaces.portal.apply import NotYours, _format_day, _pack, own_page, problem
 from muster.interfaces.portal.session import Citizen
+from muster.kernel import clock
 from muster.measures import services as measures
 from muster.summons import services as summons
 
@@ -49,16 +50,10 @@ def _against(kind: str, ref: str) -> str:
 def _window(person: Citizen, against: str) -> dict[str, Any]:
     """The appeal window (a read in the person's log); missing or another's subject: NotYours."""
     try:
-        shown = citizen.appeal_window(person.actor, against, _now())
+        shown = citizen.appeal_window(person.actor, against, clock.now())
     except (citizen.AppealError, LookupError, citizen.AccessDenied) as exc:
         raise NotYours from exc
     return {**shown, **_words(shown)}
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from muster.kernel import clock
-
-    return clock.now()
 
 
 def _body(body: str) -> str:
@@ -144,6 +139,9 @@ def check(request: HttpRequest, person: Citizen, kind: str, ref: str) -> HttpRes
     """Check the appeal, then file it once."""
     against = _against(kind, ref)
     shown = _window(person, against)
+    already = _filed_with(person, request.POST.get("token", "")) if request.method == "POST" else None
+    if already:  # the same form again: the appeal it filed
+        return redirect(f"/portal/appeals/{already}/")
     reason = request.session.get(REASON_KEY, {}).get(against, "")
     if not reason or not shown["can_appeal"]:
         return redirect(f"/portal/appeal/{kind}/{ref}/")
@@ -159,6 +157,10 @@ def check(request: HttpRequest, person: Citizen, kind: str, ref: str) -> HttpRes
         "w": shown, "kind": kind, "ref": ref, "reason": reason, "token": token, "may_submit": person.may_submit})
 
 
+def _filed_with(person: Citizen, token: str) -> str | None:
+    return cache.get(f"portal-appeal-filed:{person.person_id}:{token}") or None if token else None
+
+
 def _file(request: HttpRequest, person: Citizen, against: str, reason: str) -> HttpResponse:
     token = request.POST.get("token", "")
     key = f"portal-appeal-filed:{person.person_id}:{token}"
@@ -166,7 +168,7 @@ def _file(request: HttpRequest, person: Citizen, against: str, reason: str) -> H
         number = cache.get(key) if token else None
         return redirect(f"/portal/appeals/{number}/" if number else "/portal/appeal/")
     try:
-        filed = citizen.file_appeal(person.actor, against, reason, _now())
+        filed = citizen.file_appeal(person.actor, against, reason, clock.now())
     except citizen.AppealError as exc:
         cache.delete(key)
         kind, _sep, ref = against.partition(":")

@@ -25,6 +25,7 @@ from muster.casework import services as casework
 from muster.citizen import services as citizen
 from muster.interfaces.portal import labels
 from muster.interfaces.portal.session import Citizen, person_page
+from muster.interfaces.portal.views import _pack
 from muster.kernel import clock
 from muster.rules.drafts import QUESTIONS
 from muster.summons import services as summons
@@ -79,12 +80,6 @@ def own_page(name: str) -> Callable[[Callable[..., HttpResponse]], Callable[...,
 
 def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return render(request, template, {"section": "apply", "signed_in": True, **context}, status=status)
-
-
-def _pack():  # type: ignore[no-untyped-def]
-    from muster.interfaces.portal.views import _pack as pack
-
-    return pack()
 
 
 def _draft(person: Citizen, draft_id: int) -> dict[str, Any]:
