@@ -15,9 +15,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fixtures.evidence import craft
+from tests.functional import test_portal_browser as shared
 from tests.functional.portal_support import add_identity
-from tests.functional.test_portal_browser import CHROMIUM, _axe_violations, browser  # noqa: F401 - the fixture
 
+CHROMIUM = shared.CHROMIUM
+browser = shared.browser  # the Chromium fixture, shared
+_axe_violations = shared._axe_violations
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)")]
 

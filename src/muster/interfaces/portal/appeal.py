@@ -9,6 +9,7 @@ page's form carries a one-time token, claimed in the shared cache before filing.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date
 from typing import Any
@@ -66,6 +67,9 @@ def _subject_words(subject: dict[str, str]) -> str:
         return _("the decision on application %(ref)s") % {"ref": ref}
     if kind == "summons":
         return _("summons %(ref)s") % {"ref": ref}
+    named = re.search(r"\((\w+)\)$", subject.get("what", ""))  # "measure 6 (exit_ban)"
+    if named:
+        return _("measure %(ref)s: %(kind)s") % {"ref": ref, "kind": labels.label(labels.MEASURE_KIND, named.group(1))}
     return _("measure %(ref)s") % {"ref": ref}
 
 
