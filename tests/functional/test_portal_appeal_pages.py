@@ -80,3 +80,26 @@ def test_another_persons_subjects_and_appeals_are_not_found(world, provider):
     assert bob.get(f"/portal/appeals/{number}/").status_code == 404
     assert bob.get("/portal/appeals/P-0999999/").status_code == 404
     assert number not in _ok(bob, "/portal/appeal/")
+
+
+def test_filing_an_appeal_needs_the_level_of_assurance(world, provider, settings):
+    import dataclasses
+
+    settings.MUSTER_OIDC = dataclasses.replace(settings.MUSTER_OIDC, required_acr="high")
+    client = english_client()
+    sign_in(client, provider, world["ids"][0], acr="low")
+    url = f"/portal/appeal/summons/{_number(world)}/"
+    client.post(url, {"reason": "I was in hospital"})
+    check = _ok(client, f"{url}check/")
+    assert "needs a stronger sign-in" in check and 'name="token"' not in check
+    assert client.post(f"{url}check/", {"token": "anything"}).status_code == 403
+    assert Appeal.objects.count() == 0
+
+
+def test_the_window_in_russian_by_default(world, provider):
+    from django.test import Client
+
+    client = Client()  # no language chosen: the ru pack's Russian
+    sign_in(client, provider, world["ids"][0])
+    text = _ok(client, f"/portal/appeal/summons/{_number(world)}/")
+    assert "Жалоба на повестку" in text and "Почему вы обжалуете?" in text
