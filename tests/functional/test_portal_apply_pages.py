@@ -198,3 +198,21 @@ def test_a_body_past_the_upload_limit_gets_the_portal_page_naming_the_field(worl
     response = alice.post(f"/portal/apply/{draft}/evidence/", {"evidence": _file("big.pdf", b"%PDF-" + bytes(11 * 1024 * 1024))})
     text = response.content.decode()
     assert response.status_code == 413 and 'href="#evidence"' in text and "larger than 10 MB" in text
+
+
+def test_a_session_that_ended_mid_form_keeps_the_answers_and_asks_to_sign_in_again(world, provider):
+    alice = _client(world, provider)
+    draft = _start(alice, "excuse")
+    alice.post(f"/portal/apply/{draft}/summons/", {"summons": _number(world)})
+    alice.session.flush()  # as the 15-minute idle timeout does
+    alice.cookies[settings_cookie()] = "expired"
+    response = alice.post(f"/portal/apply/{draft}/ground/", {"ground": "illness"})
+    assert response.status_code == 302 and response["Location"] == "/portal/?ended=1"
+    again = _client(world, provider)
+    assert again.get(f"/portal/apply/{draft}/")["Location"] == f"/portal/apply/{draft}/ground/"  # saved
+
+
+def settings_cookie() -> str:
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME
