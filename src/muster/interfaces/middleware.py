@@ -9,6 +9,7 @@ other pages with a plain one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.http.request import split_domain_port
 from muster.interfaces.partner_api.problems import OUT_OF_RANGE, TITLES, problem
 
 API_PREFIX = "/api/"
+# The portal's evidence upload: one file up to the evidence limit (MUSTER_PORTAL_UPLOAD_MAX_BYTES).
+PORTAL_UPLOAD = re.compile(r"^/portal/apply/\d+/evidence/$")
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -42,7 +45,12 @@ class RequestLimits:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # Django reads no body it cannot size
-        if length > settings.MUSTER_MAX_BODY_BYTES:
+        upload = PORTAL_UPLOAD.match(request.path) is not None
+        if length > (settings.MUSTER_PORTAL_UPLOAD_MAX_BYTES if upload else settings.MUSTER_MAX_BODY_BYTES):
+            if upload:  # the person's page, in their language, naming the field
+                from muster.interfaces.portal.apply import upload_too_large
+
+                return upload_too_large(request)
             return too_large(request)
         return self.get_response(request)
 

@@ -152,6 +152,8 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEB.max_body_bytes
 MUSTER_MAX_BODY_BYTES = WEB.max_body_bytes
 MUSTER_VERIFY_LEGACY_CODES = WEB.verify_legacy_codes
+# The portal's evidence upload takes one file of up to 10 MB (muster.rules.evidence.MAX_BYTES) and the form.
+MUSTER_PORTAL_UPLOAD_MAX_BYTES = 10 * 1024 * 1024 + 64 * 1024
 # --- end of the web block ---
 
 # No national id reaches a log: every handler, and the loggers that write request paths, mask
@@ -203,6 +205,7 @@ MUSTER_AUDIT_SIGNING_KEY = CONFIG.audit_signing_key  # Ed25519 key signing the c
 MUSTER_AUDIT_CHECKPOINTS = CONFIG.audit_checkpoints  # the append-only file of signed checkpoints
 MUSTER_AUDIT_UNSEALED_AFTER = CONFIG.audit_unsealed_after  # seconds an access-log row may wait for its seal
 MUSTER_OIDC = CONFIG.oidc  # the citizen portal's identity provider (muster.interfaces.portal.oidc)
+MUSTER_PORTAL_UPLOADS_PER_HOUR = 30  # evidence files one person may upload from the portal in an hour
 MUSTER_APP_ROLE = CONFIG.app_role  # PostgreSQL role `muster init` grants the application's privileges to
 DEFAULT_FROM_EMAIL = "Muster <no-reply@muster.invalid>"
 # In the database, so that limits (the /verify/ rate limit) hold across server workers.

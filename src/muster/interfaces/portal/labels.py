@@ -91,3 +91,44 @@ LIABILITY = {True: _("You are liable for military service."), False: _("You are 
 
 def label(table: dict, code: object) -> object:
     return table.get(code, code)
+
+# --- applying and appealing
+
+APPLICATION_KIND = {
+    "deferment": _("A deferment"), "exemption": _("An exemption"),
+    "alternative_service": _("Alternative civilian service"), "excuse": _("An excuse for a summons"),
+    "correction": _("A correction to your record"),
+}
+
+APPLICATION_HINT = {
+    "deferment": _("Put off call-up for a time: for study, health, family or work."),
+    "exemption": _("Be freed from call-up: for health or another ground in the law."),
+    "alternative_service": _("Serve in civilian work instead, for reasons of conscience or religion."),
+    "excuse": _("You could not appear, or cannot appear, when a summons says: illness, a family emergency, ..."),
+    "correction": _("Something in your record is wrong."),
+}
+
+QUESTION_TITLE = {
+    "ground": _("On what ground are you applying?"), "summons": _("Which summons is it about?"),
+    "until": _("Until when do you ask for it?"),
+}
+
+QUESTION_HINT = {
+    "ground": _("The grounds the law gives for this kind of application."),
+    "summons": _("Your summonses that are still open."),
+    "until": _("A date like 2027-06-30. Leave it blank and the ground's own period applies."),
+}
+
+APPLICATION_STATUS = {
+    "submitted": _("Received"), "in_review": _("Being reviewed"),
+    "awaiting_person": _("Waiting for you: the office asked you for something"),
+    "decided": _("Decided"), "withdrawn": _("Withdrawn"),
+}
+
+OUTCOME = {"granted": _("Granted"), "refused": _("Refused"), "ended": _("Ended")}
+
+APPEAL_BODY = {"regional draft commission": _("the regional draft commission"), "court": _("a court")}
+
+APPEAL_STATUS = {"open": _("Being considered"), "decided": _("Decided")}
+
+APPEAL_OUTCOME = {"allowed": _("Allowed"), "dismissed": _("Dismissed")}

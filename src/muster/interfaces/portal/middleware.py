@@ -24,14 +24,19 @@ def _pack_language() -> str:
     return next((lang for lang in languages if lang in dict(settings.LANGUAGES)), settings.LANGUAGE_CODE)
 
 
+def language_of(request: HttpRequest) -> str:
+    """The person's choice (the language cookie), else the pack's."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return chosen if chosen in dict(settings.LANGUAGES) else _pack_language()
+
+
 class PortalLanguage:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(PORTAL_PREFIX):
-            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-            language = chosen if chosen in dict(settings.LANGUAGES) else _pack_language()
+            language = language_of(request)
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
