@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from muster.interfaces.partner_api.views import api
 from muster.interfaces.public import verify as notice_views
@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", views.healthz, name="healthz"),
     path("verify/", notice_views.verify, name="verify"),
     path("api/v1/", api.urls),
+    path("console/", include("muster.interfaces.console.urls")),
 ]
 if admin_served():
     urlpatterns.append(path("admin/", admin.site.urls))

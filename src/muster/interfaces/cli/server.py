@@ -266,5 +266,20 @@ def register(cli: click.Group) -> None:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         emit_json(data) if as_json else click.echo(f"new password set for {username}")
 
+    @user_group.command("totp-reset")
+    @click.argument("username")
+    @json_option
+    def user_totp_reset(username: str, as_json: bool) -> None:
+        """Remove an account's console second factor (a lost phone): its next sign-in sets up a new one."""
+        setup_django()
+        from muster.accounts import second_factor
+
+        try:
+            data = second_factor.reset(actor(), username)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(data) if as_json else click.echo(f"second factor reset for {username}; "
+                                                    "the next console sign-in sets up a new one")
+
 
 __all__ = ["register", "run_server", "date"]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from muster.interfaces.console import people, sign_in
+
+app_name = "console"
+urlpatterns = [
+    path("", people.home, name="home"),
+    path("sign-in", sign_in.sign_in, name="sign_in"),
+    path("code", sign_in.code, name="code"),
+    path("set-up", sign_in.enrol, name="enrol"),
+    path("sign-out", sign_in.sign_out, name="sign_out"),
+    path("language", sign_in.language, name="language"),
+    path("person/<int:person_id>/", people.person, name="person"),
+]
