@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from muster.interfaces.console.guard import officer_page
 from muster.kernel import clock
@@ -40,12 +40,13 @@ def _birth_date(raw: str) -> date | None:
         raise registry.SearchProblem("birth_date: use the form YYYY-MM-DD") from None
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @officer_page
 def home(request: HttpRequest) -> HttpResponse:
-    """The search form, and its results when asked (GET: a search changes nothing)."""
-    query = {k: request.GET.get(k, "")[:10_000] for k in ("national_id", "family_name", "birth_date")}
-    context: dict[str, Any] = {"query": query, "searched": any(query.values())}
+    """The search form, and its results. A search is a POST so that no national id or name lands
+    in a URL (the browser's history, a proxy's log)."""
+    query = {k: request.POST.get(k, "")[:10_000] for k in ("national_id", "family_name", "birth_date")}
+    context: dict[str, Any] = {"query": query, "searched": request.method == "POST"}
     if context["searched"]:
         try:
             context["results"] = registry.search_people(
