@@ -77,7 +77,7 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST":
         purpose = _purpose(request.POST.get("purpose", ""), request.POST.get("details", ""))
         if purpose is None:
-            context["error"] = _("Choose a purpose; for \u201cother\u201d, say what it is.")
+            context["error"] = _('Choose a purpose; for "other", say what it is.')
             return render(request, "console/purpose.html", context, status=400)
         record = registry.open_person(actor.for_purpose(purpose), person_id, _pack(), clock.now().date())
         rows = [(name, value, (record["provenance"].get(name) or {}).get("source", ""))
