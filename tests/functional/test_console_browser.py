@@ -1,6 +1,6 @@
 """The console in a real browser (Debian's Chromium through Playwright, executable_path; no browser
 is ever downloaded), by keyboard alone: sign in with a password and a TOTP code set up on the spot,
-search a person of one's district, state the purpose, open the record. Each page has no axe-core
+search a person of one's district, state the purpose, open the record, then the work queue. Each page has no axe-core
 violation and no Content Security Policy report."""
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from muster.audit.access import reads_of
+from muster.casework import services as casework
+from muster.kernel.actor import Actor
 from muster.registry.models import Person
+from tests.conftest import at
 from tests.functional.console_helpers import PASSWORD, code_for, make_officer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -59,18 +62,20 @@ def _type_into(page, label: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_the_journey_by_keyboard_with_no_axe_violations(live_server, people, console_browser, language):
+def test_the_journey_by_keyboard_with_no_axe_violations(live_server, ru, people, console_browser, language):
     ours = Person.objects.get(national_id=people(2, "RU-RYA")[0])
     make_officer("olga")
+    filed = casework.submit(Actor.officer("t"), ru, ours.national_id, "deferment", "it_employee",
+                            at=at("2026-03-03"))["number"]
     context = console_browser.new_context(locale=language)  # type: ignore[attr-defined]
     page = context.new_page()
     csp_reports: list[str] = []
     page.on("console", lambda m: csp_reports.append(m.text) if "Content Security Policy" in m.text else None)
     words = {"en": {"user": "User name", "password": "Password", "code": "The 6-digit code from your authenticator app",
-                    "id": "National id", "other": "Other (say what)", "details": "Details (a case or reference number)"},
+                    "id": "National id", "other": "Other (say what)", "details": "Details (a case or reference number)", "queue": "Work queue"},
              "ru": {"user": "Имя пользователя", "password": "Пароль", "code": "6-значный код из приложения-аутентификатора",
                     "id": "СНИЛС", "other": "Другое (укажите, что именно)",
-                    "details": "Подробности (номер дела или обращения)"}}[language]
+                    "details": "Подробности (номер дела или обращения)", "queue": "Очередь работы"}}[language]
 
     page.goto(live_server.url + "/console/sign-in")
     _accessible(page, "sign-in", language)
@@ -101,6 +106,11 @@ def test_the_journey_by_keyboard_with_no_axe_violations(live_server, people, con
         page.keyboard.press("Enter")
     assert ours.family_name in page.inner_text("h1")
     _accessible(page, "person", language)
+    page.get_by_role("link", name=words["queue"]).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert filed in page.inner_text("main")
+    _accessible(page, "queue", language)
     assert csp_reports == []
     context.close()
     assert [r["purpose"] for r in reads_of(ours.pk)] == ["other: browser check"]

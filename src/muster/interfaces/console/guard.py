@@ -23,7 +23,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from muster.accounts import second_factor
 from muster.accounts import services as accounts
 from muster.audit.access import AccessDenied
-from muster.registry.services import PersonNotFound
 
 LAST_SEEN = "console_last_seen"
 View = Callable[..., HttpResponse]
@@ -65,7 +64,7 @@ def officer_page(view: View) -> View:
             response = view(request, *args, **kwargs)
         except AccessDenied:
             response = refused(request, 403)
-        except PersonNotFound:
+        except LookupError:  # PersonNotFound, ApplicationNotFound: no such record, or not in one's districts
             response = refused(request, 404)
         return no_store(response)
     return wrapped

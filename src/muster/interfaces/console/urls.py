@@ -1,6 +1,6 @@
 from django.urls import path
 
-from muster.interfaces.console import people, sign_in
+from muster.interfaces.console import people, queue, sign_in
 
 app_name = "console"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("sign-out", sign_in.sign_out, name="sign_out"),
     path("language", sign_in.language, name="language"),
     path("person/<int:person_id>/", people.person, name="person"),
+    path("queue/", queue.work_queue, name="queue"),
+    path("queue/assign", queue.assign_to_me, name="assign"),
 ]
