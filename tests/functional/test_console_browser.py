@@ -1,6 +1,7 @@
 """The console in a real browser (Debian's Chromium through Playwright, executable_path; no browser
 is ever downloaded), by keyboard alone: sign in with a password and a TOTP code set up on the spot,
-search a person of one's district, state the purpose, open the record, then the work queue. Each page has no axe-core
+search a person of one's district, state the purpose, open the record, then the work queue and an
+application. Each page has no axe-core
 violation and no Content Security Policy report."""
 
 from __future__ import annotations
@@ -111,9 +112,13 @@ def test_the_journey_by_keyboard_with_no_axe_violations(live_server, ru, people,
         page.keyboard.press("Enter")
     assert filed in page.inner_text("main")
     _accessible(page, "queue", language)
+    page.get_by_role("link", name=filed).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _accessible(page, "application", language)
     assert csp_reports == []
     context.close()
-    assert [r["purpose"] for r in reads_of(ours.pk)] == ["other: browser check"]
+    assert [r["purpose"] for r in reads_of(ours.pk)] == ["other: browser check", f"application or appeal: {filed}"]
 
 
 def test_axe_runs_under_the_consoles_csp_and_finds_a_violation(live_server, packs, console_browser):

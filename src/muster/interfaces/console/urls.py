@@ -1,6 +1,6 @@
 from django.urls import path
 
-from muster.interfaces.console import people, queue, sign_in
+from muster.interfaces.console import applications, people, queue, sign_in
 
 app_name = "console"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("person/<int:person_id>/", people.person, name="person"),
     path("queue/", queue.work_queue, name="queue"),
     path("queue/assign", queue.assign_to_me, name="assign"),
+    path("application/<str:number>/", applications.application, name="application"),
 ]
