@@ -74,3 +74,16 @@ def test_the_sign_in_page_in_russian_and_english(packs):
     assert "Имя пользователя" in client.get("/console/sign-in").content.decode()
     away = client.post("/console/language", {"language": "en", "next": "https://evil.example/"})
     assert away["Location"] == "/console/"
+
+
+def test_every_field_and_event_type_has_a_label_in_both_languages():
+    from muster.interfaces.console import labels
+    from muster.rules.person_record import OBSERVED_FIELDS
+    from muster.rules.vocabulary import EventType
+
+    assert set(OBSERVED_FIELDS) == set(labels.FIELDS)
+    assert {str(t) for t in EventType} | {"import", "read"} == set(labels.EVENTS)
+    with translation.override("ru"):
+        untranslated = [str(label) for label in [*labels.FIELDS.values(), *labels.EVENTS.values()]
+                        if re.fullmatch(r"[A-Za-z ,'()-]+", str(label))]
+    assert untranslated == []

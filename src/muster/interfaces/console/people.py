@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from muster.interfaces.console import labels
 from muster.interfaces.console.guard import officer_page
 from muster.kernel import clock
 from muster.policy import services as policy
@@ -80,9 +81,11 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
             context["error"] = _('Choose a purpose; for "other", say what it is.')
             return render(request, "console/purpose.html", context, status=400)
         record = registry.open_person(actor.for_purpose(purpose), person_id, _pack(), clock.now().date())
-        rows = [(name, value, (record["provenance"].get(name) or {}).get("source", ""))
+        rows = [(labels.field_label(name), value, (record["provenance"].get(name) or {}).get("source", ""))
                 for name, value in record["fields"].items()]
-        return render(request, "console/person.html", {"record": record, "rows": rows, "purpose": purpose})
+        timeline = [(entry.at, labels.event_label(entry.kind), entry.details) for entry in record["timeline"]]
+        return render(request, "console/person.html",
+                      {"record": record, "rows": rows, "timeline": timeline, "purpose": purpose})
     return render(request, "console/purpose.html", context)
 
 
