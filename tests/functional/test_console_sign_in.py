@@ -176,3 +176,20 @@ def test_muster_user_totp_reset(cli_run):
     assert json.loads(result.output) == {"username": "olga", "devices_removed": 1}
     assert _password(Client(), "olga")["Location"].endswith("/console/set-up")
     assert cli_run("user", "totp-reset", "nobody", "--json").exit_code != 0
+
+
+def test_the_demo_makes_a_console_account_per_role_that_signs_in_with_its_printed_secret(packs):
+    import re
+
+    from muster.accounts import services as accounts
+
+    made = accounts.ensure_demo_officers()
+    assert [a["role"] for a in made] == ["registration_officer", "data_steward", "board_member", "auditor",
+                                         "administrator"]
+    assert accounts.ensure_demo_officers() == []  # once
+    officer = made[0]
+    secret = re.search(r"secret=([A-Z2-7]+)", officer["otpauth_url"]).group(1)  # type: ignore[union-attr]
+    client = Client()
+    assert _password(client, officer["username"], officer["password"])["Location"].endswith("/console/code")
+    assert client.post("/console/code", {"code": code_for(secret)})["Location"].endswith("/console/")
+    assert client.get("/console/").status_code == 200

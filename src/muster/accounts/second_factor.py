@@ -77,6 +77,14 @@ def verify(user_id: int, code: str) -> str:
     return str(device.persistent_id)
 
 
+def enrol_for_demo(user_id: int) -> str:
+    """A confirmed device at once, for the demo's accounts: its otpauth URL (printed once by
+    `muster demo`, for an authenticator app). Never for a real account, which confirms a first code."""
+    user = _user(user_id)
+    TOTPDevice.objects.filter(user=user).delete()
+    return str(TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True).config_url)
+
+
 def device_is_current(user_id: int, persistent_id: str | None) -> bool:
     """The device a session verified still belongs to the account (a reset ends such sessions)."""
     if not persistent_id:

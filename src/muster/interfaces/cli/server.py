@@ -173,12 +173,14 @@ def register(cli: click.Group) -> None:
 
         campaign = demo_campaign.run(pack, today, Path(settings.MUSTER_OUTBOX_DIR) / "letters", actor=actor())
         password = accounts.ensure_demo_admin()
+        console_accounts = accounts.ensure_demo_officers()
         imported = {k: v for k, v in result.as_dict().items()
                     if k in ("read", "imported", "updated", "unchanged", "rejected")}
         summary = {"import": {k: v for k, v in result.as_dict().items()
                               if k in ("read", "imported", "updated", "unchanged", "rejected")},
                    "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
                    "admin": {"username": "demo", "password_set": password is not None},
+                   "console": [a["username"] for a in console_accounts],
                    "campaign": campaign}
         summary["again"] = _again_hints(summary)
         if as_json:
@@ -201,6 +203,11 @@ def register(cli: click.Group) -> None:
                     click.echo(f"  {p['name']}: {p['api_key']}")
             if password:
                 click.echo(f"admin login: demo / {password}  (shown once)")
+            if console_accounts:
+                click.echo(f"console sign-in at http://{host}:{port}/console/ (shown once; add each "
+                           "otpauth URL to an authenticator app, or read its secret= part):")
+                for a in console_accounts:
+                    click.echo(f"  {a['username']} / {a['password']}  {a['otpauth_url']}")
             for line in _again_hints(summary):
                 click.echo(line)
             look = campaign.get("casework", {}).get("look", [])
