@@ -6,8 +6,11 @@ person's access log; the record's timeline shows imports, ledger events and read
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from muster.audit.access import reads_of
+from muster.kernel.actor import Actor, Role
 from muster.registry.models import Person
 from tests.conftest import person_row, snils, write_csv
 from tests.functional.console_helpers import ROLES, signed_in
@@ -132,3 +135,20 @@ def test_names_match_in_any_case_cyrillic_or_latin(tmp_path, ru, town):
     text = client.post("/console/", {"family_name": theirs.family_name,
                                     "birth_date": theirs.birth_date.isoformat()}).content.decode()
     assert f"/console/person/{theirs.pk}/" not in text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(national_id=st.text(max_size=60), family_name=st.text(max_size=150),
+       birth=st.one_of(st.none(), st.dates()))
+def test_any_search_input_finds_within_the_districts_or_names_a_field(town, ru, national_id, family_name, birth):
+    """Whatever is typed, the search answers with people of the officer's districts or a problem
+    naming a field; never an error of its own, never someone of another district."""
+    from muster.registry import services as registry
+
+    actor = Actor.officer("cli:olga", Role.REGISTRATION_OFFICER, frozenset({"RU-RYA"}))
+    try:
+        found = registry.search_people(actor, ru, national_id=national_id, family_name=family_name, birth_date=birth)
+    except registry.SearchProblem as exc:
+        assert str(exc).split(":")[0] in ("national_id", "family_name", "birth_date")
+    else:
+        assert all(f.district == "RU-RYA" for f in found)
