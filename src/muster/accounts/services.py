@@ -115,6 +115,32 @@ def ensure_demo_admin() -> str | None:
     return password
 
 
+DEMO_CONSOLE_ROLES = (Role.REGISTRATION_OFFICER, Role.DATA_STEWARD, Role.BOARD_MEMBER, Role.AUDITOR,
+                      Role.ADMINISTRATOR)
+
+
+def ensure_demo_officers() -> list[dict[str, str]]:
+    """One console account per role (`demo-registration-officer`, ...; every district), each with a
+    random password and a TOTP device set up, created once; returns the new ones with their
+    password and otpauth URL, for `muster demo` to print once (only digests are kept)."""
+    from muster.accounts import second_factor  # django-otp's models: the web's accounts only
+
+    User: Any = get_user_model()
+    made = []
+    for role in DEMO_CONSOLE_ROLES:
+        username = "demo-" + str(role).replace("_", "-")
+        if User.objects.filter(username=username).exists():
+            continue
+        password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, password=password)
+            Officer.objects.create(user=user, role=role, all_districts=True)
+            otpauth_url = second_factor.enrol_for_demo(user.pk)
+            trail.record(Actor.system("demo"), "account.add", "user", username, purpose=f"{role} in all districts")
+        made.append({"username": username, "role": str(role), "password": password, "otpauth_url": otpauth_url})
+    return made
+
+
 def set_password(actor: Actor, username: str, password: str) -> dict[str, Any]:
     """A new password for an existing account (e.g. the demo's administrator, whose first password
     is shown only once); the same rules as a new account's."""

@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("portal/", include("muster.interfaces.portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),  # the language switch (a POST with CSRF)
+    path("console/", include("muster.interfaces.console.urls")),
 ]
 if admin_served():
     urlpatterns.append(path("admin/", admin.site.urls))

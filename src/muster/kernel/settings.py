@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "csp",
     "muster.accounts",
     "muster.casework",
+    "django_otp",  # the officer console's second factor (muster.accounts.second_factor)
+    "django_otp.plugins.otp_totp",
+    "muster.interfaces.console",
 ]
 
 MIDDLEWARE = [

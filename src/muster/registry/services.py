@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from muster.audit import access
 from muster.kernel import clock
 from muster.kernel.actor import Actor
-from muster.registry import liability_sql, records, stats
+from muster.registry import liability_sql, records, search, stats, timeline
 from muster.registry.models import Person
 from muster.registry.readers import FileProblem, InvalidObservation, total_units
 from muster.registry.records import InvalidNationalId, PersonNotFound
@@ -53,6 +53,37 @@ def person_signing_in(national_id: str, pack: Pack) -> int | None:
         return None
 
 
+def search_people(actor: Actor, pack: Pack, *, national_id: str = "", family_name: str = "",
+                  birth_date: date | None = None) -> list[search.Found]:
+    """People matching the search within the actor's districts (never elsewhere: no hint that an
+    id is registered in another district). SearchProblem names a bad field."""
+    access.require(rules.may_search_people(actor))
+    return search.search(actor, pack, national_id=national_id, family_name=family_name, birth_date=birth_date)
+
+
+def check_in_scope(actor: Actor, person_id: int) -> None:
+    """Before asking an officer for a purpose: the person is theirs to open (PersonNotFound, as for
+    no one, outside their districts; AccessDenied for a role that reads no records)."""
+    access.require(rules.may_search_people(actor))
+    search.in_scope(actor, person_id)
+
+
+def open_person(actor: Actor, person_id: int, pack: Pack, on: date) -> dict[str, Any]:
+    """A record opened in the console with a stated purpose: the record and its timeline; the read
+    goes into the person's access log first. Outside the actor's districts: PersonNotFound, as for
+    no one (the console answers 404 for both); a role that reads no records: AccessDenied."""
+    access.require(rules.may_search_people(actor))
+    limits.check("purpose", actor.purpose, "purpose")
+    person = search.in_scope(actor, person_id)
+    access.require(rules.may_read_person(actor, person.pk, person.district))
+    with transaction.atomic():
+        access.read_person(actor, person.pk)
+    record = records.record_of(person, pack, on)
+    record["person_id"] = person.pk
+    record["timeline"] = timeline.timeline_of(person)
+    return record
+
+
 def import_persons(actor: Actor, path: Path, pack: Pack, *, source: str, errors_path: Path | None = None,
                    strict: bool = False, observed_at: datetime | None = None,
                    progress: Callable[[int], None] | None = None) -> importer.ImportResult:
@@ -85,5 +116,8 @@ def public_counts() -> dict[str, object]:
     return stats.registry_counts()
 
 
-__all__ = ["FileProblem", "InvalidNationalId", "InvalidObservation", "PersonNotFound", "count_liable", "find_person", "import_persons",
-           "list_liable", "person_signing_in", "public_counts", "show_person", "total_units"]
+SearchProblem = search.SearchProblem
+
+__all__ = ["FileProblem", "InvalidNationalId", "InvalidObservation", "PersonNotFound", "SearchProblem", "check_in_scope",
+           "count_liable", "find_person", "import_persons", "list_liable", "open_person", "person_signing_in",
+           "public_counts", "search_people", "show_person", "total_units"]

@@ -155,3 +155,11 @@ def may_list_people(actor: Accessor, district: str | None) -> Decision:
 def visible_kinds(actor: Accessor, kinds: frozenset[str]) -> frozenset[str]:
     """The measure kinds of `kinds` a partner may see: only those it enforces."""
     return kinds & actor.kinds if str(actor.role) == "partner" else kinds
+
+
+def may_search_people(actor: Accessor) -> Decision:
+    """Look people up (by national id, or name and birth date) to open a record: the roles that
+    read records; the results are then limited to the officer's districts."""
+    role = str(actor.role)
+    return ALLOWED if role in READER_ROLES else Decision(False, f"the {role} role looks up no one")
+

@@ -202,12 +202,14 @@ def register(cli: click.Group) -> None:
 
         campaign = demo_campaign.run(pack, today, Path(settings.MUSTER_OUTBOX_DIR) / "letters", actor=actor())
         password = accounts.ensure_demo_admin()
+        console_accounts = accounts.ensure_demo_officers()
         imported = {k: v for k, v in result.as_dict().items()
                     if k in ("read", "imported", "updated", "unchanged", "rejected")}
         summary = {"import": {k: v for k, v in result.as_dict().items()
                               if k in ("read", "imported", "updated", "unchanged", "rejected")},
                    "liable_today": counts.pop("liable", 0), "not_liable": counts, "on": today,
                    "admin": {"username": "demo", "password_set": password is not None},
+                   "console": [a["username"] for a in console_accounts],
                    "campaign": campaign}
         summary["again"] = _again_hints(summary)
         if as_json:
@@ -230,6 +232,11 @@ def register(cli: click.Group) -> None:
                     click.echo(f"  {p['name']}: {p['api_key']}")
             if password:
                 click.echo(f"admin login: demo / {password}  (shown once)")
+            if console_accounts:
+                click.echo(f"console sign-in at http://{host}:{port}/console/ (shown once; add each "
+                           "otpauth URL to an authenticator app, or read its secret= part):")
+                for a in console_accounts:
+                    click.echo(f"  {a['username']} / {a['password']}  {a['otpauth_url']}")
             for line in _again_hints(summary):
                 click.echo(line)
             look = campaign.get("casework", {}).get("look", [])
@@ -295,6 +302,21 @@ def register(cli: click.Group) -> None:
         except accounts.AccountError as exc:
             fail(str(exc), as_json=as_json, code=EXIT_INVALID)
         emit_json(data) if as_json else click.echo(f"new password set for {username}")
+
+    @user_group.command("totp-reset")
+    @click.argument("username")
+    @json_option
+    def user_totp_reset(username: str, as_json: bool) -> None:
+        """Remove an account's console second factor (a lost phone): its next sign-in sets up a new one."""
+        setup_django()
+        from muster.accounts import second_factor
+
+        try:
+            data = second_factor.reset(actor(), username)
+        except LookupError as exc:
+            fail(str(exc), as_json=as_json, code=EXIT_NOT_FOUND)
+        emit_json(data) if as_json else click.echo(f"second factor reset for {username}; "
+                                                    "the next console sign-in sets up a new one")
 
 
 __all__ = ["register", "run_server", "date"]
