@@ -75,7 +75,7 @@ def test_the_journey_by_keyboard_with_no_axe_violations(live_server, ru, people,
     words = {"en": {"user": "User name", "password": "Password", "code": "The 6-digit code from your authenticator app",
                     "id": "National id", "other": "Other (say what)", "details": "Details (a case or reference number)", "queue": "Work queue"},
              "ru": {"user": "Имя пользователя", "password": "Пароль", "code": "6-значный код из приложения-аутентификатора",
-                    "id": "СНИЛС", "other": "Другое (укажите, что именно)",
+                    "id": "Идентификационный номер", "other": "Другое (укажите, что именно)",
                     "details": "Подробности (номер дела или обращения)", "queue": "Очередь работы"}}[language]
 
     page.goto(live_server.url + "/console/sign-in")
