@@ -98,15 +98,16 @@ def label(table: dict, code: object) -> object:
 # --- account pages: who viewed my record, messages, extract, contact details -----------------
 
 # The office and the kind of check as muster.citizen.viewers and muster.rules.record_viewers word
-# them; a district's office is the district's own name and is shown as it is.
-OFFICE = {"registration office": _("the registration office"),
-          "central office (all districts)": _("the central office (all districts)")}
+# them; a district's office is the district's own name and is shown as it is, and the person's own
+# office when the district names none ("registration office") adds nothing to "The military
+# registration office".
+OFFICE = {"registration office": "", "central office (all districts)": _("the central office (all districts)")}
 CHECK = {"a check of the measures it enforces": _("a check of the measures it enforces"),
          "its feed of measure events": _("its feed of measure events")}
 ROLE = {
     "officer": _("officer"), "operator": _("operator"), "registration_officer": _("registration officer"),
     "data_steward": _("data steward"), "board_member": _("board member"), "auditor": _("auditor"),
-    "administrator": _("administrator"), "partner": _("partner agency"), "person": _("you"),
+    "administrator": _("administrator"), "partner": _("partner agency"), "person": "",
     "system": _("automatic processing"),
 }
 ENTER_DATE = _("Enter a date like 2026-03-02")
