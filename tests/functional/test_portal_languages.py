@@ -18,7 +18,8 @@ from tests.functional.portal_support import sign_in
 
 PORTAL = Path(portal_package.__file__).parent
 PO = PORTAL / "locale" / "ru" / "LC_MESSAGES" / "django.po"
-PAGES = ["/portal/record/", "/portal/notices/", "/portal/measures/", "/portal/access-log/", "/portal/messages/"]
+PAGES = ["/portal/record/", "/portal/notices/", "/portal/measures/", "/portal/access-log/", "/portal/messages/",
+         "/portal/extract/", "/portal/contacts/"]
 
 
 def po_entries(text: str) -> list[tuple[str, str, bool]]:

@@ -19,7 +19,8 @@ from tests.functional.portal_support import english_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/portal/record/", "/portal/notices/", "/portal/measures/", "/portal/access-log/", "/portal/messages/"]
+PAGES = ["/portal/record/", "/portal/notices/", "/portal/measures/", "/portal/access-log/", "/portal/messages/",
+         "/portal/extract/", "/portal/contacts/"]
 
 
 @pytest.fixture

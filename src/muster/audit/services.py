@@ -1,6 +1,6 @@
 """The audit trail for every interface: verify it, seal the access log and publish a checkpoint.
-(A person's access log is read through a service when the portal and console come: it discloses
-who looked at someone, so it needs that person's district.)"""
+A person's own view of their access log is muster.citizen.services.who_viewed (offices and roles,
+never an officer's name)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from muster.audit import access, checkpoints, roles, sealing, spool, verification
 from muster.kernel.actor import Actor
@@ -19,35 +18,6 @@ from muster.rules import access as rules
 log = logging.getLogger("muster.audit")
 SigningKeyMissing = checkpoints.SigningKeyMissing
 SpoolProblem = spool.SpoolProblem
-
-
-def reads_for_person(actor: Actor, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
-    """The person's own access log as their portal shows it, newest first, between `since` and
-    `until` (either open): who read (the person, an office, a partner agency, or the system), for
-    what purpose, and when. An officer is never named: an office is what the person sees. This
-    read is itself logged, as the person's own."""
-    if actor.person_id is None:
-        raise access.AccessDenied("only a person reads their own access log")
-    access.require(rules.may_read_person(actor, actor.person_id, None))
-    with transaction.atomic():
-        access.read_person(actor, actor.person_id, "access_log")
-    entries = []
-    for read in access.reads_of(actor.person_id):
-        at = read["at"]
-        assert isinstance(at, datetime)
-        if (since is not None and at < since) or (until is not None and at >= until):
-            continue
-        who = str(read["who"])
-        if who.startswith("partner:"):
-            by, agency = "partner", who.removeprefix("partner:")
-        elif who == actor.who:
-            by, agency = "you", ""
-        elif who.startswith("system:"):
-            by, agency = "system", ""
-        else:  # an officer's account: the office, never the name
-            by, agency = "office", ""
-        entries.append({"at": at, "by": by, "agency": agency, "purpose": str(read["purpose"] or "")})
-    return entries[::-1]
 
 
 def check_spool() -> None:

@@ -7,26 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from muster.audit import access
-from muster.delivery import in_person, letters, messages, receipts
+from muster.delivery import in_person, letters, receipts
 from muster.delivery.receipts import ReceiptResult
 from muster.kernel.actor import Actor
 from muster.rules import access as rules
 from muster.rules import limits
 from muster.summons.outcomes import find
-
-
-def messages_for_person(actor: Actor) -> list[dict[str, object]]:
-    """The person's own messages, newest first, as their portal shows them; the read is logged as
-    the person's own."""
-    if actor.person_id is None:
-        raise access.AccessDenied("only a person reads their own messages")
-    access.require(rules.may_read_person(actor, actor.person_id, None))
-    with transaction.atomic():
-        access.read_person(actor, actor.person_id, "messages")
-    return messages.messages_of(actor.person_id)
 
 
 def print_letters(actor: Actor, now: datetime, out_dir: Path) -> dict[str, Any]:

@@ -3,6 +3,8 @@ service), translated; a code with no label is shown as it is."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils.translation import gettext_lazy as _
 
 FIELDS = {
@@ -132,3 +134,33 @@ APPEAL_BODY = {"regional draft commission": _("the regional draft commission"), 
 APPEAL_STATUS = {"open": _("Being considered"), "decided": _("Decided")}
 
 APPEAL_OUTCOME = {"allowed": _("Allowed"), "dismissed": _("Dismissed")}
+
+# --- account pages: who viewed my record, messages, extract, contact details -----------------
+
+# The office and the kind of check as muster.citizen.viewers and muster.rules.record_viewers word
+# them; a district's office is the district's own name and is shown as it is, and the person's own
+# office when the district names none ("registration office") adds nothing to "The military
+# registration office".
+OFFICE = {"registration office": "", "central office (all districts)": _("the central office (all districts)")}
+CHECK = {"a check of the measures it enforces": _("a check of the measures it enforces"),
+         "its feed of measure events": _("its feed of measure events")}
+ROLE = {
+    "officer": _("officer"), "operator": _("operator"), "registration_officer": _("registration officer"),
+    "data_steward": _("data steward"), "board_member": _("board member"), "auditor": _("auditor"),
+    "administrator": _("administrator"), "partner": _("partner agency"), "person": "",
+    "system": _("automatic processing"),
+}
+ENTER_DATE = _("Enter a date like 2026-03-02")
+FROM_AFTER_TO = _("The start date must be on or before the end date")
+NO_SUCH_MESSAGE = _("Message not found")
+NO_SUCH_MESSAGE_DETAIL = _("There is no such message in your account.")
+
+
+def viewer_entry(item: dict) -> dict:
+    """One entry of who_viewed as the page shows it: who (an office or an agency, never an officer),
+    the kind of check, the role and the purpose, in the person's language."""
+    by = item["by"]
+    where = item["agency"] if by == "partner" else label(OFFICE, item["office"]) if by == "office" else ""
+    return {"at": datetime.fromisoformat(item["at"]), "by_text": READ_BY[by], "where": where or "",
+            "check": label(CHECK, item["check"]) if item["check"] else "", "role": label(ROLE, item["role"]),
+            "purpose": OWN_READ if by == "you" else item["purpose"]}

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from muster.interfaces.portal import appeal, apply, oidc, views
+from muster.interfaces.portal import account, appeal, apply, oidc, views
 
 urlpatterns = [
     path("", views.start, name="portal-start"),
@@ -26,4 +26,11 @@ urlpatterns = [
     path("appeal/<slug:kind>/<str:ref>/", appeal.window, name="portal-appeal-window"),
     path("appeal/<slug:kind>/<str:ref>/check/", appeal.check, name="portal-appeal-check"),
     path("appeals/<str:number>/", appeal.filed, name="portal-appeal-filed"),
+    path("messages/<int:message_id>/", views.message_page, name="portal-message"),
+    path("extract/", account.extract_page, name="portal-extract"),
+    re_path(r"^extract/(?P<kind>pdf|json)/$", account.extract_download, name="portal-extract-download"),
+    path("contacts/", account.contacts, name="portal-contacts"),
+    path("contacts/change/", account.change_contact, name="portal-contact-change"),
+    path("contacts/confirm/<int:change_id>/", account.confirm_contact, name="portal-contact-confirm"),
+    path("contacts/consent/", account.consent, name="portal-consent"),
 ]

@@ -4,9 +4,9 @@ and logs the view in their own access log; nothing here reads another person's d
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from muster.audit import services as audit
-from muster.delivery import services as delivery
+from muster.citizen import services as own
 from muster.interfaces.portal import labels
 from muster.interfaces.portal.session import Citizen, citizen, person_page
 from muster.kernel.clock import today_in
@@ -116,34 +115,65 @@ def _day(text: str) -> date | None:
         return None
 
 
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and 0 < int(text) < 1_000_000 else 1
+
+
 @person_page
 @require_GET
 def access_log(request: HttpRequest, person: Citizen) -> HttpResponse:
-    """Every read of the person's record, newest first, between two days (either open)."""
-    pack = _pack()
-    zone = ZoneInfo(pack.time_zone)
-    since, until = _day(request.GET.get("from", "")), _day(request.GET.get("to", ""))
-    errors = [name for name in ("from", "to") if request.GET.get(name) and _day(request.GET[name]) is None]
-
-    def instant(day: date | None) -> datetime | None:
-        return None if day is None else datetime.combine(day, time(), tzinfo=zone)
-
-    entries = audit.reads_for_person(person.actor, instant(since), instant(until + timedelta(days=1) if until else None))
-    for entry in entries:
-        entry["by_text"] = labels.READ_BY[entry["by"]]
-        if entry["by"] == "you":
-            entry["purpose"] = labels.OWN_READ
+    """Every read of the person's record, newest first, between two days (either open), a page at a
+    time (muster.citizen.services.who_viewed: an office and a role, never an officer's name)."""
+    since_text, until_text = request.GET.get("from", "").strip(), request.GET.get("to", "").strip()
+    since, until = _day(since_text), _day(until_text)
+    errors = [(name, labels.ENTER_DATE) for name, text, day in (("from", since_text, since), ("to", until_text, until))
+              if text and day is None]
+    if since and until and since > until:
+        errors.append(("from", labels.FROM_AFTER_TO))
+        since = until = None
+    own.record_own_view(person.actor, "access_log")
+    try:
+        found = own.who_viewed(person.actor, _pack(), since=since, until=until,
+                                   page=_page_number(request.GET.get("page")))
+    except own.RangeProblem:  # a page past the last: the first
+        found = own.who_viewed(person.actor, _pack(), since=since, until=until)
+    entries = [labels.viewer_entry(item) for item in found["items"]]
+    query = urlencode({k: v for k, v in (("from", since_text), ("to", until_text)) if v})
     return _page(request, "portal/access_log.html", "access_log", {
-        "entries": entries, "since": request.GET.get("from", ""), "until": request.GET.get("to", ""),
-        "errors": errors})
+        "entries": entries, "since": since_text, "until": until_text, "errors": errors,
+        "page": found["page"], "pages": found["pages"], "query": f"&{query}" if query else ""})
+
+
+def _message_row(item: dict[str, Any]) -> dict[str, Any]:
+    details = item["details"]
+    return {"id": item["id"], "at": item["at"], "read": item["read"],
+            "topic_text": labels.label(labels.MESSAGE_TOPIC, item["topic"]),
+            "kind_text": labels.label(labels.MEASURE_KIND, details["kind"]) if details.get("kind") else "",
+            "summons_number": details.get("summons_number") or "", "legal_basis": details.get("legal_basis") or "",
+            "effective_from": _day(str(details.get("effective_from") or ""))}
 
 
 @person_page
 @require_GET
 def messages(request: HttpRequest, person: Citizen) -> HttpResponse:
-    rows = delivery.messages_for_person(person.actor)
-    for row in rows:
-        row["at"] = datetime.fromisoformat(str(row["at"]))
-        row["topic_text"] = labels.label(labels.MESSAGE_TOPIC, row["topic"])
-        row["kind_text"] = labels.label(labels.MEASURE_KIND, row["kind"]) if row.get("kind") else ""
-    return _page(request, "portal/messages.html", "messages", {"messages": rows})
+    """The inbox, newest first; an unread message is marked read when opened (message_page)."""
+    own.record_own_view(person.actor, "messages")
+    try:
+        box = own.message_inbox(person.actor, _page_number(request.GET.get("page")))
+    except own.RangeProblem:
+        box = own.message_inbox(person.actor)
+    return _page(request, "portal/messages.html", "messages", {
+        "messages": [_message_row(item) for item in box["items"]], "page": box["page"], "pages": box["pages"]})
+
+
+@person_page
+@require_GET
+def message_page(request: HttpRequest, person: Citizen, message_id: int) -> HttpResponse:
+    """One message, marked read the first time it is opened; another person's is not found."""
+    own.record_own_view(person.actor, "message")
+    try:
+        message = own.open_message(person.actor, message_id)
+    except own.MessageNotFound:
+        return render(request, "portal/problem.html", {
+            "title": labels.NO_SUCH_MESSAGE, "detail": labels.NO_SUCH_MESSAGE_DETAIL, "signed_in": True}, status=404)
+    return _page(request, "portal/message.html", "messages", {"message": _message_row(message)})
