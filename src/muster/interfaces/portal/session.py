@@ -39,7 +39,10 @@ class Citizen:
 
 
 def citizen(request: HttpRequest) -> Citizen | None:
-    data = request.session.get(SESSION_KEY)
+    """The signed-in person, if any. A page answered before the session middleware ran (the 413 of
+    the body-size guard) has no session: nobody is signed in there."""
+    store = getattr(request, "session", None)
+    data = store.get(SESSION_KEY) if store is not None else None
     return None if not isinstance(data, dict) else Citizen(**data)
 
 
