@@ -1,6 +1,6 @@
 from django.urls import path
 
-from muster.interfaces.console import applications, campaigns, people, queue, sign_in
+from muster.interfaces.console import applications, campaigns, dashboard, people, queue, sign_in
 
 app_name = "console"
 urlpatterns = [
@@ -17,5 +17,7 @@ urlpatterns = [
     path("campaigns/new", campaigns.campaign_new, name="campaign_new"),
     path("campaigns/<str:code>/", campaigns.campaign, name="campaign"),
     path("campaigns/<str:code>/issue", campaigns.campaign_issue, name="campaign_issue"),
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
+    path("dashboard/<str:table>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     path("application/<str:number>/", applications.application, name="application"),
 ]
