@@ -48,13 +48,20 @@ def _counts() -> list[Tally]:
     return [r for r in rows if r.district]
 
 
+def _cells(rows: list[Tally]) -> set[tuple[Any, ...]]:
+    return {(r.district, r.topic, r.key, r.month, r.people) for r in rows}
+
+
 def step(now: datetime) -> dict[str, int]:
-    """Recount the dashboards (`now` for the engine's signature: the counts are of the state)."""
+    """Recount the dashboards (`now` for the engine's signature: the counts are of the state). The
+    table is rewritten only when a count changed, so a second turn at the same time does nothing."""
     rows = _counts()
     with transaction.atomic():
-        Tally.objects.all().delete()
-        Tally.objects.bulk_create(rows, batch_size=1000)
-    return {"dashboard_tallies": len(rows)}
+        changed = len(_cells(rows) ^ _cells(list(Tally.objects.select_for_update())))
+        if changed:
+            Tally.objects.all().delete()
+            Tally.objects.bulk_create(rows, batch_size=1000)
+    return {"dashboard_cells_changed": changed}
 
 
 def _sum(rows: list[Tally], topic: str) -> dict[str, int]:
