@@ -14,6 +14,7 @@
 3. partners: the new measure events fanned out to partners' feeds;
 4. partners: the webhooks that are due (before the emails: a lift reaches the agencies at once);
 5. delivery: the people's messages about those events, then their emails;
+5b. casework: the dashboards' counts recounted set-based (muster.casework.dashboard);
 6. audit: the access log's new rows sealed into the audit chain, and a signed checkpoint of its head.
 Each step is state-driven and safe to repeat, so a crash between steps only leaves work for the
 next turn.
@@ -25,6 +26,7 @@ from datetime import datetime
 
 from muster.audit import services as audit
 from muster.campaigns import issuing
+from muster.casework import dashboard
 from muster.casework import stp as straight_through
 from muster.casework import tick as casework
 from muster.delivery import messages as notify
@@ -58,6 +60,7 @@ def turn(now: datetime, *, actor: Actor, send: bool = True) -> dict[str, int]:
     counts["messages"] = notify.make_messages(now)
     if send:
         counts.update(notify.send_due(now))
+    counts.update(dashboard.step(now))
     audit.seal_and_publish(now)
     return counts
 

@@ -62,6 +62,8 @@ def test_may_sign_off(actor, allowed):
     (officer, {MOW, RYA}, False, "districts RU-RYA are not yours"),
     (steward, {MOW}, False, "the data_steward role may not run campaigns"),
     (partner, {MOW}, False, "the partner role may not run campaigns"),
+    (Actor.officer("bo", Role.BOARD_MEMBER, frozenset({MOW})), {MOW}, False,
+     "the board_member role may not run campaigns"),
 ])
 def test_may_run_campaign(actor, districts, allowed, reason):
     decision = access.may_run_campaign(actor, frozenset(districts))

@@ -127,6 +127,32 @@ def show(actor: Actor, code: str) -> dict[str, Any]:
     return describe(get(code))
 
 
+def in_scope(actor: Actor, districts: frozenset[str]) -> bool:
+    """A campaign is the actor's to see when every one of its districts is (or the actor has all)."""
+    return actor.all_districts or bool(districts) and districts <= actor.districts
+
+
+def visible(actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    """The campaigns whose every district is the actor's, newest window first: counts only."""
+    access.require(rules.may_read_statistics(actor))
+    campaigns = Campaign.objects.order_by("-appear_from", "code")
+    if not actor.all_districts:
+        foreign = CampaignDistrict.objects.exclude(district__in=actor.districts).values("campaign_id")
+        campaigns = campaigns.filter(districts__district__in=actor.districts).exclude(id__in=foreign).distinct()
+    return [{"code": c.code, "purpose": c.purpose, "appear_from": c.appear_from, "appear_to": c.appear_to,
+             "districts": sorted(d.district for d in c.districts.all())}
+            for c in campaigns.prefetch_related("districts")[:limit]]
+
+
+def show_in_scope(actor: Actor, code: str) -> dict[str, Any]:
+    """As `show`, but another district's campaign does not exist for the actor (LookupError)."""
+    access.require(rules.may_read_statistics(actor))
+    campaign = get(code)
+    if not in_scope(actor, frozenset(campaign.districts.values_list("district", flat=True))):
+        raise LookupError(f"no campaign {code!r}")
+    return describe(campaign)
+
+
 def issue(actor: Actor, code: str, now: datetime, dry_run: bool = False) -> IssueResult:
     """Issue (or preview) the campaign's summonses: the officer must hold all its districts."""
     campaign = get(code)
@@ -134,4 +160,5 @@ def issue(actor: Actor, code: str, now: datetime, dry_run: bool = False) -> Issu
     return issuing.issue(campaign, now, actor=actor, dry_run=dry_run)
 
 
-__all__ = ["CampaignError", "CampaignRequest", "IssueError", "create", "describe", "get", "issue", "show"]
+__all__ = ["CampaignError", "CampaignRequest", "IssueError", "create", "describe", "get", "in_scope", "issue", "show",
+           "show_in_scope", "visible"]

@@ -125,3 +125,4 @@ class Decision(models.Model):
         return f"{self.outcome} {self.application_id}"
 from muster.casework.appeal_models import Appeal  # noqa: E402,F401  (appeals: muster.casework.appeals)
 from muster.casework.draft_models import ApplicationDraft  # noqa: E402,F401  (drafts: muster.casework.drafts)
+from muster.casework.tally_models import Tally  # noqa: E402,F401  (dashboards: muster.casework.dashboard)

@@ -16,6 +16,8 @@ OFFICER_ROLES = frozenset({"operator", "registration_officer", "data_steward", "
 READER_ROLES = OFFICER_ROLES - {"administrator"}
 # Roles that may change a person's summonses and measures, and run campaigns.
 ACTING_ROLES = frozenset({"operator", "registration_officer", "board_member"})
+# A board member decides and confirms; calling people up is the registration office's (issue 14).
+CAMPAIGN_ROLES = frozenset({"operator", "registration_officer"})
 
 
 class Accessor(Protocol):
@@ -104,7 +106,7 @@ def may_run_campaign(actor: Accessor, districts: frozenset[str]) -> Decision:
     role = str(actor.role)
     if role == "system":
         return ALLOWED
-    if role not in ACTING_ROLES:
+    if role not in CAMPAIGN_ROLES:
         return Decision(False, f"the {role} role may not run campaigns")
     if actor.all_districts or districts <= actor.districts:
         return ALLOWED
