@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from muster.audit import services as audit
 from muster.delivery import services as delivery
-from muster.interfaces.portal import labels
+from muster.interfaces.portal import labels, reasons
 from muster.interfaces.portal.session import Citizen, citizen, person_page
 from muster.kernel.clock import today_in
 from muster.measures import services as measures
@@ -63,7 +64,7 @@ def _shown(name: str, value: object) -> object:
 @require_GET
 def record(request: HttpRequest, person: Citizen) -> HttpResponse:
     pack = _pack()
-    data = registry.show_person(person.actor, person.national_id, pack, today_in(pack))
+    data = registry.show_person(person.actor, person.national_id, pack, today_in(pack), explained=True)
     rows = [{"label": labels.label(labels.FIELDS, name), "value": _shown(name, value),
              "source": data["provenance"][name]}
             for name, value in data["fields"].items() if value not in (None, "")]
@@ -73,7 +74,7 @@ def record(request: HttpRequest, person: Citizen) -> HttpResponse:
     liability = data["liability"]
     return _page(request, "portal/record.html", "record", {
         "national_id": data["national_id_display"], "rows": rows, "statuses": data["statuses"],
-        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": liability["reasons"],
+        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": [reasons.render(r, policy.pack_text(pack, get_language())) for r in data["liability_explained"]],
         "policy_version": liability["policy_version"], "on": date.fromisoformat(data["on"])})
 
 
@@ -98,12 +99,14 @@ def measures_page(request: HttpRequest, person: Citizen) -> HttpResponse:
     pack = _pack()
     rows = measures.show(person.actor, person.national_id, pack.code)
     ways = _lifted_by(pack)
+    text = policy.pack_text(pack, get_language())
     for row in rows:
         row["kind_text"] = labels.label(labels.MEASURE_KIND, row["kind"])
         row["status_text"] = labels.label(labels.MEASURE_STATUS, row["status"])
         row["enforced_by"] = labels.ENFORCED_BY.get(row["kind"], "")
         row["how_to_lift"] = [labels.LIFTED_BY[w] for w in ways.get((row["policy_version"], row["kind"]),
                                                                      tuple(labels.LIFTED_BY)) if w in labels.LIFTED_BY]
+        row["legal_basis"] = text(row["legal_basis"])
         row["effective_from"] = date.fromisoformat(row["effective_from"])
         row["lifted_on"] = date.fromisoformat(row["lifted_on"]) if row["lifted_on"] else None
     return _page(request, "portal/measures.html", "measures", {"measures": rows})
