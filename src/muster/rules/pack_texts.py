@@ -1,5 +1,5 @@
-"""A pack's texts that people read (legal bases, names of grounds, appeal bodies, transitional
-explanations), and the check that a translations file gives each of them in a pack language.
+"""A pack's texts that people read (legal bases and references, names of grounds, appeal bodies,
+transitional explanations), and the check that a translations file gives each of them in a pack language.
 
 The policy files are written in English; a pack's folder holds i18n/<language>.toml with a table
 `[texts]` from each English text to its translation. That file lives outside the versioned policy
@@ -30,7 +30,11 @@ def shown_texts(pack: Pack) -> list[tuple[str, str]]:
                               ("alternative_service.grounds",
                                cw.alternative_service.grounds if cw.alternative_service else ())):
             found += [(f"{v.code} {kind}[{g.code}].name", g.name) for g in grounds]
+            found += [(f"{v.code} {kind}[{g.code}].legal_reference", g.legal_reference) for g in grounds]
+        if cw.excuses:
+            found.append((f"{v.code} excuses.duty_after", cw.excuses.duty_after))
         found += [(f"{v.code} appeals[{a.level}].body", a.body) for a in cw.appeals]
+        found += [(f"{v.code} appeals[{a.level}].legal_reference", a.legal_reference) for a in cw.appeals]
     return [(where, text) for where, text in found if text]
 
 

@@ -35,6 +35,9 @@ STATUS_KIND = {
     "unfit": _("unfit for service"), "alternative_service": _("alternative civilian service"),
 }
 
+# Where a record's value came from, for the sources Muster itself names (partners keep their names).
+SOURCE = {"import": _("the initial import"), "portal": _("you, on the portal"), "officer": _("an officer")}
+
 Translate = Callable[[str], str]
 
 

@@ -70,7 +70,8 @@ def record(request: HttpRequest, person: Citizen) -> HttpResponse:
             for name, value in data["fields"].items() if value not in (None, "")]
     for row in rows:
         if row["source"]:
-            row["source"] = {**row["source"], "observed_at": datetime.fromisoformat(row["source"]["observed_at"])}
+            row["source"] = {**row["source"], "source": labels.label(reasons.SOURCE, row["source"]["source"]),
+                             "observed_at": datetime.fromisoformat(row["source"]["observed_at"])}
     liability = data["liability"]
     return _page(request, "portal/record.html", "record", {
         "national_id": data["national_id_display"], "rows": rows, "statuses": data["statuses"],
@@ -145,8 +146,11 @@ def access_log(request: HttpRequest, person: Citizen) -> HttpResponse:
 @require_GET
 def messages(request: HttpRequest, person: Citizen) -> HttpResponse:
     rows = delivery.messages_for_person(person.actor)
+    text = policy.pack_text(_pack(), get_language())
     for row in rows:
+        if row.get("legal_basis"):
+            row["legal_basis"] = text(row["legal_basis"])
         row["at"] = datetime.fromisoformat(str(row["at"]))
         row["topic_text"] = labels.label(labels.MESSAGE_TOPIC, row["topic"])
-        row["kind_text"] = labels.label(labels.MEASURE_KIND, row["kind"]) if row.get("kind") else ""
+        row["kind_text"] = labels.label({**labels.APPLICATION_KIND, **labels.MEASURE_KIND}, row["kind"]) if row.get("kind") else ""
     return _page(request, "portal/messages.html", "messages", {"messages": rows})

@@ -1,0 +1,75 @@
+"""A decision's reasons in the person's language. Decisions store their reasons as English
+sentences (muster.rules.applications.decision_reasons, muster.casework.appeals); each sentence
+pattern below is read back into its values and said again through gettext, with dates in the
+language's format and the pack's texts (grounds, legal references, bodies) in its translation.
+A sentence no pattern knows stays as written (a test holds the patterns to the rules' sentences)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from muster.interfaces.portal import labels
+
+# (English sentence with %(name)s fields, as the rules write it; the translation)
+SENTENCES: tuple[tuple[str, Promise], ...] = (
+    ("%(kind)s %(outcome)s on the ground: %(ground)s (%(ref)s).",
+     _("%(kind)s — %(outcome)s. Ground: %(ground)s (%(ref)s).")),
+    ("%(kind)s %(outcome)s on the ground: %(ground)s.", _("%(kind)s — %(outcome)s. Ground: %(ground)s.")),
+    ("The %(kind)s of decision %(ends)s ends on %(until)s; the person is liable again from %(again)s.",
+     _("%(kind)s under decision %(ends)s ends on %(until)s; you are liable again from %(again)s.")),
+    ("It takes effect on %(start)s, with no end.", _("It takes effect on %(start)s, with no end.")),
+    ("Summons %(number)s is closed as excused and the measures resting on it are lifted from %(start)s.",
+     _("Summons %(number)s is closed as excused and the measures resting on it are lifted from %(start)s.")),
+    ("The person is called up for alternative civilian service, not for military service.",
+     _("You are called up for alternative civilian service, not for military service.")),
+    ("Reason given: %(reason)s.", _("Reason given: %(reason)s.")),
+    ("The refusal may be appealed to the %(body)s.", _("The refusal may be appealed to %(body)s.")),
+    ("The decision may be appealed to the %(body)s (%(ref)s) until %(deadline)s inclusive.",
+     _("The decision may be appealed to %(body)s (%(ref)s) until %(deadline)s inclusive.")),
+)
+
+DECISION_KIND = {"deferment": _("Deferment"), "exemption": _("Exemption"),
+                 "alternative service": _("Alternative civilian service"), "excuse": _("Excuse for a summons"),
+                 "correction": _("Correction of the record")}
+
+DECISION_OUTCOME = {"granted": _("granted"), "refused": _("refused"), "ended": _("ended")}
+
+
+def _pattern(english: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", english)
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.DOTALL)
+
+
+PATTERNS = tuple((_pattern(english), translated) for english, translated in SENTENCES)
+
+
+def _value(name: str, text: str, pack_text: Callable[[str], str]) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date_format(date.fromisoformat(text), "DATE_FORMAT")
+    if name == "kind":
+        return str(DECISION_KIND.get(text.lower(), text))
+    if name == "outcome":
+        return str(DECISION_OUTCOME.get(text, text))
+    if name == "body":
+        return str(labels.APPEAL_BODY.get(text, pack_text(text)))
+    if name in ("ground", "ref"):
+        return pack_text(text)
+    return text
+
+
+def sentence(text: str, pack_text: Callable[[str], str] = lambda t: t) -> str:
+    """One English sentence of a decision in the active language (as written if no pattern fits)."""
+    for pattern, translated in PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return str(translated) % {k: _value(k, v, pack_text) for k, v in found.groupdict().items()}
+    bare = text.rstrip(".")
+    said = pack_text(bare)  # a pack's own sentence, such as the duty to appear after an excuse
+    return text if said == bare else said.rstrip(".") + "."
