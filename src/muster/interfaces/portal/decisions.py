@@ -12,7 +12,7 @@ from datetime import date
 
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy as _
 
 from muster.interfaces.portal import labels
 
@@ -64,12 +64,33 @@ def _value(name: str, text: str, pack_text: Callable[[str], str]) -> str:
     return text
 
 
+def _split_ground(values: dict[str, str], pack_text: Callable[[str], str]) -> dict[str, str]:
+    """"ground (reference)" where either may hold brackets: the split where both are pack texts."""
+    if "ground" not in values or "ref" not in values:
+        return values
+    both = f"{values['ground']} ({values['ref']}"
+    for at in (i for i in range(len(both)) if both.startswith(" (", i)):
+        ground, ref = both[:at], both[at + 2:]
+        if pack_text(ground) != ground and pack_text(ref) != ref:
+            return {**values, "ground": ground, "ref": ref}
+    return values
+
+
+def known(text: str) -> bool:
+    """Whether a pattern reads this sentence back."""
+    return any(pattern.match(text) for pattern, _ in PATTERNS)
+
+
 def sentence(text: str, pack_text: Callable[[str], str] = lambda t: t) -> str:
-    """One English sentence of a decision in the active language (as written if no pattern fits)."""
+    """One English sentence of a decision in the active language (as written in English, or if no
+    pattern fits)."""
+    if (get_language() or "en").startswith("en"):
+        return text
     for pattern, translated in PATTERNS:
         found = pattern.match(text)
         if found:
-            return str(translated) % {k: _value(k, v, pack_text) for k, v in found.groupdict().items()}
+            values = _split_ground(found.groupdict(), pack_text)
+            return str(translated) % {k: _value(k, v, pack_text) for k, v in values.items()}
     bare = text.rstrip(".")
     said = pack_text(bare)  # a pack's own sentence, such as the duty to appear after an excuse
     return text if said == bare else said.rstrip(".") + "."
