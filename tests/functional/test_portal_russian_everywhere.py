@@ -25,7 +25,7 @@ from tests.functional.portal_support import sign_in
 pytestmark = pytest.mark.django_db
 
 # Words that are codes or names, not English: the product, language names in the switcher, codes.
-ALLOWED = {"Muster", "English", "PDF", "RU", "KZ", "ID", "IT", "FZ", "English", "ru", "en", "OpenID", "Connect"}
+ALLOWED = {"Muster", "English", "PDF", "RU", "KZ", "ID", "IT", "FZ", "ru", "en", "OpenID", "Connect"}
 CODE = re.compile(r"^(?:[A-Z]{1,3}-[\w-]+|[a-z]{2}-\d{4}-\d{2}-\d{2}|[A-Z0-9]{4}(?:-[A-Z0-9]{4})+|\d[\w-]*"
                   r"|[\w.+-]+@[\w.-]+)$")  # numbers, policy versions, verification codes, e-mail addresses
 

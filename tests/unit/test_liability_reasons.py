@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from muster.policy.files import find_builtin_pack
 from muster.rules.dates import age_on, anniversary
 from muster.rules.liability import (
-    REASON_ORDER, REASON_TEXT, PersonFacts, Reason, StatusPeriod, liability_on, render_english,
+    REASON_ORDER,
+    REASON_TEXT,
+    PersonFacts,
+    Reason,
+    StatusPeriod,
+    liability_on,
+    render_english,
 )
 from muster.rules.policy import version_in_force
 

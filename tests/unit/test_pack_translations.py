@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from muster.policy.files import builtin_packs_dir, find_builtin_pack, read_pack_dir, read_translations
+from muster.policy.files import (
+    builtin_packs_dir,
+    find_builtin_pack,
+    read_pack_dir,
+    read_translations,
+)
 from muster.rules.pack_texts import shown_texts
 from muster.rules.toml_reader import PolicyError
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muster.rules.policy import Pack, PolicyVersion
 from muster.rules.pack_texts import SOURCE_LANGUAGE, check_translations
+from muster.rules.policy import Pack, PolicyVersion
 from muster.rules.policy_schema import assemble, parse_pack_header, parse_version
 from muster.rules.toml_reader import PolicyError, Problem
 

@@ -12,7 +12,13 @@ from muster.kernel import clock
 from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.policy import mode as database_mode
-from muster.policy.files import PACK_FILE, builtin_packs_dir, check_file, find_builtin_pack, read_translations
+from muster.policy.files import (
+    PACK_FILE,
+    builtin_packs_dir,
+    check_file,
+    find_builtin_pack,
+    read_translations,
+)
 from muster.policy.mode import LIVE, SIMULATION, ModeError
 from muster.policy.models import PackRecord
 from muster.rules.policy import Pack, PolicyVersion, version_in_force

@@ -149,7 +149,7 @@ def messages(request: HttpRequest, person: Citizen) -> HttpResponse:
     text = policy.pack_text(_pack(), get_language())
     for row in rows:
         if row.get("legal_basis"):
-            row["legal_basis"] = text(row["legal_basis"])
+            row["legal_basis"] = text(str(row["legal_basis"]))
         row["at"] = datetime.fromisoformat(str(row["at"]))
         row["topic_text"] = labels.label(labels.MESSAGE_TOPIC, row["topic"])
         row["kind_text"] = labels.label({**labels.APPLICATION_KIND, **labels.MEASURE_KIND}, row["kind"]) if row.get("kind") else ""
