@@ -6,6 +6,7 @@ product name). Text from the rules and the pack (liability reasons, legal bases,
 from __future__ import annotations
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -17,7 +18,10 @@ from muster.citizen import services as citizen
 from muster.kernel import clock
 from muster.kernel.actor import Actor
 from muster.measures.models import Measure
-from muster.registry.models import Person
+from muster.policy.files import find_builtin_pack
+from muster.registry.models import Person, PersonStatus
+from muster.rules.applications import status_reason
+from muster.rules.casework import Period
 from muster.rules.notice_numbers import format_summons_number
 from muster.summons.models import Summons
 from tests.functional.portal_support import sign_in
@@ -94,6 +98,12 @@ def russian(world, provider, settings, tmp_path):
     client.post(url, {"reason": "Я был в командировке"})
     token = re.search(r'name="token" value="([^"]+)"', _ok(client, f"{url}check/")).group(1)
     filed = client.post(f"{url}check/", {"token": token})["Location"]
+    # A deferment a decision granted (as muster.casework.effects records it): liability says why.
+    ground = next(g for g in find_builtin_pack("ru").versions[-1].casework.deferments if g.code == "study")
+    until = date(2030, 6, 30)
+    PersonStatus.objects.create(person=person, kind="deferred", valid_from=date(2026, 1, 1), valid_until=until,
+                                reason=status_reason("deferment", ground, Period(date(2026, 1, 1), until, ""),
+                                                     "A-0000099"), decision_number="A-0000099")
     return {"client": client, "number": number, "application": application.number, "measure": measure.pk,
             "filed": filed, "draft": draft}
 
@@ -105,6 +115,8 @@ def test_every_page_in_russian_has_no_english_words(russian):
              f"/portal/appeal/summons/{russian['number']}/", f"/portal/appeal/measure/{russian['measure']}/",
              f"/portal/appeal/application/{russian['application']}/", russian["filed"]]
     found = {url: untranslated(_ok(client, url)) for url in pages}
+    record = _ok(client, "/portal/record/")
+    assert "не подлежит призыву: отсрочка: очное обучение" in record and "по 30 июня 2030 г. включительно" in record
     left = {url: sorted(set(texts)) for url, texts in found.items() if texts}
     assert not left, "\n".join(f"{url}: {text}" for url, texts in left.items() for text in texts)
 

@@ -16,6 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from muster.interfaces.portal import labels
+from muster.rules.applications import short_name
+from muster.rules.policy import Pack
 
 # (English sentence with %(name)s fields, as the rules write it; the translation)
 SENTENCES: tuple[tuple[str, Promise], ...] = (
@@ -95,3 +97,32 @@ def sentence(text: str, pack_text: Callable[[str], str] = lambda t: t) -> str:
     bare = text.rstrip(".")
     said = pack_text(bare)  # a pack's own sentence, such as the duty to appear after an excuse
     return text if said == bare else said.rstrip(".") + "."
+
+
+# A registry status's reason as a decision wrote it (muster.rules.applications.status_reason).
+STATUS_SENTENCES = tuple((_pattern(english), translated) for english, translated in (
+    ("%(status)s: %(what)s until %(until)s (decision %(number)s)",
+     _("%(status)s: %(what)s until %(until)s inclusive (decision %(number)s)")),
+    ("%(status)s: %(what)s (decision %(number)s)", _("%(status)s: %(what)s (decision %(number)s)")),
+))
+
+STATUS_WORDS = {"deferred": _("deferment"), "exempt": _("exemption"),
+                "alternative service": _("alternative civilian service")}
+
+
+def status_reason(text: str, pack: Pack, pack_text: Callable[[str], str]) -> str:
+    """A status reason ("deferred: full-time study until 2027-06-30 (decision A-0000123)") in the
+    active language; as written in English or if it does not read back."""
+    if (get_language() or "en").startswith("en"):
+        return text
+    grounds = {short_name(g): pack_text(g.name) for v in pack.versions
+               for kind in ("deferment", "exemption", "alternative_service") for g in v.casework.grounds(kind)}
+    for pattern, translated in STATUS_SENTENCES:
+        found = pattern.match(text)
+        if found and found["what"] in grounds and found["status"] in STATUS_WORDS:
+            values = {**found.groupdict(), "status": str(STATUS_WORDS[found["status"]]),
+                      "what": grounds[found["what"]]}
+            if "until" in values:
+                values["until"] = _value("until", values["until"], pack_text)
+            return str(translated) % values
+    return text

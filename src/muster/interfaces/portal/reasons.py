@@ -55,7 +55,11 @@ def _value(name: str, value: object, pack_text: Translate) -> str:
     return str(value)
 
 
-def render(reason: Reason, pack_text: Translate = lambda text: text) -> str:
-    """One reason in the active language; `pack_text` gives a pack's text in that language."""
+def render(reason: Reason, pack_text: Translate = lambda text: text,
+           status_text: Translate = lambda text: text) -> str:
+    """One reason in the active language; `pack_text` gives a pack's text in that language, and
+    `status_text` a decision's status reason."""
     values = {k: _value(k, v, pack_text) for k, v in reason.params}
+    if reason.code == "status_reason":
+        values["reason"] = status_text(str(reason.values()["reason"]))
     return str(REASON_TEXT[reason.code]) % values

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from muster.audit import services as audit
 from muster.delivery import services as delivery
-from muster.interfaces.portal import labels, reasons
+from muster.interfaces.portal import decisions, labels, reasons
 from muster.interfaces.portal.session import Citizen, citizen, person_page
 from muster.kernel.clock import today_in
 from muster.measures import services as measures
@@ -73,9 +73,16 @@ def record(request: HttpRequest, person: Citizen) -> HttpResponse:
             row["source"] = {**row["source"], "source": labels.label(reasons.SOURCE, row["source"]["source"]),
                              "observed_at": datetime.fromisoformat(row["source"]["observed_at"])}
     liability = data["liability"]
+    text = policy.pack_text(pack, get_language())
+
+    def status_text(reason: str) -> str:
+        return decisions.status_reason(reason, pack, text)
+
+    statuses = [{**s, "kind": labels.label(reasons.STATUS_KIND, s["kind"]),
+                 "reason": status_text(s["reason"]) if s["reason"] else None} for s in data["statuses"]]
     return _page(request, "portal/record.html", "record", {
-        "national_id": data["national_id_display"], "rows": rows, "statuses": data["statuses"],
-        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": [reasons.render(r, policy.pack_text(pack, get_language())) for r in data["liability_explained"]],
+        "national_id": data["national_id_display"], "rows": rows, "statuses": statuses,
+        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": [reasons.render(r, text, status_text) for r in data["liability_explained"]],
         "policy_version": liability["policy_version"], "on": date.fromisoformat(data["on"])})
 
 
