@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muster.rules.pack_texts import SOURCE_LANGUAGE, check_translations
 from muster.rules.policy import Pack, PolicyVersion
 from muster.rules.policy_schema import assemble, parse_pack_header, parse_version
 from muster.rules.toml_reader import PolicyError, Problem
@@ -107,7 +108,31 @@ def read_pack_dir(directory: Path) -> tuple[Pack, PackSource]:
     if problems:
         raise PolicyError(problems)
     source = PackSource(str(directory), pack_text, tuple(versions))
-    return pack_from_source(source), source
+    pack = pack_from_source(source)
+    read_translations(directory, pack)
+    return pack, source
+
+
+def read_translations(directory: Path, pack: Pack) -> dict[str, dict[str, str]]:
+    """For each pack language but English, i18n/<language>.toml: the translation of each text
+    the pack shows people. PolicyError names the file, the key and the problem (a missing file,
+    a text with no translation)."""
+    found: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    for language in pack.languages:
+        if language == SOURCE_LANGUAGE:
+            continue
+        shown = f"{directory.name}/i18n/{language}.toml"
+        try:
+            data = parse_toml(shown, _read_text(directory / "i18n" / f"{language}.toml", shown))
+        except PolicyError as exc:
+            problems.extend(exc.problems)
+            continue
+        found[language], more = check_translations(shown, pack, language, data)
+        problems.extend(more)
+    if problems:
+        raise PolicyError(problems)
+    return found
 
 
 def check_file(path: Path) -> str:

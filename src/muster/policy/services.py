@@ -3,6 +3,7 @@ install the packs, list them, show the version in force, check a file."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -11,7 +12,13 @@ from muster.kernel import clock
 from muster.kernel.clock import today_in
 from muster.policy import loader
 from muster.policy import mode as database_mode
-from muster.policy.files import check_file, find_builtin_pack
+from muster.policy.files import (
+    PACK_FILE,
+    builtin_packs_dir,
+    check_file,
+    find_builtin_pack,
+    read_translations,
+)
 from muster.policy.mode import LIVE, SIMULATION, ModeError
 from muster.policy.models import PackRecord
 from muster.rules.policy import Pack, PolicyVersion, version_in_force
@@ -62,4 +69,19 @@ def in_force(pack: Pack, on: date | None) -> tuple[date, PolicyVersion | None]:
     return on, version_in_force(pack.versions, on)
 
 
-__all__ = ["LIVE", "SIMULATION", "ModeError", "PolicyError", "check_now", "current_mode", "check_file", "find_builtin_pack", "get_pack", "in_force", "initialise", "installed"]
+@functools.cache
+def _translations(pack_code: str) -> dict[str, dict[str, str]]:
+    directory = builtin_packs_dir() / pack_code
+    if not (directory / PACK_FILE).is_file():
+        return {}
+    return read_translations(directory, find_builtin_pack(pack_code))
+
+
+def pack_text(pack: Pack, language: str) -> Callable[[str], str]:
+    """A pack's shown text (a legal basis, a ground's name, ...) in `language`, from the shipped
+    pack's translations; a text with none (English, or a pack of one's own) stays as written."""
+    table = _translations(pack.code).get(language, {})
+    return lambda text: table.get(text, text)
+
+
+__all__ = ["LIVE", "SIMULATION", "ModeError", "PolicyError", "check_now", "current_mode", "check_file", "find_builtin_pack", "get_pack", "in_force", "initialise", "installed", "pack_text"]

@@ -33,8 +33,9 @@ def find(national_id: str, pack: Pack) -> Person:
     return person
 
 
-def record_of(person: Person, pack: Pack, on: date) -> dict[str, Any]:
-    """The record as a plain dict (the caller has checked access and logged the read)."""
+def record_of(person: Person, pack: Pack, on: date, *, explained: bool = False) -> dict[str, Any]:
+    """The record as a plain dict (the caller has checked access and logged the read); `explained`
+    adds the liability reasons as data (for interfaces that translate them; not in the JSON)."""
     obs_ids = {person.observation_id_of(f) for f in OBSERVED_FIELDS} - {None}
     observations = {o.pk: o for o in Observation.objects.filter(pk__in=obs_ids).select_related("source")}
     fields: dict[str, object] = {}
@@ -47,7 +48,7 @@ def record_of(person: Person, pack: Pack, on: date) -> dict[str, Any]:
             "source": obs.source.name, "observed_at": obs.observed_at.isoformat(),
             "kind": obs.kind, "reference": obs.reference}
     liability = liability_on(facts_of(person), pack, on)
-    return {
+    record: dict[str, Any] = {
         "national_id": person.national_id,
         "national_id_display": pack.id_scheme.display(person.national_id),
         "fields": fields,
@@ -60,6 +61,9 @@ def record_of(person: Person, pack: Pack, on: date) -> dict[str, Any]:
         "on": on.isoformat(),
         "pack": pack.code,
     }
+    if explained:
+        record["liability_explained"] = liability.explanations
+    return record
 
 
 __all__ = ["InvalidNationalId", "PersonNotFound", "facts_of", "find", "record_of"]

@@ -35,12 +35,13 @@ def find_person(actor: Actor, national_id: str, pack: Pack) -> Person:
     return person
 
 
-def show_person(actor: Actor, national_id: str, pack: Pack, on: date) -> dict[str, Any]:
-    """The record, where each value came from, and liability on `on`; the read is logged first."""
+def show_person(actor: Actor, national_id: str, pack: Pack, on: date, *, explained: bool = False) -> dict[str, Any]:
+    """The record, where each value came from, and liability on `on`; the read is logged first.
+    `explained` adds the liability reasons as data (muster.rules.liability.Reason)."""
     person = find_person(actor, national_id, pack)
     with transaction.atomic():
         access.read_person(actor, person.pk)
-    return records.record_of(person, pack, on)
+    return records.record_of(person, pack, on, explained=explained)
 
 
 def person_signing_in(national_id: str, pack: Pack) -> int | None:

@@ -141,7 +141,7 @@ def status_reason(kind: str, ground: Ground, period: Period | None, number: str)
     """The registry status's reason, as liability shows it:
     "deferred: full-time study until 2027-06-30 (decision A-0000123)"."""
     status = STATUS_OF_KIND[kind].replace("_", " ")
-    what = _short_name(ground)
+    what = short_name(ground)
     if period is not None and period.until is not None:
         return f"{status}: {what} until {period.until} (decision {number})"
     if period is not None:
@@ -149,7 +149,7 @@ def status_reason(kind: str, ground: Ground, period: Period | None, number: str)
     return f"{status}: {what} (decision {number})"
 
 
-def _short_name(ground: Ground) -> str:
+def short_name(ground: Ground) -> str:
     """The ground's name in lower case, without the closing qualification ("for the standard term
     of the programme"): what a one-line reason needs."""
     name = ground.name.split(" for the standard term")[0]

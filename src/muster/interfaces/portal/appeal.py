@@ -17,6 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,6 +29,7 @@ from muster.interfaces.portal.apply import NotYours, _format_day, _pack, own_pag
 from muster.interfaces.portal.session import Citizen
 from muster.kernel import clock
 from muster.measures import services as measures
+from muster.policy import services as policy
 from muster.summons import services as summons
 
 SUBJECTS = ("application", "summons", "measure")
@@ -54,7 +56,8 @@ def _window(person: Citizen, against: str) -> dict[str, Any]:
         shown = citizen.appeal_window(person.actor, against, clock.now())
     except (citizen.AppealError, LookupError, citizen.AccessDenied) as exc:
         raise NotYours from exc
-    return {**shown, **_words(shown)}
+    text = policy.pack_text(_pack(), get_language())
+    return {**shown, **_words(shown), "legal_reference": text(shown.get("legal_reference") or "")}
 
 
 def _body(body: str) -> str:

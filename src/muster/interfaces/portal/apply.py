@@ -18,15 +18,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from muster.casework import services as casework
 from muster.citizen import services as citizen
-from muster.interfaces.portal import labels
+from muster.interfaces.portal import decisions, labels
 from muster.interfaces.portal.session import Citizen, person_page
 from muster.interfaces.portal.views import _pack
 from muster.kernel import clock
+from muster.policy import services as policy
 from muster.rules.drafts import QUESTIONS
 from muster.summons import services as summons
 
@@ -151,7 +153,8 @@ def resume(request: HttpRequest, person: Citizen, draft_id: int) -> HttpResponse
 
 def _choices(person: Citizen, draft: dict[str, Any], question: str) -> list[dict[str, Any]]:
     if question == "ground":
-        return [{"value": g["code"], "name": g["name"], "hint": g["legal_reference"]} for g in draft["grounds"]]
+        text = policy.pack_text(_pack(), get_language())
+        return [{"value": g["code"], "name": text(g["name"]), "hint": text(g["legal_reference"])} for g in draft["grounds"]]
     if question == "summons":
         rows = summons.notices_of(person.actor, person.national_id, _pack())
         return [{"value": r["number"], "name": _("Summons %(number)s") % {"number": r["number"]},
@@ -261,7 +264,8 @@ def evidence(request: HttpRequest, person: Citizen, draft_id: int) -> HttpRespon
 
 
 def _answer_rows(person: Citizen, draft: dict[str, Any]) -> list[dict[str, Any]]:
-    names = {g["code"]: f"{g['name']} ({g['legal_reference']})" for g in draft["grounds"]}
+    text = policy.pack_text(_pack(), get_language())
+    names = {g["code"]: f"{text(g['name'])} ({text(g['legal_reference'])})" for g in draft["grounds"]}
     rows = [{"label": _("Applying for"), "value": labels.APPLICATION_KIND.get(draft["kind"], draft["kind"]),
              "change": "/portal/apply/", "field": "kind"}]
     for q in QUESTIONS[draft["kind"]]:
@@ -347,7 +351,11 @@ def applications(request: HttpRequest, person: Citizen) -> HttpResponse:
 
 def _application_row(app: dict[str, Any]) -> dict[str, Any]:
     decision = app["decision"]
-    return {**app, "kind_text": labels.APPLICATION_KIND.get(app["kind"], app["kind"]),
+    if decision:
+        text = policy.pack_text(_pack(), get_language())
+        decision = {**decision, "reasons": [decisions.sentence(r, text) for r in decision["reasons"]],
+                    "legal_basis": text(decision["legal_basis"] or "")}
+    return {**app, "decision": decision, "kind_text": labels.APPLICATION_KIND.get(app["kind"], app["kind"]),
             "status_text": labels.label(labels.APPLICATION_STATUS, app["status"]),
             "outcome_text": labels.label(labels.OUTCOME, decision["outcome"]) if decision else "",
             "submitted_on": app["submitted_at"]}

@@ -79,6 +79,8 @@ MESSAGE_TOPIC = {
     "measure.reinstated": _("A measure on you is in force again"),
     "decision.made": _("A decision on your application"), "deferment.ending": _("Your deferment ends soon"),
     "contact.changed": _("Your contact details were changed on an agency's report"),
+    "appeal.filed": _("Your appeal was filed"), "appeal.decided": _("A ruling on your appeal"),
+    "application.awaiting_person": _("The office asks you for something on your application"),
 }
 
 OWN_READ = _("You viewed your own record")

@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from muster.citizen import services as own
-from muster.interfaces.portal import labels
+from muster.interfaces.portal import decisions, labels, reasons
 from muster.interfaces.portal.session import Citizen, citizen, person_page
 from muster.kernel.clock import today_in
 from muster.measures import services as measures
@@ -62,17 +63,25 @@ def _shown(name: str, value: object) -> object:
 @require_GET
 def record(request: HttpRequest, person: Citizen) -> HttpResponse:
     pack = _pack()
-    data = registry.show_person(person.actor, person.national_id, pack, today_in(pack))
+    data = registry.show_person(person.actor, person.national_id, pack, today_in(pack), explained=True)
     rows = [{"label": labels.label(labels.FIELDS, name), "value": _shown(name, value),
              "source": data["provenance"][name]}
             for name, value in data["fields"].items() if value not in (None, "")]
     for row in rows:
         if row["source"]:
-            row["source"] = {**row["source"], "observed_at": datetime.fromisoformat(row["source"]["observed_at"])}
+            row["source"] = {**row["source"], "source": labels.label(reasons.SOURCE, row["source"]["source"]),
+                             "observed_at": datetime.fromisoformat(row["source"]["observed_at"])}
     liability = data["liability"]
+    text = policy.pack_text(pack, get_language())
+
+    def status_text(reason: str) -> str:
+        return decisions.status_reason(reason, pack, text)
+
+    statuses = [{**s, "kind": labels.label(reasons.STATUS_KIND, s["kind"]),
+                 "reason": status_text(s["reason"]) if s["reason"] else None} for s in data["statuses"]]
     return _page(request, "portal/record.html", "record", {
-        "national_id": data["national_id_display"], "rows": rows, "statuses": data["statuses"],
-        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": liability["reasons"],
+        "national_id": data["national_id_display"], "rows": rows, "statuses": statuses,
+        "liable": labels.LIABILITY[bool(liability["liable"])], "reasons": [reasons.render(r, text, status_text) for r in data["liability_explained"]],
         "policy_version": liability["policy_version"], "on": date.fromisoformat(data["on"])})
 
 
@@ -97,12 +106,14 @@ def measures_page(request: HttpRequest, person: Citizen) -> HttpResponse:
     pack = _pack()
     rows = measures.show(person.actor, person.national_id, pack.code)
     ways = _lifted_by(pack)
+    text = policy.pack_text(pack, get_language())
     for row in rows:
         row["kind_text"] = labels.label(labels.MEASURE_KIND, row["kind"])
         row["status_text"] = labels.label(labels.MEASURE_STATUS, row["status"])
         row["enforced_by"] = labels.ENFORCED_BY.get(row["kind"], "")
         row["how_to_lift"] = [labels.LIFTED_BY[w] for w in ways.get((row["policy_version"], row["kind"]),
                                                                      tuple(labels.LIFTED_BY)) if w in labels.LIFTED_BY]
+        row["legal_basis"] = text(row["legal_basis"])
         row["effective_from"] = date.fromisoformat(row["effective_from"])
         row["lifted_on"] = date.fromisoformat(row["lifted_on"]) if row["lifted_on"] else None
     return _page(request, "portal/measures.html", "measures", {"measures": rows})
@@ -145,11 +156,16 @@ def access_log(request: HttpRequest, person: Citizen) -> HttpResponse:
 
 
 def _message_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A message as the page shows it, in the person's language (the pack's texts through its
+    translations)."""
     details = item["details"]
+    text = policy.pack_text(_pack(), get_language())
+    basis = details.get("legal_basis") or ""
     return {"id": item["id"], "at": item["at"], "read": item["read"],
             "topic_text": labels.label(labels.MESSAGE_TOPIC, item["topic"]),
-            "kind_text": labels.label(labels.MEASURE_KIND, details["kind"]) if details.get("kind") else "",
-            "summons_number": details.get("summons_number") or "", "legal_basis": details.get("legal_basis") or "",
+            "kind_text": labels.label({**labels.APPLICATION_KIND, **labels.MEASURE_KIND}, details["kind"])
+            if details.get("kind") else "",
+            "summons_number": details.get("summons_number") or "", "legal_basis": text(str(basis)) if basis else "",
             "effective_from": _day(str(details.get("effective_from") or ""))}
 
 
