@@ -13,7 +13,7 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model, login, logout, user_login_failed
+from django.contrib.auth import authenticate, login, logout, user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -78,7 +78,10 @@ def _pending(request: HttpRequest) -> tuple[int, str] | None:
 
 
 def _finish(request: HttpRequest, user_id: int, device_id: str) -> HttpResponse:
-    user = get_user_model().objects.get(pk=user_id)
+    try:
+        user = second_factor.account_signing_in(user_id)
+    except second_factor.SecondFactorError:  # deactivated between the password and the code
+        return no_store(redirect("console:sign_in"))
     for key in (PENDING_USER, PENDING_NAME):
         request.session.pop(key, None)
     login(request, user, backend=BACKEND)  # a new session key; axes resets the failures
@@ -87,8 +90,11 @@ def _finish(request: HttpRequest, user_id: int, device_id: str) -> HttpResponse:
     return no_store(redirect("console:home"))
 
 
-def _failed(request: HttpRequest, name: str) -> None:
+def _count_failure(request: HttpRequest, name: str) -> HttpResponse | None:
+    """A wrong code counts towards the lockout like a wrong password; the locked page if it is
+    reached now, else None (the page shows the error)."""
     user_login_failed.send(sender=__name__, credentials={"username": name}, request=request)
+    return _locked_page(request) if _locked(request, name) else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,9 +110,8 @@ def code(request: HttpRequest) -> HttpResponse:
         try:
             device_id = second_factor.verify(user_id, request.POST.get("code", "")[:20])
         except second_factor.SecondFactorError:
-            _failed(request, name)
-            if _locked(request, name):
-                return _locked_page(request)
+            if (locked := _count_failure(request, name)) is not None:
+                return locked
             context["error"] = _("The code is not right, or was used already. Wait for the next code.")
             return _page(request, "console/code.html", context, status=400)
         return _finish(request, user_id, device_id)
@@ -138,9 +143,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
         try:
             device_id = second_factor.confirm_enrolment(user_id, request.POST.get("code", "")[:20])
         except second_factor.SecondFactorError:
-            _failed(request, name)
-            if _locked(request, name):
-                return _locked_page(request)
+            if (locked := _count_failure(request, name)) is not None:
+                return locked
             context["error"] = _("The code is not right. Enter the code the app shows now.")
         else:
             return _finish(request, user_id, device_id)
