@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 
 
@@ -23,3 +24,15 @@ def client_address(request: HttpRequest) -> str:
         except ValueError:
             pass  # the proxy sent none: count the request as the proxy's own
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def count_hit(key: str, ttl: int) -> int:
+    """Count one more hit on a fixed-window counter in the shared cache (the window is part of
+    `key`, so the count never outlives it) and return the count, the first hit being 1."""
+    if cache.add(key, 1, timeout=ttl):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # culled between add and incr
+        cache.add(key, 1, timeout=ttl)
+        return 1

@@ -15,7 +15,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from muster.casework import services as casework
 from muster.citizen import services as citizen
+from muster.interfaces.clients import count_hit
 from muster.interfaces.portal import decisions, labels
 from muster.interfaces.portal.session import Citizen, person_page
 from muster.interfaces.portal.views import _pack
@@ -208,14 +208,7 @@ def _back(draft: dict[str, Any], step: str) -> str:
 def _upload_allowed(person: Citizen) -> bool:
     """Uploads per person in a one-hour window (MUSTER_PORTAL_UPLOADS_PER_HOUR), across workers."""
     key = f"portal-upload:{person.person_id}:{int(clock.now().timestamp() // 3600)}"
-    if cache.add(key, 1, timeout=3700):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # culled between add and incr
-        cache.add(key, 1, timeout=3700)
-        return True
-    return count <= settings.MUSTER_PORTAL_UPLOADS_PER_HOUR
+    return count_hit(key, 3700) <= settings.MUSTER_PORTAL_UPLOADS_PER_HOUR
 
 
 def _evidence_error(name: str, exc: Exception) -> str:

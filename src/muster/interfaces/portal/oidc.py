@@ -15,7 +15,6 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
-from muster.interfaces.clients import client_address
+from muster.interfaces.clients import client_address, count_hit
 from muster.interfaces.portal import session
 from muster.kernel import clock
 from muster.policy import services as policy
@@ -66,14 +65,7 @@ def provider() -> DjangoOAuth2App:
 def _over_limit(request: HttpRequest) -> bool:
     """Sign-in starts and returns per client (an address, or an IPv6 /64) in a one-minute window."""
     key = f"portal-signin:{limit_key(client_address(request))}:{minute_window(clock.now())}"
-    if cache.add(key, 1, timeout=120):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # culled between add and incr
-        cache.add(key, 1, timeout=120)
-        return False
-    return count > settings.MUSTER_OIDC.signin_rate_per_minute
+    return count_hit(key, 120) > settings.MUSTER_OIDC.signin_rate_per_minute
 
 
 def _problem(request: HttpRequest, status: int, title: str, detail: str) -> HttpResponse:

@@ -4,13 +4,12 @@ appearance date only, and is rate-limited per client (an address, or an IPv6 /64
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from muster.interfaces.clients import client_address
+from muster.interfaces.clients import client_address, count_hit
 from muster.kernel import clock
 from muster.rules.clients import limit_key, minute_window
 from muster.rules.notice_numbers import InvalidNumber, parse_summons_number
@@ -22,14 +21,7 @@ def _over_limit(request: HttpRequest) -> bool:
     by the client and the minute, so it never outlives its minute however often it is hit."""
     client = limit_key(client_address(request))
     key = f"verify-rate:{client}:{minute_window(clock.now())}"
-    if cache.add(key, 1, timeout=120):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # culled between add and incr
-        cache.add(key, 1, timeout=120)
-        return False
-    return count > settings.MUSTER_VERIFY_RATE_PER_MINUTE
+    return count_hit(key, 120) > settings.MUSTER_VERIFY_RATE_PER_MINUTE
 
 
 @never_cache
